@@ -1,0 +1,233 @@
+// Package cluster provides the Cluster component: the EKS control plane, its OIDC provider,
+// the Fargate profile that runs the system pods, CoreDNS on Fargate, and a Kubernetes provider.
+package cluster
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Cluster component.
+const TypeToken = "eventscale:cluster:Cluster"
+
+// Args configures a Cluster.
+type Args struct {
+	// Name is the EKS cluster name (also the karpenter.sh/discovery tag value).
+	Name string
+	// Version is the Kubernetes minor version, e.g. "1.35".
+	Version string
+	// VpcID and PrivateSubnetIDs place the control plane's ENIs and the Fargate pods.
+	VpcID            pulumi.StringInput
+	PrivateSubnetIDs pulumi.StringArrayInput
+	// EndpointPublicAccess, EndpointPrivateAccess and PublicAccessCidrs control who reaches the API server.
+	EndpointPublicAccess  bool
+	EndpointPrivateAccess bool
+	PublicAccessCidrs     []string
+	// LogTypes are the control-plane log types sent to CloudWatch Logs.
+	LogTypes []string
+	// AdminPrincipalArns get cluster-admin through EKS access entries.
+	AdminPrincipalArns []string
+	// FargateNamespaces are selected by the Fargate profile.
+	FargateNamespaces []string
+	// Partition, Region and AccountID scope the Fargate pod execution role's trust.
+	Partition, Region, AccountID string
+	// Tags go on every taggable resource.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("cluster: args are required")
+	}
+	var errs []error
+	for field, v := range map[string]string{"Name": a.Name, "Version": a.Version, "Partition": a.Partition, "Region": a.Region, "AccountID": a.AccountID} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
+		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
+	}
+	if len(a.FargateNamespaces) == 0 || len(a.FargateNamespaces) > 5 {
+		errs = append(errs, fmt.Errorf("FargateNamespaces must hold 1 to 5 namespaces, got %d", len(a.FargateNamespaces)))
+	}
+	return errors.Join(errs...)
+}
+
+// Cluster is an EKS cluster (pulumi-eks v2, API authentication mode, OIDC provider, no node
+// group) with the system pods on Fargate, ready for Karpenter.
+//
+// Resources: eks.Cluster (pulumi-eks remote component), iam.Role + iam.RolePolicyAttachment for the
+// Fargate pod execution role, aws.eks.FargateProfile, aws.eks.Addon "coredns" with computeType
+// Fargate, ec2.Tag karpenter.sh/discovery on the EKS-managed cluster security group, and a
+// kubernetes.Provider built from the cluster's kubeconfig.
+type Cluster struct {
+	pulumi.ResourceState
+
+	// ClusterName is the EKS cluster's name.
+	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
+	// ClusterArn is the EKS cluster's ARN.
+	ClusterArn pulumi.StringOutput `pulumi:"clusterArn"`
+	// Endpoint is the API server URL.
+	Endpoint pulumi.StringOutput `pulumi:"endpoint"`
+	// OidcProviderArn and OidcProviderURL identify the IAM OIDC provider for IRSA.
+	OidcProviderArn pulumi.StringOutput `pulumi:"oidcProviderArn"`
+	OidcProviderURL pulumi.StringOutput `pulumi:"oidcProviderUrl"`
+	// ClusterSecurityGroupID is the EKS-managed cluster security group (Fargate pods and Karpenter nodes use it).
+	ClusterSecurityGroupID pulumi.StringOutput `pulumi:"clusterSecurityGroupId"`
+	// Kubeconfig is a secret kubeconfig (JSON) for the cluster.
+	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
+	// FargateProfileName is the name of the system Fargate profile.
+	FargateProfileName pulumi.StringOutput `pulumi:"fargateProfileName"`
+
+	// Provider deploys Kubernetes objects to this cluster; pass it to every Kubernetes resource.
+	Provider *kubernetes.Provider `pulumi:"-"`
+	// SystemReady is the set of resources that must exist before pods in the Fargate namespaces can run
+	// (the Fargate profile and CoreDNS); later components depend on it.
+	SystemReady []pulumi.Resource `pulumi:"-"`
+}
+
+// New creates a Cluster.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("cluster %q: %w", name, err)
+	}
+	comp := &Cluster{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	accessEntries := map[string]eks.AccessEntryArgs{}
+	for i, arn := range args.AdminPrincipalArns {
+		accessEntries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
+			PrincipalArn: pulumi.String(arn),
+			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
+				"cluster-admin": eks.AccessPolicyAssociationArgs{
+					PolicyArn:   pulumi.String("arn:" + args.Partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
+					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
+				},
+			},
+		}
+	}
+	authMode := eks.AuthenticationModeApi
+	skip, useDefaultCni := true, true
+	cl, err := eks.NewCluster(ctx, name+"-eks", &eks.ClusterArgs{
+		Name:                   pulumi.String(args.Name),
+		Version:                pulumi.String(args.Version),
+		VpcId:                  args.VpcID,
+		PrivateSubnetIds:       args.PrivateSubnetIDs,
+		EndpointPublicAccess:   pulumi.Bool(args.EndpointPublicAccess),
+		EndpointPrivateAccess:  pulumi.Bool(args.EndpointPrivateAccess),
+		PublicAccessCidrs:      pulumi.ToStringArray(args.PublicAccessCidrs),
+		EnabledClusterLogTypes: pulumi.ToStringArray(args.LogTypes),
+		AuthenticationMode:     &authMode,
+		AccessEntries:          accessEntries,
+		CreateOidcProvider:     pulumi.Bool(true),
+		SkipDefaultNodeGroup:   &skip,
+		// Keep the VPC CNI EKS installs; pulumi-eks would otherwise manage its own copy with kubectl.
+		UseDefaultVpcCni: &useDefaultCni,
+		Tags:             tags,
+		ClusterTags:      tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating EKS cluster: %w", err)
+	}
+	eksCluster := cl.EksCluster
+	oidc := cl.Core.OidcProvider()
+
+	// The Fargate pod execution role, trusted only for this cluster's Fargate profiles.
+	podRole, err := iam.NewRole(ctx, name+"-fargate-pod-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(infra.FargatePodExecutionTrust(args.Partition, args.Region, args.AccountID, args.Name).JSON()),
+		Description:      pulumi.String("Fargate pod execution role of EKS cluster " + args.Name),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating fargate pod execution role: %w", err)
+	}
+	podRoleAttach, err := iam.NewRolePolicyAttachment(ctx, name+"-fargate-pod-role-policy", &iam.RolePolicyAttachmentArgs{
+		Role:      podRole.Name,
+		PolicyArn: pulumi.String(infra.ManagedPolicyArn(args.Partition, "AmazonEKSFargatePodExecutionRolePolicy")),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("attaching fargate pod execution policy: %w", err)
+	}
+	selectors := awseks.FargateProfileSelectorArray{}
+	for _, ns := range args.FargateNamespaces {
+		selectors = append(selectors, awseks.FargateProfileSelectorArgs{Namespace: pulumi.String(ns)})
+	}
+	profile, err := awseks.NewFargateProfile(ctx, name+"-fargate-system", &awseks.FargateProfileArgs{
+		ClusterName:         eksCluster.Name(),
+		FargateProfileName:  pulumi.String("system"),
+		PodExecutionRoleArn: podRole.Arn,
+		SubnetIds:           args.PrivateSubnetIDs,
+		Selectors:           selectors,
+		Tags:                tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{podRoleAttach}))
+	if err != nil {
+		return nil, fmt.Errorf("creating fargate profile: %w", err)
+	}
+	// CoreDNS as a managed add-on scheduled on Fargate; it replaces the self-managed copy EKS bootstraps.
+	coredns, err := awseks.NewAddon(ctx, name+"-coredns", &awseks.AddonArgs{
+		ClusterName:              eksCluster.Name(),
+		AddonName:                pulumi.String("coredns"),
+		ConfigurationValues:      pulumi.String(`{"computeType":"Fargate"}`),
+		ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
+		ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
+		Tags:                     tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{profile}))
+	if err != nil {
+		return nil, fmt.Errorf("creating coredns add-on: %w", err)
+	}
+	// Karpenter launches nodes into the security groups tagged for discovery: the EKS-managed
+	// cluster security group, which the control plane and the Fargate pods (CoreDNS) also use.
+	clusterSG := eksCluster.VpcConfig().ClusterSecurityGroupId().Elem()
+	if _, err := ec2.NewTag(ctx, name+"-cluster-sg-discovery", &ec2.TagArgs{
+		ResourceId: clusterSG,
+		Key:        pulumi.String(infra.DiscoveryTagKey),
+		Value:      pulumi.String(args.Name),
+	}, parent); err != nil {
+		return nil, fmt.Errorf("tagging cluster security group: %w", err)
+	}
+
+	provider, err := kubernetes.NewProvider(ctx, name+"-k8s", &kubernetes.ProviderArgs{
+		Kubeconfig: cl.KubeconfigJson,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating kubernetes provider: %w", err)
+	}
+
+	comp.ClusterName = eksCluster.Name()
+	comp.ClusterArn = eksCluster.Arn()
+	comp.Endpoint = eksCluster.Endpoint()
+	comp.OidcProviderArn = oidc.Arn()
+	comp.OidcProviderURL = oidc.Url()
+	comp.ClusterSecurityGroupID = clusterSG
+	comp.Kubeconfig = pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
+	comp.FargateProfileName = profile.FargateProfileName
+	comp.Provider = provider
+	comp.SystemReady = []pulumi.Resource{profile, coredns}
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"clusterName":            comp.ClusterName,
+		"clusterArn":             comp.ClusterArn,
+		"endpoint":               comp.Endpoint,
+		"oidcProviderArn":        comp.OidcProviderArn,
+		"oidcProviderUrl":        comp.OidcProviderURL,
+		"clusterSecurityGroupId": comp.ClusterSecurityGroupID,
+		"kubeconfig":             comp.Kubeconfig,
+		"fargateProfileName":     comp.FargateProfileName,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

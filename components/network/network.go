@@ -1,0 +1,211 @@
+// Package network provides the Network component: the VPC the EKS cluster and its nodes live in.
+package network
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Network component.
+const TypeToken = "eventscale:network:Network"
+
+// Args configures a Network. Plain values decide counts and names; nothing here comes from
+// another resource.
+type Args struct {
+	// VpcCidr is the VPC's IPv4 block.
+	VpcCidr string
+	// AvailabilityZones gets one private and one public subnet each (at least two).
+	AvailabilityZones []string
+	// PrivateSubnetCidrs and PublicSubnetCidrs, one per zone, in zone order.
+	PrivateSubnetCidrs []string
+	PublicSubnetCidrs  []string
+	// OneNatPerAz gives every zone its own NAT gateway; otherwise one NAT in the first zone serves all.
+	OneNatPerAz bool
+	// ClusterName is the value of the karpenter.sh/discovery tag on private subnets.
+	ClusterName string
+	// Tags go on every taggable resource.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("network: args are required")
+	}
+	var errs []error
+	if _, err := netip.ParsePrefix(a.VpcCidr); err != nil {
+		errs = append(errs, fmt.Errorf("VpcCidr %q: %w", a.VpcCidr, err))
+	}
+	n := len(a.AvailabilityZones)
+	if n < 2 {
+		errs = append(errs, fmt.Errorf("need at least 2 availability zones, got %d", n))
+	}
+	if len(a.PrivateSubnetCidrs) != n || len(a.PublicSubnetCidrs) != n {
+		errs = append(errs, fmt.Errorf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public",
+			n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))
+	}
+	if a.ClusterName == "" {
+		errs = append(errs, errors.New("ClusterName is required (it is the karpenter.sh/discovery tag value)"))
+	}
+	return errors.Join(errs...)
+}
+
+// Network is a VPC over N availability zones with, in each zone, a public subnet (internet
+// gateway route; tagged kubernetes.io/role/elb=1) and a private subnet (NAT route; tagged
+// kubernetes.io/role/internal-elb=1 and karpenter.sh/discovery=<cluster>).
+//
+// Resources: ec2.Vpc, ec2.InternetGateway, per zone ec2.Subnet ×2 and ec2.RouteTableAssociation ×2,
+// one public ec2.RouteTable, one private ec2.RouteTable per NAT gateway, and ec2.Eip + ec2.NatGateway
+// (one, or one per zone).
+type Network struct {
+	pulumi.ResourceState
+
+	// VpcID is the VPC's id.
+	VpcID pulumi.StringOutput `pulumi:"vpcId"`
+	// PrivateSubnetIDs are the private subnets, in zone order.
+	PrivateSubnetIDs pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
+	// PublicSubnetIDs are the public subnets, in zone order.
+	PublicSubnetIDs pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
+}
+
+// New creates a Network.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Network, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("network %q: %w", name, err)
+	}
+	comp := &Network{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	tags := func(extra map[string]string) pulumi.StringMap {
+		return pulumi.ToStringMap(infra.WithTags(args.Tags, extra))
+	}
+
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(args.VpcCidr),
+		EnableDnsHostnames: pulumi.Bool(true), // EKS private endpoint and node registration need both
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               tags(map[string]string{"Name": name + "-vpc"}),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating VPC: %w", err)
+	}
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  tags(map[string]string{"Name": name + "-igw"}),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating internet gateway: %w", err)
+	}
+	publicRT, err := ec2.NewRouteTable(ctx, name+"-public-rt", &ec2.RouteTableArgs{
+		VpcId:  vpc.ID(),
+		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), GatewayId: igw.ID()}},
+		Tags:   tags(map[string]string{"Name": name + "-public"}),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating public route table: %w", err)
+	}
+
+	var publicIDs, privateIDs pulumi.StringArray
+	var publicSubnets []*ec2.Subnet
+	for i, az := range args.AvailabilityZones {
+		sub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-public-%s", name, az), &ec2.SubnetArgs{
+			VpcId:               vpc.ID(),
+			AvailabilityZone:    pulumi.String(az),
+			CidrBlock:           pulumi.String(args.PublicSubnetCidrs[i]),
+			MapPublicIpOnLaunch: pulumi.Bool(false), // nothing we launch there needs a public IP but NAT's EIP
+			Tags: tags(map[string]string{
+				"Name":                   fmt.Sprintf("%s-public-%s", name, az),
+				"kubernetes.io/role/elb": "1",
+			}),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating public subnet in %s: %w", az, err)
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-public-%s", name, az), &ec2.RouteTableAssociationArgs{
+			SubnetId: sub.ID(), RouteTableId: publicRT.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("associating public subnet in %s: %w", az, err)
+		}
+		publicSubnets = append(publicSubnets, sub)
+		publicIDs = append(publicIDs, sub.ID())
+	}
+
+	// NAT gateways: one per zone, or one in the first zone for all.
+	natCount := 1
+	if args.OneNatPerAz {
+		natCount = len(args.AvailabilityZones)
+	}
+	privateRTs := make([]*ec2.RouteTable, natCount)
+	for i := 0; i < natCount; i++ {
+		az := args.AvailabilityZones[i]
+		eip, err := ec2.NewEip(ctx, fmt.Sprintf("%s-nat-%s", name, az), &ec2.EipArgs{
+			Domain: pulumi.String("vpc"),
+			Tags:   tags(map[string]string{"Name": fmt.Sprintf("%s-nat-%s", name, az)}),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return nil, fmt.Errorf("creating NAT elastic IP in %s: %w", az, err)
+		}
+		nat, err := ec2.NewNatGateway(ctx, fmt.Sprintf("%s-nat-%s", name, az), &ec2.NatGatewayArgs{
+			AllocationId: eip.ID(),
+			SubnetId:     publicSubnets[i].ID(),
+			Tags:         tags(map[string]string{"Name": fmt.Sprintf("%s-nat-%s", name, az)}),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
+		if err != nil {
+			return nil, fmt.Errorf("creating NAT gateway in %s: %w", az, err)
+		}
+		rt, err := ec2.NewRouteTable(ctx, fmt.Sprintf("%s-private-rt-%s", name, az), &ec2.RouteTableArgs{
+			VpcId:  vpc.ID(),
+			Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{CidrBlock: pulumi.String("0.0.0.0/0"), NatGatewayId: nat.ID()}},
+			Tags:   tags(map[string]string{"Name": fmt.Sprintf("%s-private-%s", name, az)}),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private route table in %s: %w", az, err)
+		}
+		privateRTs[i] = rt
+	}
+
+	for i, az := range args.AvailabilityZones {
+		sub, err := ec2.NewSubnet(ctx, fmt.Sprintf("%s-private-%s", name, az), &ec2.SubnetArgs{
+			VpcId:            vpc.ID(),
+			AvailabilityZone: pulumi.String(az),
+			CidrBlock:        pulumi.String(args.PrivateSubnetCidrs[i]),
+			Tags: tags(map[string]string{
+				"Name":                            fmt.Sprintf("%s-private-%s", name, az),
+				"kubernetes.io/role/internal-elb": "1",
+				infra.DiscoveryTagKey:             args.ClusterName,
+			}),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating private subnet in %s: %w", az, err)
+		}
+		rt := privateRTs[0]
+		if args.OneNatPerAz {
+			rt = privateRTs[i]
+		}
+		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%s", name, az), &ec2.RouteTableAssociationArgs{
+			SubnetId: sub.ID(), RouteTableId: rt.ID(),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("associating private subnet in %s: %w", az, err)
+		}
+		privateIDs = append(privateIDs, sub.ID())
+	}
+
+	comp.VpcID = vpc.ID().ToStringOutput()
+	comp.PrivateSubnetIDs = privateIDs.ToStringArrayOutput()
+	comp.PublicSubnetIDs = publicIDs.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"vpcId":            comp.VpcID,
+		"privateSubnetIds": comp.PrivateSubnetIDs,
+		"publicSubnetIds":  comp.PublicSubnetIDs,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

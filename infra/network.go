@@ -1,0 +1,78 @@
+package infra
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// SubnetPlan carves azCount private subnets of /privateBits and then azCount public subnets of
+// /publicBits out of vpcCidr, in order and aligned, so the result never overlaps. It fails when
+// the VPC is too small.
+func SubnetPlan(vpcCidr string, azCount, privateBits, publicBits int) (private, public []string, err error) {
+	vpc, err := netip.ParsePrefix(vpcCidr)
+	if err != nil || !vpc.Addr().Is4() {
+		return nil, nil, fmt.Errorf("%q is not an IPv4 CIDR", vpcCidr)
+	}
+	vpc = vpc.Masked()
+	if privateBits < vpc.Bits() || publicBits < vpc.Bits() || privateBits > 32 || publicBits > 32 {
+		return nil, nil, fmt.Errorf("subnet prefix lengths /%d and /%d must lie between the VPC's /%d and /32", privateBits, publicBits, vpc.Bits())
+	}
+	base := vpc.Addr().As4()
+	next := uint64(uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3]))
+	end := next + 1<<(32-vpc.Bits())
+	take := func(bits int) (string, error) {
+		size := uint64(1) << (32 - bits)
+		if rem := next % size; rem != 0 {
+			next += size - rem
+		}
+		if next+size > end {
+			return "", fmt.Errorf("the VPC has no room left for a /%d", bits)
+		}
+		a := uint32(next)
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), bits)
+		next += size
+		return p.String(), nil
+	}
+	for i := 0; i < azCount; i++ {
+		s, err := take(privateBits)
+		if err != nil {
+			return nil, nil, err
+		}
+		private = append(private, s)
+	}
+	for i := 0; i < azCount; i++ {
+		s, err := take(publicBits)
+		if err != nil {
+			return nil, nil, err
+		}
+		public = append(public, s)
+	}
+	return private, public, nil
+}
+
+// restrictedNodeTags are the EC2NodeClass tag keys Karpenter's CRD refuses (CEL rules on
+// spec.tags of karpenter.k8s.aws/v1 EC2NodeClass), because Karpenter sets them itself.
+var restrictedNodeTags = []struct{ prefix, reason string }{
+	{"kubernetes.io/cluster", "Karpenter sets kubernetes.io/cluster/<name> itself"},
+	{"karpenter.sh/nodepool", "Karpenter sets it to the NodePool's name"},
+	{"karpenter.sh/nodeclaim", "Karpenter sets it to the NodeClaim's name"},
+	{"karpenter.k8s.aws/ec2nodeclass", "Karpenter sets it to the EC2NodeClass's name"},
+	{"eks:eks-cluster-name", "Karpenter sets it to the cluster name"},
+}
+
+// RestrictedNodeTag returns why key may not be an EC2NodeClass tag, or "" when it may.
+func RestrictedNodeTag(key string) string {
+	if key == "" {
+		return "empty tag keys are not supported"
+	}
+	for _, r := range restrictedNodeTags {
+		if key == r.prefix || (r.prefix == "kubernetes.io/cluster" && strings.HasPrefix(key, r.prefix)) {
+			return r.reason
+		}
+	}
+	if strings.HasPrefix(strings.ToLower(key), "aws:") {
+		return "the aws: prefix is reserved by AWS"
+	}
+	return ""
+}

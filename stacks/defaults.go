@@ -1,0 +1,93 @@
+package stacks
+
+import "github.com/eventscale/eventscale/infra"
+
+// Defaults returns the configuration used for every key a stack file leaves out.
+// It is the one place defaults live; the dev stack is these defaults plus a workload.
+// The node pool and workload defaults reproduce the tutorial's scenario: a 1 vCPU / 3Gi
+// worker pod fits once on a 2-vCPU m-class node, and the NodePool's CPU limit of 4 allows
+// exactly two such nodes, so a third replica would stay Pending.
+func Defaults() Config {
+	return Config{
+		Network: NetworkConfig{
+			VpcCidr:                   "10.0.0.0/16",
+			AzCount:                   3,
+			PrivateSubnetPrefixLength: 19,
+			PublicSubnetPrefixLength:  24,
+			NatGateways:               NatSingle,
+		},
+		Cluster: ClusterConfig{
+			Version:               infra.DefaultKubernetesVersion,
+			EndpointPublicAccess:  true,
+			EndpointPrivateAccess: true,
+			PublicAccessCidrs:     []string{"0.0.0.0/0"},
+			LogTypes:              []string{"api", "audit", "authenticator"},
+		},
+		Fargate: FargateConfig{
+			Namespaces: []string{"kube-system", "karpenter", "keda"},
+		},
+		Karpenter: KarpenterConfig{
+			Namespace:        "karpenter",
+			ServiceAccount:   "karpenter",
+			Replicas:         1,
+			ControllerCPU:    "1",
+			ControllerMemory: "1Gi",
+			NodePool: NodePoolConfig{
+				Name:                  "default",
+				CapacityTypes:         []string{"on-demand"},
+				Architectures:         []string{"amd64"},
+				InstanceTypes:         []string{"m6i.large", "m5.large"},
+				LimitCPU:              "4",
+				LimitMemory:           "16Gi",
+				ConsolidationPolicy:   "WhenEmptyOrUnderutilized",
+				ConsolidateAfter:      "30s",
+				ExpireAfter:           "720h",
+				DisruptionBudgetNodes: "10%",
+			},
+			NodeClass: NodeClassConfig{
+				Name:           "default",
+				AmiAlias:       "al2023@latest",
+				RootVolumeSize: "20Gi",
+			},
+		},
+		Keda: KedaConfig{
+			Namespace:           "keda",
+			OperatorReplicas:    1,
+			OperatorCPU:         "500m",
+			OperatorMemory:      "1Gi",
+			MetricsServerCPU:    "500m",
+			MetricsServerMemory: "1Gi",
+			WebhooksCPU:         "250m",
+			WebhooksMemory:      "512Mi",
+		},
+		Queue: QueueConfig{
+			VisibilityTimeoutSeconds: 60,
+			MessageRetentionSeconds:  345600,  // 4 days
+			DlqRetentionSeconds:      1209600, // 14 days, the SQS maximum
+			MaxReceiveCount:          5,
+			ReceiveWaitTimeSeconds:   20,
+		},
+		Workloads: []WorkloadConfig{},
+		Tags:      map[string]string{},
+	}
+}
+
+// DefaultWorkload returns the defaults applied to each entry of `eventscale:workloads`
+// before the entry's own keys are decoded over it.
+func DefaultWorkload() WorkloadConfig {
+	return WorkloadConfig{
+		ImageTag:               "latest",
+		CPU:                    "1",
+		Memory:                 "3Gi",
+		Concurrency:            1,
+		SimulatedWorkSeconds:   1,
+		MaxProcessingSeconds:   30,
+		MinReplicas:            0,
+		MaxReplicas:            2,
+		PollingIntervalSeconds: 10,
+		CooldownPeriodSeconds:  25,
+		QueueLength:            1,
+		ActivationQueueLength:  0,
+		ScaleOnInFlight:        true,
+	}
+}

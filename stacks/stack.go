@@ -1,0 +1,162 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/components/cluster"
+	"github.com/eventscale/eventscale/components/network"
+	"github.com/eventscale/eventscale/infra"
+)
+
+// Run is the program `pulumi up` runs: it reads the configuration the engine passed
+// (PULUMI_CONFIG, the same source the Pulumi SDK reads) and deploys the stack.
+func Run(ctx *pulumi.Context) error {
+	raw, err := EngineConfig()
+	if err != nil {
+		return err
+	}
+	return Program(raw)(ctx)
+}
+
+// EngineConfig returns the stack configuration the Pulumi engine hands to the program.
+func EngineConfig() (map[string]string, error) {
+	raw := map[string]string{}
+	if s := os.Getenv(pulumi.EnvConfig); s != "" {
+		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+			return nil, fmt.Errorf("reading %s from the Pulumi engine: %w", pulumi.EnvConfig, err)
+		}
+	}
+	return raw, nil
+}
+
+// Program returns the stack's program for a given raw configuration. Tests and the offline plan
+// call it with a stack file's config on the mocked resource monitor; Run calls it with the engine's.
+// An invalid configuration fails before any resource is registered.
+func Program(raw map[string]string) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg, err := Load(raw, ctx.Project(), ctx.Stack())
+		if err != nil {
+			return fmt.Errorf("invalid configuration of stack %q (nothing was created):\n%w", ctx.Stack(), err)
+		}
+		return Deploy(ctx, cfg)
+	}
+}
+
+// env is what every part of the stack shares: the validated config, the account facts and
+// the components already created.
+type env struct {
+	cfg       Config
+	partition string
+	accountID string
+	tags      map[string]string
+	network   *network.Network
+	cluster   *cluster.Cluster
+}
+
+// Deploy creates the whole platform for a validated Config and exports the stack outputs.
+func Deploy(ctx *pulumi.Context, cfg Config) error {
+	part, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the AWS partition: %w", err)
+	}
+	ident, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	zones, err := availabilityZones(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	private, public := cfg.Network.PrivateSubnetCidrs, cfg.Network.PublicSubnetCidrs
+	if len(private) == 0 || len(public) == 0 {
+		p, q, err := infra.SubnetPlan(cfg.Network.VpcCidr, cfg.Network.AzCount, cfg.Network.PrivateSubnetPrefixLength, cfg.Network.PublicSubnetPrefixLength)
+		if err != nil {
+			return fmt.Errorf("planning subnets: %w", err)
+		}
+		if len(private) == 0 {
+			private = p
+		}
+		if len(public) == 0 {
+			public = q
+		}
+	}
+	e := &env{cfg: cfg, partition: part.Partition, accountID: ident.AccountId, tags: infra.BaseTags(cfg.Project, cfg.Stack, cfg.Tags)}
+
+	e.network, err = network.New(ctx, "network", &network.Args{
+		VpcCidr:            cfg.Network.VpcCidr,
+		AvailabilityZones:  zones,
+		PrivateSubnetCidrs: private,
+		PublicSubnetCidrs:  public,
+		OneNatPerAz:        cfg.Network.NatGateways == NatOnePerAz,
+		ClusterName:        cfg.Cluster.Name,
+		Tags:               e.tags,
+	})
+	if err != nil {
+		return err
+	}
+	e.cluster, err = cluster.New(ctx, "cluster", &cluster.Args{
+		Name:                  cfg.Cluster.Name,
+		Version:               cfg.Cluster.Version,
+		VpcID:                 e.network.VpcID,
+		PrivateSubnetIDs:      e.network.PrivateSubnetIDs,
+		EndpointPublicAccess:  cfg.Cluster.EndpointPublicAccess,
+		EndpointPrivateAccess: cfg.Cluster.EndpointPrivateAccess,
+		PublicAccessCidrs:     cfg.Cluster.PublicAccessCidrs,
+		LogTypes:              cfg.Cluster.LogTypes,
+		AdminPrincipalArns:    cfg.Cluster.AdminPrincipalArns,
+		FargateNamespaces:     cfg.Fargate.Namespaces,
+		Partition:             e.partition,
+		Region:                cfg.Region,
+		AccountID:             e.accountID,
+		Tags:                  e.tags,
+	})
+	if err != nil {
+		return err
+	}
+
+	if err := deployKarpenter(ctx, e); err != nil {
+		return err
+	}
+	if err := deployPipeline(ctx, e); err != nil {
+		return err
+	}
+
+	ctx.Export("region", pulumi.String(cfg.Region))
+	ctx.Export("vpcId", e.network.VpcID)
+	ctx.Export("privateSubnetIds", e.network.PrivateSubnetIDs)
+	ctx.Export("publicSubnetIds", e.network.PublicSubnetIDs)
+	ctx.Export("clusterName", e.cluster.ClusterName)
+	ctx.Export("clusterEndpoint", e.cluster.Endpoint)
+	ctx.Export("oidcProviderArn", e.cluster.OidcProviderArn)
+	ctx.Export("oidcProviderUrl", e.cluster.OidcProviderURL)
+	ctx.Export("clusterSecurityGroupId", e.cluster.ClusterSecurityGroupID)
+	ctx.Export("kubeconfig", e.cluster.Kubeconfig)
+	return nil
+}
+
+// availabilityZones returns the configured zones, or the first azCount zones of the region
+// that need no opt-in.
+func availabilityZones(ctx *pulumi.Context, cfg Config) ([]string, error) {
+	if len(cfg.Network.AvailabilityZones) > 0 {
+		return cfg.Network.AvailabilityZones, nil
+	}
+	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State: pulumi.StringRef("available"),
+		Filters: []aws.GetAvailabilityZonesFilter{
+			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("looking up availability zones of %s: %w", cfg.Region, err)
+	}
+	if len(res.Names) < cfg.Network.AzCount {
+		return nil, fmt.Errorf("%s is %d but region %s has only %d available zones (%v): lower it or list %s",
+			key("network", "azCount"), cfg.Network.AzCount, cfg.Region, len(res.Names), res.Names, key("network", "availabilityZones"))
+	}
+	return res.Names[:cfg.Network.AzCount], nil
+}

@@ -1,0 +1,375 @@
+// Package harness runs the real Pulumi program on Pulumi's mocked resource monitor and records
+// everything it registers: type, name, URN, parent, inputs, options, invokes and stack outputs.
+// The whole-stack tests and the offline plan (cmd/plan) both use it, so what the plan prints is
+// exactly what the tests assert on.
+package harness
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/stacks"
+)
+
+// AccountID is the AWS account the mocks pretend to be.
+const AccountID = "123456789012"
+
+// Project is the Pulumi project name (Pulumi.yaml `name`).
+const Project = stacks.Namespace
+
+// Resource is one registration the program made.
+type Resource struct {
+	Type     string         `json:"type"`
+	Name     string         `json:"name"`
+	URN      string         `json:"urn"`
+	Parent   string         `json:"parent,omitempty"`
+	Custom   bool           `json:"custom"`
+	Remote   bool           `json:"remote,omitempty"`
+	ID       string         `json:"id,omitempty"`
+	Provider string         `json:"provider,omitempty"`
+	Depends  []string       `json:"dependsOn,omitempty"`
+	Protect  bool           `json:"protect,omitempty"`
+	StandIn  bool           `json:"standIn,omitempty"`
+	Inputs   map[string]any `json:"inputs"`
+	// Secrets lists the top-level input keys that were marked secret.
+	Secrets []string `json:"secrets,omitempty"`
+}
+
+// Invoke is one provider function call the program made.
+type Invoke struct {
+	Token string         `json:"token"`
+	Args  map[string]any `json:"args"`
+}
+
+// Recording is the result of one program run.
+type Recording struct {
+	Project, Stack string
+	Resources      []Resource
+	Invokes        []Invoke
+	// Outputs are the stack exports, resolved; SecretOutputs names the secret ones.
+	Outputs       map[string]any
+	SecretOutputs map[string]bool
+}
+
+// Options adjust a run.
+type Options struct {
+	// Zones overrides the availability zones the mocked getAvailabilityZones returns.
+	Zones []string
+}
+
+// RunStackFile runs the program for stack `stack` with the config of `<dir>/Pulumi.<stack>.yaml`.
+func RunStackFile(dir, stack string) (*Recording, error) {
+	raw, err := stacks.ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	return Run(stack, raw, Options{})
+}
+
+// Run runs stacks.Program(raw) for the named stack on the mocked resource monitor.
+// It returns the recording even when the program fails, with the error.
+func Run(stack string, raw map[string]string, opts Options) (*Recording, error) {
+	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones}
+	rec := &Recording{Project: Project, Stack: stack, Outputs: map[string]any{}, SecretOutputs: map[string]bool{}}
+	var outMu sync.Mutex
+	program := stacks.Program(raw)
+	// The stand-in EKS cluster carries the configured cluster name, as the real one would.
+	clusterName := Project + "-" + stack
+	if cfg, err := stacks.Load(raw, Project, stack); err == nil {
+		clusterName = cfg.Cluster.Name
+	}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		if err := registerStandIns(ctx, clusterName); err != nil {
+			return err
+		}
+		if err := program(ctx); err != nil {
+			return err
+		}
+		for k, v := range ctx.GetCurrentExportMap() {
+			out := pulumi.ToOutput(v)
+			secret := pulumi.IsSecret(out)
+			out.ApplyT(func(x any) any {
+				outMu.Lock()
+				defer outMu.Unlock()
+				rec.Outputs[k] = x
+				rec.SecretOutputs[k] = secret
+				return nil
+			})
+		}
+		return nil
+	}, pulumi.WithMocks(Project, stack, m), func(info *pulumi.RunInfo) { info.Config = raw })
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	rec.Resources = m.resources
+	rec.Invokes = m.invokes
+	return rec, err
+}
+
+// Stand-ins: pulumi-eks returns its OIDC provider and EKS cluster as resource references,
+// which the mock monitor resolves only for URNs registered in the same run. The harness
+// registers these two first, and the eks:index:Cluster mock refers to them.
+const (
+	standInOIDC    = "standin-eks-oidc-provider"
+	standInCluster = "standin-eks-cluster"
+)
+
+func registerStandIns(ctx *pulumi.Context, clusterName string) error {
+	var oidc, cl standIn
+	if err := ctx.RegisterResource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC, pulumi.Map{}, &oidc); err != nil {
+		return fmt.Errorf("registering stand-in OIDC provider: %w", err)
+	}
+	if err := ctx.RegisterResource("aws:eks/cluster:Cluster", standInCluster, pulumi.Map{"name": pulumi.String(clusterName)}, &cl); err != nil {
+		return fmt.Errorf("registering stand-in EKS cluster: %w", err)
+	}
+	return nil
+}
+
+type standIn struct{ pulumi.CustomResourceState }
+
+type mocks struct {
+	mu        sync.Mutex
+	stack     string
+	region    string
+	zones     []string
+	resources []Resource
+	invokes   []Invoke
+}
+
+func (m *mocks) urn(typ, name string) string {
+	return string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(Project), "", tokens.Type(typ), name))
+}
+
+// NewResource records the registration and returns canned outputs: the inputs plus the
+// computed fields the program reads (ids, ARNs, names, URLs).
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r := Resource{
+		Type:     args.TypeToken,
+		Name:     args.Name,
+		Custom:   args.Custom,
+		Provider: args.Provider,
+		Inputs:   map[string]any{},
+		StandIn:  args.Name == standInOIDC || args.Name == standInCluster,
+	}
+	for k, v := range args.Inputs {
+		if v.ContainsSecrets() {
+			r.Secrets = append(r.Secrets, string(k))
+		}
+		r.Inputs[string(k)] = Plain(v)
+	}
+	sort.Strings(r.Secrets)
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.Parent = rpc.GetParent()
+		r.Depends = rpc.GetDependencies()
+		r.Protect = rpc.GetProtect()
+		r.Remote = rpc.GetRemote()
+		parentType := tokens.Type("")
+		if p := resource.URN(rpc.GetParent()); p != "" && p.QualifiedType() != resource.RootStackType {
+			parentType = p.QualifiedType()
+		}
+		r.URN = string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(Project), parentType, tokens.Type(args.TypeToken), args.Name))
+	}
+	id, outs := m.outputs(args)
+	r.ID = id
+	m.mu.Lock()
+	m.resources = append(m.resources, r)
+	m.mu.Unlock()
+	return id, outs, nil
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:12]
+}
+
+// outputs returns the id and output properties of a mocked resource.
+func (m *mocks) outputs(args pulumi.MockResourceArgs) (string, resource.PropertyMap) {
+	out := args.Inputs.Copy()
+	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	setDefault := func(k string, v any) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok {
+			set(k, v)
+		}
+	}
+	nameOr := func(key string) string {
+		if v, ok := args.Inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return args.Name + "-" + shortHash(args.Name)[:7]
+	}
+	id := args.Name + "-id"
+	region, acct := m.region, AccountID
+	oidcHost := "oidc.eks." + region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	var clusterName string
+	switch args.TypeToken {
+	case "aws:ec2/vpc:Vpc":
+		id = "vpc-" + shortHash(args.Name)
+	case "aws:ec2/subnet:Subnet":
+		id = "subnet-" + shortHash(args.Name)
+	case "aws:ec2/internetGateway:InternetGateway":
+		id = "igw-" + shortHash(args.Name)
+	case "aws:ec2/natGateway:NatGateway":
+		id = "nat-" + shortHash(args.Name)
+	case "aws:ec2/eip:Eip":
+		id = "eipalloc-" + shortHash(args.Name)
+	case "aws:ec2/routeTable:RouteTable":
+		id = "rtb-" + shortHash(args.Name)
+	case "aws:iam/role:Role":
+		name := nameOr("name")
+		setDefault("name", name)
+		set("arn", "arn:aws:iam::"+acct+":role/"+name)
+		id = name
+	case "aws:iam/policy:Policy":
+		name := nameOr("name")
+		setDefault("name", name)
+		set("arn", "arn:aws:iam::"+acct+":policy/"+name)
+		id = out["arn"].StringValue()
+	case "aws:iam/instanceProfile:InstanceProfile":
+		name := nameOr("name")
+		setDefault("name", name)
+		set("arn", "arn:aws:iam::"+acct+":instance-profile/"+name)
+		id = name
+	case "aws:sqs/queue:Queue":
+		name := nameOr("name")
+		if v, ok := args.Inputs["fifoQueue"]; ok && v.IsBool() && v.BoolValue() && !strings.HasSuffix(name, ".fifo") {
+			name += ".fifo"
+		}
+		setDefault("name", name)
+		set("arn", "arn:aws:sqs:"+region+":"+acct+":"+name)
+		set("url", "https://sqs."+region+".amazonaws.com/"+acct+"/"+name)
+		id = "https://sqs." + region + ".amazonaws.com/" + acct + "/" + name
+	case "aws:cloudwatch/eventRule:EventRule":
+		name := nameOr("name")
+		setDefault("name", name)
+		set("arn", "arn:aws:events:"+region+":"+acct+":rule/"+name)
+		id = name
+	case "aws:eks/fargateProfile:FargateProfile", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry":
+		set("arn", fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s", region, acct, strings.ToLower(strings.Split(args.TypeToken, ":")[2]), args.Name))
+	case "aws:ecr/repository:Repository":
+		name := nameOr("name")
+		setDefault("name", name)
+		set("arn", "arn:aws:ecr:"+region+":"+acct+":repository/"+name)
+		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+name)
+		id = name
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		set("arn", "arn:aws:iam::"+acct+":oidc-provider/"+oidcHost)
+		// The AWS provider reports the URL without a scheme; the stand-in keeps "https://" so
+		// tests prove the program strips it wherever IAM conditions are built from it.
+		set("url", "https://"+oidcHost)
+		set("clientIdLists", []any{"sts.amazonaws.com"})
+		id = out["arn"].StringValue()
+	case "aws:eks/cluster:Cluster":
+		clusterName = nameOr("name")
+		set("arn", "arn:aws:eks:"+region+":"+acct+":cluster/"+clusterName)
+		set("endpoint", "https://EXAMPLE0123456789."+"gr7."+region+".eks.amazonaws.com")
+		set("vpcConfig", map[string]any{"clusterSecurityGroupId": "sg-0eks0cluster0sg", "vpcId": "vpc-standin"})
+		set("identities", []any{map[string]any{"oidcs": []any{map[string]any{"issuer": "https://" + oidcHost}}}})
+		id = clusterName
+	case "eks:index:Cluster":
+		// The remote component's outputs: references to the stand-ins, plus kubeconfig.
+		name := nameOr("name")
+		oidcRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC)),
+			resource.ID("arn:aws:iam::"+acct+":oidc-provider/"+oidcHost), "")
+		clRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/cluster:Cluster", standInCluster)), resource.ID(name), "")
+		kubeconfig := fmt.Sprintf(`{"apiVersion":"v1","kind":"Config","clusters":[{"name":%q,"cluster":{"server":"https://EXAMPLE0123456789.gr7.%s.eks.amazonaws.com","certificate-authority-data":"LS0tLS1CRUdJTi1NT0NL"}}],"contexts":[{"name":"aws","context":{"cluster":%q,"user":"aws"}}],"current-context":"aws","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws","args":["eks","get-token","--cluster-name",%q,"--output","json"]}}}]}`, name, region, name, name)
+		out[resource.PropertyKey("eksCluster")] = clRef
+		out[resource.PropertyKey("core")] = resource.NewObjectProperty(resource.PropertyMap{
+			"oidcProvider": oidcRef,
+			"cluster":      clRef,
+			"endpoint":     resource.NewProperty("https://EXAMPLE0123456789.gr7." + region + ".eks.amazonaws.com"),
+		})
+		set("kubeconfigJson", kubeconfig)
+		set("kubeconfig", kubeconfig)
+		id = ""
+	}
+	if !args.Custom {
+		id = ""
+	}
+	return id, out
+}
+
+// Call answers the provider functions the program may invoke, and fails on any other.
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: Plain(resource.NewObjectProperty(args.Args)).(map[string]any)})
+	m.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws",
+		}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/offline-plan", "userId": "AIDAOFFLINEPLAN", "id": AccountID,
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": m.region, "id": m.region, "region": m.region}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		zones := m.zones
+		if zones == nil {
+			for _, s := range []string{"a", "b", "c", "d"} {
+				zones = append(zones, m.region+s)
+			}
+		}
+		names := make([]any, len(zones))
+		for i, z := range zones {
+			names[i] = z
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": m.region}), nil
+	}
+	return nil, fmt.Errorf("harness: unexpected invoke %q: the program may only call functions the mocks answer (add it to tests/harness if it is intended)", args.Token)
+}
+
+// Plain turns a property value into plain Go values (maps, slices, strings, numbers, bools).
+// Secrets are unwrapped, unknowns become "<computed>", resource references their URN.
+func Plain(v resource.PropertyValue) any {
+	switch {
+	case v.IsNull():
+		return nil
+	case v.IsBool():
+		return v.BoolValue()
+	case v.IsNumber():
+		f := v.NumberValue()
+		if f == float64(int64(f)) {
+			return int64(f)
+		}
+		return f
+	case v.IsString():
+		return v.StringValue()
+	case v.IsArray():
+		arr := v.ArrayValue()
+		out := make([]any, len(arr))
+		for i, x := range arr {
+			out[i] = Plain(x)
+		}
+		return out
+	case v.IsObject():
+		obj := v.ObjectValue()
+		out := make(map[string]any, len(obj))
+		for k, x := range obj {
+			out[string(k)] = Plain(x)
+		}
+		return out
+	case v.IsSecret():
+		return Plain(v.SecretValue().Element)
+	case v.IsComputed():
+		return "<computed>"
+	case v.IsOutput():
+		o := v.OutputValue()
+		if !o.Known {
+			return "<computed>"
+		}
+		return Plain(o.Element)
+	case v.IsResourceReference():
+		return string(v.ResourceReferenceValue().URN)
+	}
+	return fmt.Sprintf("%v", v)
+}
