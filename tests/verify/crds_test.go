@@ -1,0 +1,121 @@
+package verify
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	karpenterapis "github.com/aws/karpenter-provider-aws/pkg/apis"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// The versions the code pins must be the ones go.mod resolves (and so the
+// ones whose embedded CRDs are compiled into this test).
+func TestModuleVersionsMatchGoMod(t *testing.T) {
+	t.Parallel()
+	for mod, version := range map[string]string{KarpenterModule: KarpenterVersion, KEDAModule: KEDAVersion} {
+		out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", mod).Output()
+		if err != nil {
+			t.Fatalf("go list -m %s: %v", mod, err)
+		}
+		if got := strings.TrimSpace(string(out)); got != version {
+			t.Errorf("go.mod has %s %s, code pins %s", mod, got, version)
+		}
+	}
+}
+
+// The Karpenter module embeds its CRDs in pkg/apis; the files read from the
+// module directory must be exactly those bytes.
+func TestKarpenterCRDFilesMatchEmbedded(t *testing.T) {
+	t.Parallel()
+	files, err := KarpenterCRDFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]byte{}
+	for _, f := range files {
+		byName[filepath.Base(f.Path)] = f.Data
+	}
+	for name, embedded := range map[string][]byte{
+		"karpenter.sh_nodepools.yaml":           karpenterapis.NodePoolCRD,
+		"karpenter.sh_nodeclaims.yaml":          karpenterapis.NodeClaimCRD,
+		"karpenter.k8s.aws_ec2nodeclasses.yaml": karpenterapis.EC2NodeClassCRD,
+		"karpenter.sh_nodeoverlays.yaml":        karpenterapis.NodeOverlayCRD,
+	} {
+		if got, ok := byName[name]; !ok {
+			t.Errorf("%s missing from module directory", name)
+		} else if !bytes.Equal(got, embedded) {
+			t.Errorf("%s differs from the bytes embedded in %s/pkg/apis", name, KarpenterModule)
+		}
+	}
+}
+
+// The CRDs loaded from the modules are byte-identical to the reference copies
+// in ../shared/reference/crds (which were taken from the upstream tags).
+func TestUpstreamCRDsMatchReference(t *testing.T) {
+	t.Parallel()
+	ref := filepath.Join(SharedReferenceDir(), "crds")
+	if _, err := os.Stat(ref); err != nil {
+		t.Skipf("reference CRDs not available (%v); nothing to compare with", err)
+	}
+	for sub, load := range map[string]func() ([]CRDFile, error){"karpenter": KarpenterCRDFiles, "keda": KEDACRDFiles} {
+		files, err := load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		loaded := map[string][]byte{}
+		for _, f := range files {
+			loaded[filepath.Base(f.Path)] = f.Data
+		}
+		refFiles, err := ReadCRDDir(filepath.Join(ref, sub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rf := range refFiles {
+			name := filepath.Base(rf.Path)
+			if got, ok := loaded[name]; !ok {
+				t.Errorf("%s/%s: not in the module", sub, name)
+			} else if !bytes.Equal(got, rf.Data) {
+				t.Errorf("%s/%s: module copy (%d bytes) differs from the reference (%d bytes)", sub, name, len(got), len(rf.Data))
+			}
+		}
+	}
+}
+
+func TestDefaultValidatorKnowsAllUpstreamKinds(t *testing.T) {
+	t.Parallel()
+	v := testValidator(t)
+	known := map[schema.GroupVersionKind]bool{}
+	for _, gvk := range v.Kinds() {
+		known[gvk] = true
+	}
+	for _, gvk := range []schema.GroupVersionKind{
+		{Group: "karpenter.sh", Version: "v1", Kind: "NodePool"},
+		{Group: "karpenter.sh", Version: "v1", Kind: "NodeClaim"},
+		{Group: "karpenter.k8s.aws", Version: "v1", Kind: "EC2NodeClass"},
+		{Group: "karpenter.sh", Version: "v1alpha1", Kind: "NodeOverlay"},
+		{Group: "keda.sh", Version: "v1alpha1", Kind: "ScaledObject"},
+		{Group: "keda.sh", Version: "v1alpha1", Kind: "ScaledJob"},
+		{Group: "keda.sh", Version: "v1alpha1", Kind: "TriggerAuthentication"},
+		{Group: "keda.sh", Version: "v1alpha1", Kind: "ClusterTriggerAuthentication"},
+		{Group: "eventing.keda.sh", Version: "v1alpha1", Kind: "CloudEventSource"},
+	} {
+		if !known[gvk] {
+			t.Errorf("validator does not know %s; knows %v", gvk, v.Kinds())
+		}
+	}
+}
+
+func TestModuleDir(t *testing.T) {
+	t.Parallel()
+	dir, err := ModuleDir(KEDAModule, KEDAVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "config", "crd", "bases", "keda.sh_scaledobjects.yaml")); err != nil {
+		t.Errorf("module dir %s lacks the ScaledObject CRD: %v", dir, err)
+	}
+}
