@@ -279,3 +279,6 @@ func ReadStackFile(path string) (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// Sections returns the names of this project's config keys (`eventscale:<section>`).
+func Sections() []string { return append([]string(nil), sections...) }

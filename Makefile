@@ -1,0 +1,51 @@
+# eventscale: event-driven autoscaling on EKS (KEDA + Karpenter), one Pulumi Go stack per environment.
+# `make help` lists the targets. STACK selects the environment (Pulumi.$(STACK).yaml).
+
+STACK ?= dev
+GO ?= go
+# Where tools this project installs (ko, golangci-lint) go; git-ignored.
+CACHE_DIR ?= $(CURDIR)/.cache
+export GOTOOLCHAIN ?= local
+
+.DEFAULT_GOAL := help
+.PHONY: help build test test-unit test-verify lint plan preview up destroy refresh require-pulumi
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
+	@echo "  STACK=$(STACK)  (dev | prod | any Pulumi.<stack>.yaml)"
+
+build: ## Compile the program and every command
+	$(GO) build ./...
+
+plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
+	$(GO) run ./cmd/plan -stack $(STACK)
+
+test: test-unit test-verify ## All tests CI runs: unit + whole-stack on mocks, worker against moto, schema and chart tier
+
+test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server
+	$(GO) test -count=1 ./...
+
+test-verify: ## Nested module tests/verify: real CRDs (OpenAPI + CEL), strict k8s decoding, real Helm charts
+	cd tests/verify && $(GO) test -count=1 ./...
+
+lint: ## gofmt check and go vet, both modules
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	cd tests/verify && $(GO) vet ./...
+
+require-pulumi:
+	@command -v pulumi >/dev/null || { echo "The Pulumi CLI is required for this target: https://www.pulumi.com/docs/install/ (and AWS credentials)"; exit 1; }
+
+preview: require-pulumi ## Real preview against AWS (needs the Pulumi CLI and AWS credentials)
+	pulumi preview --stack $(STACK) --diff
+
+up: require-pulumi ## Deploy STACK (needs the Pulumi CLI and AWS credentials)
+	pulumi up --stack $(STACK)
+
+destroy: require-pulumi ## Destroy STACK (NodePool goes first so Karpenter can terminate its nodes)
+	pulumi destroy --stack $(STACK)
+
+refresh: require-pulumi ## Refresh STACK's state from AWS
+	pulumi refresh --stack $(STACK)
+
+-include make/*.mk

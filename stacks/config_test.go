@@ -1,0 +1,274 @@
+package stacks
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// validConfig is a valid-by-default configuration: the defaults plus one workload, in a region.
+func validConfig() Config {
+	c := Defaults()
+	c.Project, c.Stack, c.Region = "eventscale", "test", "us-west-2"
+	c.Cluster.Name = "eventscale-test"
+	w := DefaultWorkload()
+	w.Name, w.Namespace = "worker", "worker"
+	c.Workloads = []WorkloadConfig{w}
+	return c
+}
+
+func TestValidConfigPasses(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, validConfig().Validate())
+}
+
+func intp(i int) *int { return &i }
+
+// TestValidateRejects holds one case per rule: each mutates a valid config and asserts that
+// Validate names the key and quotes the value.
+func TestValidateRejects(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		mutate func(*Config)
+		want   []string // substrings of the error
+	}{
+		{"missing region", func(c *Config) { c.Region = "" }, []string{"aws:region is required"}},
+		{"bad region", func(c *Config) { c.Region = "Oregon" }, []string{"aws:region", `"Oregon"`}},
+		{"vpc cidr syntax", func(c *Config) { c.Network.VpcCidr = "10.0.0.0/33" }, []string{"eventscale:network.vpcCidr", `"10.0.0.0/33"`}},
+		{"vpc cidr ipv6", func(c *Config) { c.Network.VpcCidr = "fd00::/48" }, []string{"eventscale:network.vpcCidr", `"fd00::/48"`}},
+		{"vpc cidr host bits", func(c *Config) { c.Network.VpcCidr = "10.0.0.1/16" }, []string{"eventscale:network.vpcCidr", "host bits", `"10.0.0.0/16"`}},
+		{"vpc too small", func(c *Config) { c.Network.VpcCidr = "10.0.0.0/26" }, []string{"eventscale:network.vpcCidr", "/16 to /24", `"10.0.0.0/26"`}},
+		{"vpc cannot hold subnets", func(c *Config) { c.Network.VpcCidr = "10.0.0.0/18" }, []string{"eventscale:network.vpcCidr", `"10.0.0.0/18" cannot hold 3 private /19`}},
+		{"az count too low", func(c *Config) { c.Network.AzCount = 1 }, []string{"eventscale:network.azCount", "got 1"}},
+		{"az count too high", func(c *Config) { c.Network.AzCount = 7 }, []string{"eventscale:network.azCount", "got 7"}},
+		{"zones from another region", func(c *Config) { c.Network.AvailabilityZones = []string{"us-west-2a", "eu-west-1b", "us-west-2c"} },
+			[]string{"eventscale:network.availabilityZones[1]", `"eu-west-1b"`}},
+		{"zones count mismatch", func(c *Config) { c.Network.AvailabilityZones = []string{"us-west-2a", "us-west-2b"} },
+			[]string{"eventscale:network.availabilityZones lists 2 zones", "azCount is 3"}},
+		{"zone repeated", func(c *Config) { c.Network.AvailabilityZones = []string{"us-west-2a", "us-west-2a", "us-west-2c"} },
+			[]string{"availabilityZones[1] repeats zone", `"us-west-2a"`}},
+		{"nat strategy", func(c *Config) { c.Network.NatGateways = "perAz" }, []string{"eventscale:network.natGateways", `"perAz"`}},
+		{"private prefix too long", func(c *Config) { c.Network.PrivateSubnetPrefixLength = 29 }, []string{"eventscale:network.privateSubnetPrefixLength", "got 29"}},
+		{"subnet outside vpc", func(c *Config) {
+			c.Network.PrivateSubnetCidrs = []string{"10.0.0.0/19", "10.0.32.0/19", "10.1.0.0/19"}
+		}, []string{"eventscale:network.privateSubnetCidrs[2]", `"10.1.0.0/19" is outside`}},
+		{"subnets overlap", func(c *Config) {
+			c.Network.PrivateSubnetCidrs = []string{"10.0.0.0/19", "10.0.32.0/19", "10.0.64.0/19"}
+			c.Network.PublicSubnetCidrs = []string{"10.0.96.0/24", "10.0.97.0/24", "10.0.64.0/24"}
+		}, []string{`privateSubnetCidrs[2] "10.0.64.0/19" overlaps eventscale:network.publicSubnetCidrs[2] "10.0.64.0/24"`}},
+		{"subnet syntax", func(c *Config) { c.Network.PublicSubnetCidrs = []string{"10.0.96.0/24", "10.0.97.0", "10.0.98.0/24"} },
+			[]string{"eventscale:network.publicSubnetCidrs[1]", `"10.0.97.0"`}},
+		{"subnet count", func(c *Config) { c.Network.PublicSubnetCidrs = []string{"10.0.96.0/24"} },
+			[]string{"eventscale:network.publicSubnetCidrs lists 1 subnets", "azCount is 3"}},
+		{"cluster name", func(c *Config) { c.Cluster.Name = "-bad name" }, []string{"eventscale:cluster.name", `"-bad name"`}},
+		{"k8s version format", func(c *Config) { c.Cluster.Version = "v1.35" }, []string{"eventscale:cluster.version", `"v1.35"`}},
+		{"k8s version too old", func(c *Config) { c.Cluster.Version = "1.29" }, []string{"eventscale:cluster.version must be from 1.33 to 1.35", `"1.29"`}},
+		{"k8s version too new", func(c *Config) { c.Cluster.Version = "1.36" }, []string{"eventscale:cluster.version", `"1.36"`}},
+		{"no endpoint", func(c *Config) { c.Cluster.EndpointPublicAccess, c.Cluster.EndpointPrivateAccess = false, false },
+			[]string{"eventscale:cluster.endpointPublicAccess and eventscale:cluster.endpointPrivateAccess cannot both be false"}},
+		{"public cidrs empty", func(c *Config) { c.Cluster.PublicAccessCidrs = nil }, []string{"eventscale:cluster.publicAccessCidrs must list at least one"}},
+		{"public cidr syntax", func(c *Config) { c.Cluster.PublicAccessCidrs = []string{"my office"} }, []string{"eventscale:cluster.publicAccessCidrs[0]", `"my office"`}},
+		{"log type", func(c *Config) { c.Cluster.LogTypes = []string{"api", "audits"} }, []string{"eventscale:cluster.logTypes[1]", `"audits"`}},
+		{"admin arn", func(c *Config) { c.Cluster.AdminPrincipalArns = []string{"admin"} }, []string{"eventscale:cluster.adminPrincipalArns[0]", `"admin"`}},
+		{"fargate misses karpenter", func(c *Config) { c.Fargate.Namespaces = []string{"kube-system", "keda"} },
+			[]string{"eventscale:fargate.namespaces must include \"karpenter\""}},
+		{"fargate misses kube-system", func(c *Config) { c.Fargate.Namespaces = []string{"karpenter", "keda"} },
+			[]string{"eventscale:fargate.namespaces must include \"kube-system\""}},
+		{"fargate namespace name", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "Team_A") },
+			[]string{"eventscale:fargate.namespaces[3]", "DNS-1123", `"Team_A"`}},
+		{"fargate too many", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "a", "b", "c") },
+			[]string{"eventscale:fargate.namespaces must list 1 to 5", "got 6"}},
+		{"karpenter namespace", func(c *Config) { c.Karpenter.Namespace = "Karpenter" }, []string{"eventscale:karpenter.namespace", `"Karpenter"`}},
+		{"karpenter replicas", func(c *Config) { c.Karpenter.Replicas = 0 }, []string{"eventscale:karpenter.replicas", "got 0"}},
+		{"controller cpu quantity", func(c *Config) { c.Karpenter.ControllerCPU = "one" }, []string{"eventscale:karpenter.controllerCpu", `"one"`}},
+		{"curly-quoted quantity", func(c *Config) { c.Karpenter.NodePool.LimitCPU = "“4”" }, []string{"eventscale:karpenter.nodePool.limitCpu", `"“4”"`}},
+		{"limit memory quantity", func(c *Config) { c.Karpenter.NodePool.LimitMemory = "16GB RAM" }, []string{"eventscale:karpenter.nodePool.limitMemory", `"16GB RAM"`}},
+		{"capacity type", func(c *Config) { c.Karpenter.NodePool.CapacityTypes = []string{"spot", "ondemand"} },
+			[]string{"eventscale:karpenter.nodePool.capacityTypes[1]", `"ondemand"`}},
+		{"architecture", func(c *Config) { c.Karpenter.NodePool.Architectures = []string{"x86_64"} },
+			[]string{"eventscale:karpenter.nodePool.architectures[0]", `"x86_64"`}},
+		{"no instance constraint", func(c *Config) { c.Karpenter.NodePool.InstanceTypes = nil },
+			[]string{"eventscale:karpenter.nodePool.instanceTypes or eventscale:karpenter.nodePool.instanceCategories must be set"}},
+		{"instance type", func(c *Config) { c.Karpenter.NodePool.InstanceTypes = []string{"m5large"} },
+			[]string{"eventscale:karpenter.nodePool.instanceTypes[0]", `"m5large"`}},
+		{"instance category", func(c *Config) { c.Karpenter.NodePool.InstanceCategories = []string{"compute"} },
+			[]string{"eventscale:karpenter.nodePool.instanceCategories[0]", `"compute"`}},
+		{"instance generation", func(c *Config) { c.Karpenter.NodePool.InstanceGenerationGreaterThan = intp(0) },
+			[]string{"eventscale:karpenter.nodePool.instanceGenerationGreaterThan", "got 0"}},
+		{"consolidation policy", func(c *Config) { c.Karpenter.NodePool.ConsolidationPolicy = "WhenUnderutilized" },
+			[]string{"eventscale:karpenter.nodePool.consolidationPolicy", `"WhenUnderutilized"`}},
+		{"consolidate after", func(c *Config) { c.Karpenter.NodePool.ConsolidateAfter = "30 seconds" },
+			[]string{"eventscale:karpenter.nodePool.consolidateAfter", `"30 seconds"`}},
+		{"expire after days", func(c *Config) { c.Karpenter.NodePool.ExpireAfter = "30d" },
+			[]string{"eventscale:karpenter.nodePool.expireAfter", `"30d"`}},
+		{"disruption budget", func(c *Config) { c.Karpenter.NodePool.DisruptionBudgetNodes = "ten" },
+			[]string{"eventscale:karpenter.nodePool.disruptionBudgetNodes", `"ten"`}},
+		{"ami alias", func(c *Config) { c.Karpenter.NodeClass.AmiAlias = "al2023" },
+			[]string{"eventscale:karpenter.nodeClass.amiAlias", `"al2023"`}},
+		{"root volume too small", func(c *Config) { c.Karpenter.NodeClass.RootVolumeSize = "2Gi" },
+			[]string{"eventscale:karpenter.nodeClass.rootVolumeSize must be from 8Gi", `"2Gi"`}},
+		{"restricted node tag", func(c *Config) { c.Karpenter.NodeClass.Tags = map[string]string{"kubernetes.io/cluster/x": "owned"} },
+			[]string{`eventscale:karpenter.nodeClass.tags["kubernetes.io/cluster/x"] is not allowed`}},
+		{"keda namespace equals karpenter", func(c *Config) { c.Keda.Namespace = "karpenter" },
+			[]string{"eventscale:keda.namespace and eventscale:karpenter.namespace must differ", `"karpenter"`}},
+		{"keda quantity", func(c *Config) { c.Keda.OperatorMemory = "1 GiB" }, []string{"eventscale:keda.operatorMemory", `"1 GiB"`}},
+		{"visibility too long", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 50000 }, []string{"eventscale:queue.visibilityTimeoutSeconds", "got 50000"}},
+		{"visibility below processing", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 30 },
+			[]string{"eventscale:queue.visibilityTimeoutSeconds (30) must exceed eventscale:workloads[0].maxProcessingSeconds (30)"}},
+		{"retention", func(c *Config) { c.Queue.MessageRetentionSeconds = 30 }, []string{"eventscale:queue.messageRetentionSeconds", "got 30"}},
+		{"dlq retention shorter", func(c *Config) { c.Queue.DlqRetentionSeconds = 3600 },
+			[]string{"eventscale:queue.dlqRetentionSeconds (3600) must be at least eventscale:queue.messageRetentionSeconds (345600)"}},
+		{"max receive count", func(c *Config) { c.Queue.MaxReceiveCount = 0 }, []string{"eventscale:queue.maxReceiveCount", "got 0"}},
+		{"receive wait", func(c *Config) { c.Queue.ReceiveWaitTimeSeconds = 25 }, []string{"eventscale:queue.receiveWaitTimeSeconds", "got 25"}},
+		{"workload name", func(c *Config) { c.Workloads[0].Name = "Worker" }, []string{"eventscale:workloads[0].name", `"Worker"`}},
+		{"workload duplicate", func(c *Config) { c.Workloads = append(c.Workloads, c.Workloads[0]) },
+			[]string{`eventscale:workloads[1].name "worker" repeats the name of eventscale:workloads[0]`}},
+		{"workload on fargate", func(c *Config) { c.Workloads[0].Namespace = "keda" },
+			[]string{`eventscale:workloads[0].namespace "keda" is a Fargate namespace`}},
+		{"workload image", func(c *Config) { c.Workloads[0].Image = "Not An Image" }, []string{"eventscale:workloads[0].image", `"Not An Image"`}},
+		{"workload image tag", func(c *Config) { c.Workloads[0].ImageTag = "has space" }, []string{"eventscale:workloads[0].imageTag", `"has space"`}},
+		{"workload cpu", func(c *Config) { c.Workloads[0].CPU = "-1" }, []string{"eventscale:workloads[0].cpu", `"-1"`}},
+		{"workload memory", func(c *Config) { c.Workloads[0].Memory = "3 Gi" }, []string{"eventscale:workloads[0].memory", `"3 Gi"`}},
+		{"min above max", func(c *Config) { c.Workloads[0].MinReplicas, c.Workloads[0].MaxReplicas = 3, 2 },
+			[]string{"eventscale:workloads[0].minReplicas (3) must not exceed eventscale:workloads[0].maxReplicas (2)"}},
+		{"max zero", func(c *Config) { c.Workloads[0].MaxReplicas = 0 }, []string{"eventscale:workloads[0].maxReplicas", "got 0"}},
+		{"queue length zero", func(c *Config) { c.Workloads[0].QueueLength = 0 }, []string{"eventscale:workloads[0].queueLength must be 1 or more", "got 0"}},
+		{"activation negative", func(c *Config) { c.Workloads[0].ActivationQueueLength = -1 }, []string{"eventscale:workloads[0].activationQueueLength", "got -1"}},
+		{"polling zero", func(c *Config) { c.Workloads[0].PollingIntervalSeconds = 0 }, []string{"eventscale:workloads[0].pollingIntervalSeconds", "got 0"}},
+		{"cooldown negative", func(c *Config) { c.Workloads[0].CooldownPeriodSeconds = -5 }, []string{"eventscale:workloads[0].cooldownPeriodSeconds", "got -5"}},
+		{"concurrency", func(c *Config) { c.Workloads[0].Concurrency = 0 }, []string{"eventscale:workloads[0].concurrency", "got 0"}},
+		{"simulated work above max", func(c *Config) { c.Workloads[0].SimulatedWorkSeconds = 45 },
+			[]string{"eventscale:workloads[0].simulatedWorkSeconds must be from 0 to", "got 45"}},
+		{"stabilization", func(c *Config) { c.Workloads[0].ScaleDownStabilizationSeconds = intp(7200) },
+			[]string{"eventscale:workloads[0].scaleDownStabilizationSeconds", "got 7200"}},
+		{"reserved tag", func(c *Config) { c.Tags = map[string]string{"aws:owner": "me"} }, []string{`eventscale:tags["aws:owner"] is not allowed`}},
+		{"platform tag", func(c *Config) { c.Tags = map[string]string{"managed-by": "me"} }, []string{`eventscale:tags["managed-by"] is not allowed`}},
+	}
+	require.GreaterOrEqual(t, len(cases), 30)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := validConfig()
+			tc.mutate(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+// TestValidateReportsEveryProblem proves problems are collected, not returned one at a time.
+func TestValidateReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	c := validConfig()
+	c.Network.AzCount = 9
+	c.Cluster.Version = "2.0"
+	c.Workloads[0].QueueLength = 0
+	err := c.Validate()
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	assert.Len(t, lines, 3, err.Error())
+}
+
+func raw(kv ...string) map[string]string {
+	m := map[string]string{"aws:region": "us-west-2"}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return m
+}
+
+func TestLoadDecodesStrictly(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		raw  map[string]string
+		want []string
+	}{
+		{"unknown section", raw("eventscale:netwrok", `{}`), []string{`unknown config key "eventscale:netwrok"`, `did you mean "network"`}},
+		{"unknown field", raw("eventscale:network", `{"vpcCidr":"10.0.0.0/16","azcount":3}`),
+			[]string{"eventscale:network.azcount is not a known key", `did you mean "azCount"`}},
+		{"unknown nested field", raw("eventscale:karpenter", `{"nodePool":{"limitCPU":"8"}}`),
+			[]string{"eventscale:karpenter.nodePool.limitCPU is not a known key", `did you mean "limitCpu"`}},
+		{"unknown workload field", raw("eventscale:workloads", `[{"name":"a"},{"name":"b","replicas":3}]`),
+			[]string{"eventscale:workloads[1].replicas is not a known key"}},
+		{"the tutorial's nesting", raw("eventscale:workloads", `[{"name":"a","scaleTargetRef":{"name":"a","minReplicaCount":0}}]`),
+			[]string{"eventscale:workloads[0].scaleTargetRef is not a known key"}},
+		{"wrong type", raw("eventscale:network", `{"azCount":"three"}`), []string{"eventscale:network.azCount must be an integer, got a JSON string"}},
+		{"workloads not a list", raw("eventscale:workloads", `{"name":"a"}`), []string{"eventscale:workloads must be a list of workloads"}},
+		{"not json", raw("eventscale:queue", `maxReceiveCount: 5`), []string{"eventscale:queue is not valid structured config"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(tc.raw, "eventscale", "test")
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
+func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
+	t.Parallel()
+	cfg, err := Load(raw(
+		"eventscale:network", `{"natGateways":"onePerAz"}`,
+		"eventscale:karpenter", `{"nodePool":{"limitCpu":"8"}}`,
+		"eventscale:workloads", `[{"name":"a","maxReplicas":5},{"name":"b","namespace":"jobs"}]`,
+		"eventscale:tags", `{"team":"platform"}`,
+		"kubernetes:context", "ignored: other namespaces belong to providers",
+	), "eventscale", "staging")
+	require.NoError(t, err)
+	assert.Equal(t, "eventscale-staging", cfg.Cluster.Name, "cluster name derives from project and stack")
+	assert.Equal(t, NatOnePerAz, cfg.Network.NatGateways)
+	assert.Equal(t, "10.0.0.0/16", cfg.Network.VpcCidr, "untouched keys keep defaults")
+	assert.Equal(t, "8", cfg.Karpenter.NodePool.LimitCPU)
+	assert.Equal(t, "16Gi", cfg.Karpenter.NodePool.LimitMemory, "a nested override keeps its siblings' defaults")
+	require.Len(t, cfg.Workloads, 2)
+	assert.Equal(t, 5, cfg.Workloads[0].MaxReplicas)
+	assert.Equal(t, "a", cfg.Workloads[0].Namespace, "namespace defaults to the workload name")
+	assert.Equal(t, "3Gi", cfg.Workloads[1].Memory, "each workload gets the workload defaults")
+	assert.Equal(t, "jobs", cfg.Workloads[1].Namespace)
+	assert.Equal(t, map[string]string{"team": "platform"}, cfg.Tags)
+}
+
+func TestDefaultsAreNotShared(t *testing.T) {
+	t.Parallel()
+	a := Defaults()
+	a.Fargate.Namespaces[0] = "changed"
+	assert.Equal(t, "kube-system", Defaults().Fargate.Namespaces[0])
+}
+
+func TestStackFilesLoadAndValidate(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			r, err := ReadStackFile("../Pulumi." + stack + ".yaml")
+			require.NoError(t, err)
+			cfg, err := Load(r, "eventscale", stack)
+			require.NoError(t, err)
+			require.NotEmpty(t, cfg.Workloads)
+			b, _ := json.Marshal(cfg)
+			t.Logf("%s: %s", stack, b)
+		})
+	}
+}
+
+func TestReadStackFileRefusesSecrets(t *testing.T) {
+	t.Parallel()
+	p := t.TempDir() + "/Pulumi.x.yaml"
+	require.NoError(t, writeFile(p, "config:\n  eventscale:tags:\n    secure: AAABAC==\n"))
+	_, err := ReadStackFile(p)
+	require.ErrorContains(t, err, "eventscale:tags is an encrypted secret")
+}
+
+func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }

@@ -1,0 +1,381 @@
+// Package tests holds whole-stack tests: the real program run on Pulumi's mocked resource
+// monitor (see tests/harness) for the dev and prod stack files and for edited configurations.
+package tests
+
+import (
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/harness"
+)
+
+// projectDir is where Pulumi.yaml and the stack files live, relative to this package.
+const projectDir = ".."
+
+var (
+	runsMu sync.Mutex
+	runs   = map[string]*harness.Recording{}
+)
+
+// stackRun runs a stack file once per test binary and shares the recording (read-only).
+func stackRun(t *testing.T, stack string) *harness.Recording {
+	t.Helper()
+	runsMu.Lock()
+	defer runsMu.Unlock()
+	if rec, ok := runs[stack]; ok {
+		return rec
+	}
+	rec, err := harness.RunStackFile(projectDir, stack)
+	require.NoError(t, err, "running stack %s on mocks", stack)
+	runs[stack] = rec
+	return rec
+}
+
+// stackConfig loads a stack file's config the way the program does.
+func stackConfig(t *testing.T, stack string) stacks.Config {
+	t.Helper()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
+	require.NoError(t, err)
+	cfg, err := stacks.Load(raw, harness.Project, stack)
+	require.NoError(t, err)
+	return cfg
+}
+
+func byType(rec *harness.Recording, typ string) []harness.Resource {
+	var out []harness.Resource
+	for _, r := range rec.Resources {
+		if r.Type == typ && !r.StandIn {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func one(t *testing.T, rec *harness.Recording, typ, name string) harness.Resource {
+	t.Helper()
+	for _, r := range rec.Resources {
+		if r.Type == typ && r.Name == name {
+			return r
+		}
+	}
+	require.Failf(t, "resource not registered", "%s %q", typ, name)
+	return harness.Resource{}
+}
+
+func urnOf(t *testing.T, rec *harness.Recording, typ, name string) string {
+	t.Helper()
+	return one(t, rec, typ, name).URN
+}
+
+func str(v any) string { s, _ := v.(string); return s }
+
+func strMap(v any) map[string]string {
+	out := map[string]string{}
+	m, _ := v.(map[string]any)
+	for k, x := range m {
+		out[k] = str(x)
+	}
+	return out
+}
+
+func TestNoDuplicateURNs(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		rec := stackRun(t, stack)
+		seen := map[string]bool{}
+		for _, r := range rec.Resources {
+			assert.False(t, seen[r.URN], "duplicate URN %s", r.URN)
+			seen[r.URN] = true
+		}
+	}
+}
+
+func TestNetwork(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		stack string
+		nats  int
+	}{{"dev", 1}, {"prod", 3}} {
+		t.Run(tc.stack, func(t *testing.T) {
+			t.Parallel()
+			rec := stackRun(t, tc.stack)
+			cfg := stackConfig(t, tc.stack)
+			netURN := urnOf(t, rec, "eventscale:network:Network", "network")
+
+			vpc := one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
+			assert.Equal(t, netURN, vpc.Parent)
+			assert.Equal(t, cfg.Network.VpcCidr, vpc.Inputs["cidrBlock"])
+			assert.Equal(t, true, vpc.Inputs["enableDnsHostnames"])
+
+			subnets := byType(rec, "aws:ec2/subnet:Subnet")
+			require.Len(t, subnets, 2*cfg.Network.AzCount)
+			var private, public []harness.Resource
+			for _, s := range subnets {
+				assert.Equal(t, netURN, s.Parent, s.Name)
+				if strings.Contains(s.Name, "-private-") {
+					private = append(private, s)
+				} else {
+					public = append(public, s)
+				}
+			}
+			require.Len(t, private, cfg.Network.AzCount)
+			zones := map[string]bool{}
+			for _, s := range private {
+				tags := strMap(s.Inputs["tags"])
+				assert.Equal(t, cfg.Cluster.Name, tags[infra.DiscoveryTagKey], "discovery tag on %s", s.Name)
+				assert.Equal(t, "1", tags["kubernetes.io/role/internal-elb"], s.Name)
+				assert.NotContains(t, tags, "kubernetes.io/role/elb", s.Name)
+				zones[str(s.Inputs["availabilityZone"])] = true
+			}
+			assert.Len(t, zones, cfg.Network.AzCount, "one private subnet per zone")
+			for _, s := range public {
+				tags := strMap(s.Inputs["tags"])
+				assert.Equal(t, "1", tags["kubernetes.io/role/elb"], s.Name)
+				assert.NotContains(t, tags, infra.DiscoveryTagKey, "Karpenter must not launch nodes into public subnets (%s)", s.Name)
+				assert.Equal(t, false, s.Inputs["mapPublicIpOnLaunch"], s.Name)
+			}
+			// CIDRs are disjoint and inside the VPC (the plan comes from infra.SubnetPlan).
+			priv, pub, err := infra.SubnetPlan(cfg.Network.VpcCidr, cfg.Network.AzCount, cfg.Network.PrivateSubnetPrefixLength, cfg.Network.PublicSubnetPrefixLength)
+			require.NoError(t, err)
+			var got []string
+			for _, s := range subnets {
+				got = append(got, str(s.Inputs["cidrBlock"]))
+			}
+			assert.ElementsMatch(t, append(priv, pub...), got)
+
+			assert.Len(t, byType(rec, "aws:ec2/natGateway:NatGateway"), tc.nats)
+			assert.Len(t, byType(rec, "aws:ec2/eip:Eip"), tc.nats)
+			// Every private route table routes 0.0.0.0/0 through a NAT gateway; the public one through the IGW.
+			for _, rt := range byType(rec, "aws:ec2/routeTable:RouteTable") {
+				routes, _ := rt.Inputs["routes"].([]any)
+				require.Len(t, routes, 1, rt.Name)
+				route := routes[0].(map[string]any)
+				assert.Equal(t, "0.0.0.0/0", route["cidrBlock"])
+				if strings.Contains(rt.Name, "private") {
+					assert.True(t, strings.HasPrefix(str(route["natGatewayId"]), "nat-"), rt.Name)
+				} else {
+					assert.True(t, strings.HasPrefix(str(route["gatewayId"]), "igw-"), rt.Name)
+				}
+			}
+			assert.Len(t, byType(rec, "aws:ec2/routeTableAssociation:RouteTableAssociation"), 2*cfg.Network.AzCount)
+		})
+	}
+}
+
+func TestCluster(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			rec := stackRun(t, stack)
+			cfg := stackConfig(t, stack)
+			clURN := urnOf(t, rec, "eventscale:cluster:Cluster", "cluster")
+
+			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+			assert.Equal(t, clURN, eks.Parent)
+			assert.True(t, eks.Remote, "pulumi-eks Cluster is a remote component")
+			in := eks.Inputs
+			assert.Equal(t, cfg.Cluster.Name, in["name"])
+			assert.Equal(t, cfg.Cluster.Version, in["version"])
+			assert.Equal(t, "API", in["authenticationMode"])
+			assert.Equal(t, true, in["createOidcProvider"])
+			assert.Equal(t, true, in["skipDefaultNodeGroup"])
+			assert.Equal(t, []any{"api", "audit", "authenticator"}, in["enabledClusterLogTypes"])
+			assert.Equal(t, cfg.Cluster.EndpointPrivateAccess, in["endpointPrivateAccess"])
+			assert.Equal(t, cfg.Cluster.EndpointPublicAccess, in["endpointPublicAccess"])
+			assert.NotContains(t, in, "fargate", "Fargate is explicit, not pulumi-eks' kubectl-patching option")
+			var privateIDs []any
+			for _, s := range byType(rec, "aws:ec2/subnet:Subnet") {
+				if strings.Contains(s.Name, "-private-") {
+					privateIDs = append(privateIDs, s.ID)
+				}
+			}
+			assert.ElementsMatch(t, privateIDs, in["privateSubnetIds"], "control plane in the private subnets")
+			assert.Equal(t, one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc").ID, in["vpcId"])
+
+			fp := one(t, rec, "aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system")
+			assert.Equal(t, clURN, fp.Parent)
+			assert.Equal(t, cfg.Cluster.Name, fp.Inputs["clusterName"])
+			var selected []string
+			for _, s := range fp.Inputs["selectors"].([]any) {
+				selected = append(selected, str(s.(map[string]any)["namespace"]))
+			}
+			assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
+			assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
+			podRole := one(t, rec, "aws:iam/role:Role", "cluster-fargate-pod-role")
+			assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
+			var trust infra.PolicyDocument
+			require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
+			require.Len(t, trust.Statement, 1)
+			assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
+			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+harness.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
+				trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
+			att := one(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-fargate-pod-role-policy")
+			assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
+			assert.Contains(t, fp.Depends, att.URN, "the profile waits for its role's policy")
+
+			coredns := one(t, rec, "aws:eks/addon:Addon", "cluster-coredns")
+			assert.Equal(t, "coredns", coredns.Inputs["addonName"])
+			assert.JSONEq(t, `{"computeType":"Fargate"}`, str(coredns.Inputs["configurationValues"]))
+			assert.Contains(t, coredns.Depends, fp.URN, "CoreDNS needs the Fargate profile to schedule")
+
+			sgTag := one(t, rec, "aws:ec2/tag:Tag", "cluster-cluster-sg-discovery")
+			assert.Equal(t, infra.DiscoveryTagKey, sgTag.Inputs["key"])
+			assert.Equal(t, cfg.Cluster.Name, sgTag.Inputs["value"], "discovery tag value = cluster name")
+			assert.Equal(t, "sg-0eks0cluster0sg", sgTag.Inputs["resourceId"], "tags the EKS-managed cluster security group")
+
+			prov := one(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+			assert.Contains(t, str(prov.Inputs["kubeconfig"]), cfg.Cluster.Name, "provider built from the cluster's kubeconfig")
+
+			assert.Equal(t, cfg.Cluster.Name, rec.Outputs["clusterName"])
+			assert.True(t, rec.SecretOutputs["kubeconfig"], "kubeconfig output is secret")
+			assert.False(t, rec.SecretOutputs["clusterName"])
+			for _, k := range []string{"clusterEndpoint", "oidcProviderArn", "oidcProviderUrl", "clusterSecurityGroupId", "vpcId", "privateSubnetIds", "publicSubnetIds", "region"} {
+				assert.NotEmpty(t, rec.Outputs[k], "output %s", k)
+			}
+		})
+	}
+}
+
+func TestAdminAccessEntries(t *testing.T) {
+	t.Parallel()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	require.NoError(t, err)
+	raw["eventscale:cluster"] = `{"adminPrincipalArns":["arn:aws:iam::123456789012:role/platform-admin"]}`
+	rec, err := harness.Run("dev", raw, harness.Options{})
+	require.NoError(t, err)
+	entries := one(t, rec, "eks:index:Cluster", "cluster-eks").Inputs["accessEntries"].(map[string]any)
+	require.Len(t, entries, 1)
+	e := entries["admin-0"].(map[string]any)
+	assert.Equal(t, "arn:aws:iam::123456789012:role/platform-admin", e["principalArn"])
+	pol := e["accessPolicies"].(map[string]any)["cluster-admin"].(map[string]any)
+	assert.Equal(t, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", pol["policyArn"])
+	assert.Equal(t, "cluster", pol["accessScope"].(map[string]any)["type"])
+}
+
+// taggable lists the AWS resource types of this stack that accept tags; every one must carry them.
+var untaggable = []string{
+	"aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+	"aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventTarget:EventTarget",
+	"aws:iam/rolePolicy:RolePolicy", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy",
+}
+
+func TestTagsAppliedEverywhere(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			rec := stackRun(t, stack)
+			cfg := stackConfig(t, stack)
+			want := infra.BaseTags(harness.Project, stack, cfg.Tags)
+			checked := 0
+			for _, r := range rec.Resources {
+				if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
+					continue
+				}
+				tags := strMap(r.Inputs["tags"])
+				for k, v := range want {
+					assert.Equal(t, v, tags[k], "%s %s: tag %s", r.Type, r.Name, k)
+				}
+				checked++
+			}
+			assert.Greater(t, checked, 10)
+			assert.Equal(t, stack, want["eventscale:stack"])
+			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+			assert.Equal(t, want, strMap(eks.Inputs["tags"]), "pulumi-eks tags its children")
+		})
+	}
+}
+
+func TestInvalidConfigRegistersNothing(t *testing.T) {
+	t.Parallel()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	require.NoError(t, err)
+	raw["eventscale:network"] = `{"vpcCidr":"10.0.0.0/8","azCount":1}`
+	rec, err := harness.Run("dev", raw, harness.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `eventscale:network.vpcCidr must have a prefix length from /16 to /24`)
+	assert.Contains(t, err.Error(), `eventscale:network.azCount must be from 2 to 6`)
+	assert.Contains(t, err.Error(), "nothing was created")
+	for _, r := range rec.Resources {
+		assert.True(t, r.StandIn, "registered %s %s despite invalid config", r.Type, r.Name)
+	}
+	assert.Empty(t, rec.Invokes, "no provider calls either")
+}
+
+func TestTooFewZonesInRegion(t *testing.T) {
+	t.Parallel()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	require.NoError(t, err)
+	rec, err := harness.Run("dev", raw, harness.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "eventscale:network.azCount is 3 but region us-west-2 has only 2 available zones")
+	for _, r := range rec.Resources {
+		assert.True(t, r.StandIn, "registered %s %s before failing", r.Type, r.Name)
+	}
+}
+
+func TestExplicitZonesSkipLookup(t *testing.T) {
+	t.Parallel()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	require.NoError(t, err)
+	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2b","us-west-2d"]}`
+	rec, err := harness.Run("dev", raw, harness.Options{})
+	require.NoError(t, err)
+	for _, inv := range rec.Invokes {
+		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)
+	}
+	one(t, rec, "aws:ec2/subnet:Subnet", "network-private-us-west-2d")
+	assert.Len(t, byType(rec, "aws:ec2/subnet:Subnet"), 4)
+}
+
+// TestPulumiProjectFiles loads Pulumi.yaml and the stack files with Pulumi's own loaders (the
+// ones `pulumi preview` uses), and checks that every config section is declared and described.
+func TestPulumiProjectFiles(t *testing.T) {
+	t.Parallel()
+	proj, err := workspace.LoadProject(projectDir + "/Pulumi.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, stacks.Namespace, string(proj.Name))
+	assert.Equal(t, "go", proj.Runtime.Name())
+	declared := map[string]bool{}
+	for k, v := range proj.Config {
+		declared[k] = true
+		assert.NotEmpty(t, v.Description, "config key %s has no description", k)
+		assert.True(t, slices.Contains(stacks.Sections(), k), "Pulumi.yaml declares %s, which the program does not read", k)
+	}
+	for _, s := range stacks.Sections() {
+		assert.True(t, declared[s], "section %s is not declared in Pulumi.yaml", s)
+	}
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{})
+	for _, stack := range []string{"dev", "prod"} {
+		ps, err := workspace.LoadProjectStack(sink, proj, projectDir+"/Pulumi."+stack+".yaml")
+		require.NoError(t, err, stack)
+		for k := range ps.Config {
+			if k.Namespace() == stacks.Namespace {
+				assert.True(t, declared[k.Name()], "%s sets undeclared key %s", stack, k)
+			}
+		}
+		_, hasRegion := ps.Config[mustKey(t, "aws:region")]
+		assert.True(t, hasRegion, "%s must set aws:region", stack)
+	}
+}
+
+func mustKey(t *testing.T, s string) config.Key {
+	t.Helper()
+	k, err := config.ParseKey(s)
+	require.NoError(t, err)
+	return k
+}
