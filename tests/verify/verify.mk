@@ -1,0 +1,22 @@
+# Makefile fragment for the verification module (tests/verify).
+# Include it from the root Makefile:   include tests/verify/verify.mk
+#
+# tests/verify is a separate Go module so that k8s.io/apiextensions-apiserver,
+# CEL and the Helm SDK stay out of the Pulumi program's build. It reads CRDs
+# and the Karpenter chart from the Go module cache (github.com/aws/karpenter-provider-aws
+# and github.com/kedacore/keda/v2, pinned in tests/verify/go.mod), so the
+# modules must be downloaded (and extracted) first; the KEDA chart comes from
+# $(KEDA_CHART_DIR), by default ../shared/reference/charts/keda.
+
+VERIFY_DIR := tests/verify
+
+.PHONY: verify-deps test-verify
+
+# Download every module of tests/verify/go.mod, including the two whose
+# directories (CRDs, charts) the tests read but whose packages are not all built.
+verify-deps:
+	cd $(VERIFY_DIR) && go mod download
+	cd $(VERIFY_DIR) && go mod download github.com/aws/karpenter-provider-aws github.com/kedacore/keda/v2
+
+test-verify: verify-deps
+	cd $(VERIFY_DIR) && go test ./...
