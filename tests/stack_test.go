@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/assert"
@@ -359,7 +360,7 @@ func TestPulumiProjectFiles(t *testing.T) {
 	for _, s := range stacks.Sections() {
 		assert.True(t, declared[s], "section %s is not declared in Pulumi.yaml", s)
 	}
-	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{})
+	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
 	for _, stack := range []string{"dev", "prod"} {
 		ps, err := workspace.LoadProjectStack(sink, proj, projectDir+"/Pulumi."+stack+".yaml")
 		require.NoError(t, err, stack)
