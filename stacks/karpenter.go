@@ -1,6 +1,60 @@
 package stacks
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-// deployKarpenter creates the Karpenter component (issue #3). Placeholder until it lands.
-func deployKarpenter(ctx *pulumi.Context, e *env) error { return nil }
+	"github.com/eventscale/eventscale/components/karpenter"
+	"github.com/eventscale/eventscale/infra"
+)
+
+// deployKarpenter creates the Karpenter component (issue #3) and exports its outputs.
+func deployKarpenter(ctx *pulumi.Context, e *env) error {
+	k := e.cfg.Karpenter
+	p, n := k.NodePool, k.NodeClass
+	kp, err := karpenter.New(ctx, "karpenter", &karpenter.Args{
+		ClusterName:      e.cluster.ClusterName,
+		ClusterEndpoint:  e.cluster.Endpoint,
+		OidcProviderArn:  e.cluster.OidcProviderArn,
+		OidcProviderURL:  e.cluster.OidcProviderURL,
+		Provider:         e.cluster.Provider,
+		SystemReady:      e.cluster.SystemReady,
+		Partition:        e.partition,
+		Region:           e.cfg.Region,
+		AccountID:        e.accountID,
+		Namespace:        k.Namespace,
+		ServiceAccount:   k.ServiceAccount,
+		Replicas:         k.Replicas,
+		ControllerCPU:    k.ControllerCPU,
+		ControllerMemory: k.ControllerMemory,
+		NodePool: infra.NodePoolSettings{
+			Name:                          p.Name,
+			CapacityTypes:                 p.CapacityTypes,
+			Architectures:                 p.Architectures,
+			InstanceTypes:                 p.InstanceTypes,
+			InstanceCategories:            p.InstanceCategories,
+			InstanceGenerationGreaterThan: p.InstanceGenerationGreaterThan,
+			LimitCPU:                      p.LimitCPU,
+			LimitMemory:                   p.LimitMemory,
+			ConsolidationPolicy:           p.ConsolidationPolicy,
+			ConsolidateAfter:              p.ConsolidateAfter,
+			ExpireAfter:                   p.ExpireAfter,
+			DisruptionBudgetNodes:         p.DisruptionBudgetNodes,
+		},
+		NodeClass: infra.NodeClassSettings{
+			Name:           n.Name,
+			AmiAlias:       n.AmiAlias,
+			RootVolumeSize: n.RootVolumeSize,
+			Tags:           infra.KarpenterNodeTags(e.tags, n.Tags),
+		},
+		Tags: e.tags,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("karpenterControllerRoleArn", kp.ControllerRoleArn)
+	ctx.Export("karpenterNodeRoleName", kp.NodeRoleName)
+	ctx.Export("karpenterInterruptionQueueName", kp.InterruptionQueueName)
+	ctx.Export("karpenterNodePoolName", kp.NodePoolName)
+	ctx.Export("karpenterNodeClassName", kp.NodeClassName)
+	return nil
+}

@@ -23,6 +23,7 @@ var (
 	instanceRe     = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
 	iamArnRe       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$`)
 	budgetRe       = regexp.MustCompile(`^((100|[0-9]{1,2})%|[0-9]+)$`)
+	volumeSizeRe   = regexp.MustCompile(`^[1-9][0-9]*(G|Gi|T|Ti)$`)
 	imageRe        = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:\d+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$`)
 	tagRe          = regexp.MustCompile(`^[\w.-]{1,128}$`)
 	dnsLabelRe     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -218,6 +219,7 @@ func (c Config) validateKarpenter(v *validator) {
 	p := k.NodePool
 	pk := func(f string) string { return key("karpenter", "nodePool."+f) }
 	checkDNSSubdomain(v, pk("name"), p.Name)
+	checkLabelValueLength(v, pk("name"), p.Name, "karpenter.sh/nodepool")
 	checkEnum(v, pk("capacityTypes"), p.CapacityTypes, []string{"on-demand", "spot", "reserved"})
 	checkEnum(v, pk("architectures"), p.Architectures, []string{"amd64", "arm64"})
 	if len(p.InstanceTypes) == 0 && len(p.InstanceCategories) == 0 {
@@ -250,16 +252,39 @@ func (c Config) validateKarpenter(v *validator) {
 	n := k.NodeClass
 	nk := func(f string) string { return key("karpenter", "nodeClass."+f) }
 	checkDNSSubdomain(v, nk("name"), n.Name)
+	checkLabelValueLength(v, nk("name"), n.Name, "karpenter.k8s.aws/ec2nodeclass")
 	if !amiAliasRe.MatchString(n.AmiAlias) {
 		v.add("%s must be an AMI alias such as \"al2023@latest\" or \"al2023@v20260903\", got %q", nk("amiAlias"), n.AmiAlias)
 	}
-	if q, ok := checkQuantity(v, nk("rootVolumeSize"), n.RootVolumeSize); ok && (q.Cmp(resource.MustParse("8Gi")) < 0 || q.Cmp(resource.MustParse("16Ti")) > 0) {
-		v.add("%s must be from 8Gi to 16Ti, got %q", nk("rootVolumeSize"), n.RootVolumeSize)
+	if q, ok := checkQuantity(v, nk("rootVolumeSize"), n.RootVolumeSize); ok {
+		switch {
+		case !volumeSizeRe.MatchString(n.RootVolumeSize):
+			// The EC2NodeClass CRD takes whole G, Gi, T or Ti only.
+			v.add("%s must be a whole number of Gi, G, Ti or T such as \"20Gi\" (the EC2NodeClass volumeSize format), got %q", nk("rootVolumeSize"), n.RootVolumeSize)
+		case q.Cmp(resource.MustParse("8Gi")) < 0 || q.Cmp(resource.MustParse("16Ti")) > 0:
+			v.add("%s must be from 8Gi to 16Ti, got %q", nk("rootVolumeSize"), n.RootVolumeSize)
+		}
 	}
 	for _, t := range sortedKeys(n.Tags) {
 		if reason := infra.RestrictedNodeTag(t); reason != "" {
 			v.add("%s[%q] is not allowed: %s", nk("tags"), t, reason)
+		} else if len(t) > 128 || len(n.Tags[t]) > 256 {
+			v.add("%s[%q]: EC2 tag keys are at most 128 and values at most 256 characters", nk("tags"), t)
 		}
+	}
+	// The stack's tags are copied to the nodes too (infra.KarpenterNodeTags).
+	for _, t := range sortedKeys(c.Tags) {
+		if reason := infra.RestrictedNodeTag(t); reason != "" && !strings.HasPrefix(strings.ToLower(t), "aws:") {
+			v.add("%s[%q] is not allowed: the stack's tags are also set on Karpenter's nodes, and %s", Namespace+":tags", t, reason)
+		}
+	}
+}
+
+// checkLabelValueLength refuses names longer than a label value may be: Karpenter labels every
+// node with the name of its NodePool and EC2NodeClass.
+func checkLabelValueLength(v *validator, name, val, label string) {
+	if len(val) > 63 {
+		v.add("%s must be at most 63 characters (Karpenter sets it as the node label %s), got %d", name, label, len(val))
 	}
 }
 
@@ -303,8 +328,11 @@ func (c Config) validateQueue(v *validator) {
 	}
 }
 
+// reservedNamespaces exist in every cluster; a workload cannot own (create and delete) them.
+var reservedNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+
 func (c Config) validateWorkloads(v *validator) {
-	seen := map[string]int{}
+	seen, seenNS := map[string]int{}, map[string]int{}
 	for i, w := range c.Workloads {
 		wk := func(f string) string { return fmt.Sprintf("%s:workloads[%d].%s", Namespace, i, f) }
 		checkDNSLabel(v, wk("name"), w.Name)
@@ -315,10 +343,20 @@ func (c Config) validateWorkloads(v *validator) {
 			v.add("%s %q repeats the name of %s:workloads[%d]", wk("name"), w.Name, Namespace, j)
 		}
 		seen[w.Name] = i
+		if q := infra.WorkQueueName(c.Cluster.Name, w.Name) + infra.WorkQueueDLQSuffix; c.Cluster.Name != "" && w.Name != "" && len(q) > infra.MaxQueueNameLength {
+			v.add("%s %q makes the dead-letter queue name %q %d characters long, over the SQS limit of %d: shorten it or %s",
+				wk("name"), w.Name, q, len(q), infra.MaxQueueNameLength, key("cluster", "name"))
+		}
 		checkDNSLabel(v, wk("namespace"), w.Namespace)
 		if slices.Contains(c.Fargate.Namespaces, w.Namespace) {
 			v.add("%s %q is a Fargate namespace (%s): the workload's pods must run on Karpenter's EC2 nodes", wk("namespace"), w.Namespace, key("fargate", "namespaces"))
+		} else if slices.Contains(reservedNamespaces, w.Namespace) {
+			v.add("%s %q is a namespace Kubernetes creates itself; the workload creates and deletes its own namespace, choose another", wk("namespace"), w.Namespace)
 		}
+		if j, dup := seenNS[w.Namespace]; dup && w.Namespace != "" {
+			v.add("%s %q is also the namespace of %s:workloads[%d]: each workload creates and owns its namespace", wk("namespace"), w.Namespace, Namespace, j)
+		}
+		seenNS[w.Namespace] = i
 		if w.Image != "" && !imageRe.MatchString(w.Image) {
 			v.add("%s must be an image reference such as \"123456789012.dkr.ecr.us-west-2.amazonaws.com/worker:v1\", got %q", wk("image"), w.Image)
 		}

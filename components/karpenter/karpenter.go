@@ -1,0 +1,352 @@
+// Package karpenter provides the Karpenter component: the node autoscaler's IAM roles, its
+// interruption queue and EventBridge rules, the Helm chart (controller on Fargate, IRSA), and
+// the EC2NodeClass and NodePool that say which EC2 nodes it may launch.
+package karpenter
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
+	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Karpenter component.
+const TypeToken = "eventscale:karpenter:Karpenter"
+
+// Args configures a Karpenter installation.
+type Args struct {
+	// ClusterName, ClusterEndpoint, OidcProviderArn and OidcProviderURL come from the EKS cluster.
+	// The URL may carry "https://"; it is stripped for the IRSA trust conditions.
+	ClusterName     pulumi.StringInput
+	ClusterEndpoint pulumi.StringInput
+	OidcProviderArn pulumi.StringInput
+	OidcProviderURL pulumi.StringInput
+	// Provider deploys to the cluster; SystemReady are the resources that must exist before pods in
+	// the controller's (Fargate) namespace can run, e.g. the Fargate profile and CoreDNS.
+	Provider    *kubernetes.Provider
+	SystemReady []pulumi.Resource
+
+	// Partition, Region and AccountID scope the controller's IAM policies.
+	Partition, Region, AccountID string
+
+	// Namespace and ServiceAccount of the controller; the IRSA trust's subject is derived from them.
+	Namespace      string
+	ServiceAccount string
+	// Replicas of the controller (leader-elected).
+	Replicas int
+	// ControllerCPU and ControllerMemory are the controller's requests and limits.
+	ControllerCPU, ControllerMemory string
+
+	// NodePool and NodeClass shape the nodes Karpenter launches.
+	NodePool  infra.NodePoolSettings
+	NodeClass infra.NodeClassSettings
+
+	// Tags go on every taggable AWS resource this component creates. The nodes' tags are
+	// NodeClass.Tags.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("args are required")
+	}
+	var errs []error
+	for _, f := range []struct {
+		name string
+		v    pulumi.Input
+	}{
+		{"ClusterName", a.ClusterName}, {"ClusterEndpoint", a.ClusterEndpoint},
+		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
+	} {
+		if f.v == nil {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
+		}
+	}
+	if a.Provider == nil {
+		errs = append(errs, errors.New("Provider is required: every Kubernetes object must go to the cluster"))
+	}
+	for _, f := range []struct{ name, v string }{
+		{"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
+		{"Namespace", a.Namespace}, {"ServiceAccount", a.ServiceAccount},
+		{"ControllerCPU", a.ControllerCPU}, {"ControllerMemory", a.ControllerMemory},
+		{"NodePool.Name", a.NodePool.Name}, {"NodeClass.Name", a.NodeClass.Name},
+		{"NodeClass.AmiAlias", a.NodeClass.AmiAlias}, {"NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
+		}
+	}
+	if a.Replicas < 1 {
+		errs = append(errs, fmt.Errorf("Replicas must be at least 1, got %d", a.Replicas))
+	}
+	if len(a.NodePool.CapacityTypes) == 0 || len(a.NodePool.Architectures) == 0 {
+		errs = append(errs, errors.New("NodePool.CapacityTypes and NodePool.Architectures must not be empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// Karpenter is Karpenter v1 on an EKS cluster, its controller on Fargate with IRSA.
+//
+// Resources:
+//   - iam.Role "<name>-node-role" (trusted by EC2) + 4 iam.RolePolicyAttachment of the AWS managed
+//     node policies, and aws.eks.AccessEntry "<name>-node-access-entry" of type EC2_LINUX;
+//   - sqs.Queue "<name>-interruption-queue" (retention 300 s, SSE-SQS) + sqs.QueuePolicy;
+//   - 5 cloudwatch.EventRule + cloudwatch.EventTarget forwarding interruption events to the queue;
+//   - iam.Role "<name>-controller-role" (IRSA) + 6 iam.Policy (the upstream managed policies)
+//   - 6 iam.RolePolicyAttachment;
+//   - kubernetes core/v1 Namespace, helm/v4 Chart "<name>" (release "karpenter", with CRDs);
+//   - karpenter.k8s.aws/v1 EC2NodeClass and karpenter.sh/v1 NodePool.
+//
+// Order: the chart waits for the cluster's system pods, the namespace and the controller's
+// permissions; the EC2NodeClass waits for the chart (its CRDs and controller) and the node role's
+// access; the NodePool waits for the EC2NodeClass. Pulumi destroys in reverse, so the NodePool and
+// the EC2NodeClass go while the controller can still terminate their nodes.
+type Karpenter struct {
+	pulumi.ResourceState
+
+	// ControllerRoleArn is the controller's IRSA role.
+	ControllerRoleArn pulumi.StringOutput `pulumi:"controllerRoleArn"`
+	// NodeRoleName and NodeRoleArn identify the role of the nodes Karpenter launches.
+	NodeRoleName pulumi.StringOutput `pulumi:"nodeRoleName"`
+	NodeRoleArn  pulumi.StringOutput `pulumi:"nodeRoleArn"`
+	// InterruptionQueueName and InterruptionQueueArn identify the interruption queue.
+	InterruptionQueueName pulumi.StringOutput `pulumi:"interruptionQueueName"`
+	InterruptionQueueArn  pulumi.StringOutput `pulumi:"interruptionQueueArn"`
+	// NodePoolName and NodeClassName name the NodePool and EC2NodeClass objects.
+	NodePoolName  pulumi.StringOutput `pulumi:"nodePoolName"`
+	NodeClassName pulumi.StringOutput `pulumi:"nodeClassName"`
+	// Namespace the controller runs in.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+
+	// Ready is what workloads needing Karpenter nodes may depend on (the NodePool).
+	Ready []pulumi.Resource `pulumi:"-"`
+}
+
+// New creates Karpenter.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Karpenter, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("karpenter %q: %w", name, err)
+	}
+	comp := &Karpenter{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	tags := pulumi.ToStringMap(args.Tags)
+
+	// Node role: what the instances run as. Karpenter creates their instance profiles itself.
+	nodeRole, err := iam.NewRole(ctx, name+"-node-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(infra.KarpenterNodeTrust(args.Partition).JSON()),
+		Description:      pulumi.String("Nodes launched by Karpenter"),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter node role: %w", err)
+	}
+	nodeAccess := []pulumi.Resource{}
+	for _, p := range infra.KarpenterNodePolicies {
+		att, err := iam.NewRolePolicyAttachment(ctx, name+"-node-role-"+p.Key, &iam.RolePolicyAttachmentArgs{
+			Role:      nodeRole.Name,
+			PolicyArn: pulumi.String(infra.ManagedPolicyArn(args.Partition, p.Name)),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("attaching %s to the karpenter node role: %w", p.Name, err)
+		}
+		nodeAccess = append(nodeAccess, att)
+	}
+	entry, err := awseks.NewAccessEntry(ctx, name+"-node-access-entry", &awseks.AccessEntryArgs{
+		ClusterName:  args.ClusterName,
+		PrincipalArn: nodeRole.Arn,
+		Type:         pulumi.String("EC2_LINUX"),
+		Tags:         tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating the EKS access entry of the karpenter node role: %w", err)
+	}
+	nodeAccess = append(nodeAccess, entry)
+
+	// Interruption queue and the rules that feed it.
+	queue, err := sqs.NewQueue(ctx, name+"-interruption-queue", &sqs.QueueArgs{
+		MessageRetentionSeconds: pulumi.Int(300),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		Tags:                    tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter interruption queue: %w", err)
+	}
+	queuePolicy, err := sqs.NewQueuePolicy(ctx, name+"-interruption-queue-policy", &sqs.QueuePolicyArgs{
+		QueueUrl: queue.Url,
+		Policy: queue.Arn.ApplyT(func(arn string) string {
+			return infra.KarpenterInterruptionQueuePolicy(arn).JSON()
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter interruption queue policy: %w", err)
+	}
+	for _, r := range infra.KarpenterInterruptionRules {
+		rule, err := cloudwatch.NewEventRule(ctx, name+"-"+r.Key, &cloudwatch.EventRuleArgs{
+			Description:  pulumi.String(r.Description()),
+			EventPattern: pulumi.String(r.EventPattern()),
+			Tags:         tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating karpenter event rule %s: %w", r.Key, err)
+		}
+		if _, err := cloudwatch.NewEventTarget(ctx, name+"-"+r.Key, &cloudwatch.EventTargetArgs{
+			Rule:     rule.Name,
+			Arn:      queue.Arn,
+			TargetId: pulumi.String("KarpenterInterruptionQueueTarget"),
+		}, parent, pulumi.DependsOn([]pulumi.Resource{queuePolicy})); err != nil {
+			return nil, fmt.Errorf("creating karpenter event target %s: %w", r.Key, err)
+		}
+	}
+
+	// Controller role (IRSA) and its policies.
+	trust := pulumi.All(args.OidcProviderArn, args.OidcProviderURL).ApplyT(func(v []any) string {
+		return infra.IRSATrust(v[0].(string), v[1].(string), args.Namespace, args.ServiceAccount).JSON()
+	}).(pulumi.StringOutput)
+	controllerRole, err := iam.NewRole(ctx, name+"-controller-role", &iam.RoleArgs{
+		AssumeRolePolicy: trust,
+		Description:      pulumi.String("Karpenter controller (IRSA: " + infra.ServiceAccountSubject(args.Namespace, args.ServiceAccount) + ")"),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter controller role: %w", err)
+	}
+	policies := pulumi.All(args.ClusterName, nodeRole.Arn, queue.Arn).ApplyT(func(v []any) ([]string, error) {
+		scope := infra.KarpenterScope{
+			Partition: args.Partition, Region: args.Region, AccountID: args.AccountID,
+			ClusterName: v[0].(string), NodeRoleArn: v[1].(string), InterruptionQueueArn: v[2].(string),
+		}
+		if err := scope.Validate(); err != nil {
+			return nil, err
+		}
+		var docs []string
+		for _, p := range infra.KarpenterControllerPolicies(scope) {
+			docs = append(docs, p.Document.JSON())
+		}
+		return docs, nil
+	}).(pulumi.StringArrayOutput)
+	controllerAccess := []pulumi.Resource{}
+	// An empty scope: only the names and order of the documents are used here.
+	for i, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+		policy, err := iam.NewPolicy(ctx, name+"-controller-"+p.Key, &iam.PolicyArgs{
+			Description: pulumi.String("Karpenter controller: " + p.Name + " (upstream v1.14 reference)"),
+			Policy:      policies.Index(pulumi.Int(i)),
+			Tags:        tags,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating karpenter controller policy %s: %w", p.Name, err)
+		}
+		att, err := iam.NewRolePolicyAttachment(ctx, name+"-controller-"+p.Key, &iam.RolePolicyAttachmentArgs{
+			Role:      controllerRole.Name,
+			PolicyArn: policy.Arn,
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("attaching karpenter controller policy %s: %w", p.Name, err)
+		}
+		controllerAccess = append(controllerAccess, att)
+	}
+
+	// The controller's namespace (selected by the cluster's Fargate profile) and the chart.
+	k8s := pulumi.Provider(args.Provider)
+	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
+		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace)},
+	}, parent, k8s)
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter namespace: %w", err)
+	}
+	values := pulumi.All(args.ClusterName, args.ClusterEndpoint, queue.Name, controllerRole.Arn).ApplyT(func(v []any) map[string]any {
+		return infra.KarpenterChartValues(infra.KarpenterChartSettings{
+			ClusterName:           v[0].(string),
+			ClusterEndpoint:       v[1].(string),
+			InterruptionQueueName: v[2].(string),
+			ControllerRoleArn:     v[3].(string),
+			Region:                args.Region,
+			ServiceAccount:        args.ServiceAccount,
+			Replicas:              args.Replicas,
+			ControllerCPU:         args.ControllerCPU,
+			ControllerMemory:      args.ControllerMemory,
+		})
+	}).(pulumi.MapOutput)
+	chartDeps := append(append([]pulumi.Resource{ns}, args.SystemReady...), controllerAccess...)
+	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
+		Chart:     pulumi.String(infra.KarpenterChart),
+		Version:   pulumi.String(infra.KarpenterVersion),
+		Name:      pulumi.String(infra.KarpenterReleaseName),
+		Namespace: ns.Metadata.Name().Elem(),
+		Values:    values,
+	}, parent, k8s, pulumi.DependsOn(chartDeps))
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter chart: %w", err)
+	}
+	// Depend on the chart and on each object it renders: a dependency on the remote component alone
+	// does not order deletions against its children, and the controller Deployment must outlive
+	// the NodePool and EC2NodeClass so it can terminate their nodes.
+	chartObjects := chart.Resources.ApplyT(func(rs []any) []pulumi.Resource {
+		out := []pulumi.Resource{}
+		for _, r := range rs {
+			if res, ok := r.(pulumi.Resource); ok {
+				out = append(out, res)
+			}
+		}
+		return out
+	}).(pulumi.ResourceArrayOutput)
+
+	// EC2NodeClass, then NodePool.
+	nodeClassSpec := pulumi.All(nodeRole.Name, args.ClusterName).ApplyT(func(v []any) map[string]any {
+		return infra.ToMap(infra.NewEC2NodeClassSpec(args.NodeClass, v[0].(string), v[1].(string)))
+	}).(pulumi.MapOutput)
+	nodeClass, err := apiextensions.NewCustomResource(ctx, name+"-nodeclass", &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String(infra.KarpenterNodeClassAPIVersion),
+		Kind:        pulumi.String(infra.KarpenterNodeClassKind),
+		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(args.NodeClass.Name)},
+		OtherFields: kubernetes.UntypedArgs{"spec": nodeClassSpec},
+	}, parent, k8s, pulumi.DependsOn(append([]pulumi.Resource{chart}, nodeAccess...)), pulumi.DependsOnInputs(chartObjects))
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter EC2NodeClass: %w", err)
+	}
+	nodePool, err := apiextensions.NewCustomResource(ctx, name+"-nodepool", &apiextensions.CustomResourceArgs{
+		ApiVersion:  pulumi.String(infra.KarpenterNodePoolAPIVersion),
+		Kind:        pulumi.String(infra.KarpenterNodePoolKind),
+		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(args.NodePool.Name)},
+		OtherFields: kubernetes.UntypedArgs{"spec": infra.ToMap(infra.NewNodePoolSpec(args.NodePool, args.NodeClass.Name))},
+	}, parent, k8s, pulumi.DependsOn([]pulumi.Resource{chart, nodeClass}), pulumi.DependsOnInputs(chartObjects))
+	if err != nil {
+		return nil, fmt.Errorf("creating karpenter NodePool: %w", err)
+	}
+
+	comp.ControllerRoleArn = controllerRole.Arn
+	comp.NodeRoleName = nodeRole.Name
+	comp.NodeRoleArn = nodeRole.Arn
+	comp.InterruptionQueueName = queue.Name
+	comp.InterruptionQueueArn = queue.Arn
+	comp.NodePoolName = nodePool.Metadata.Name().Elem()
+	comp.NodeClassName = nodeClass.Metadata.Name().Elem()
+	comp.Namespace = ns.Metadata.Name().Elem()
+	comp.Ready = []pulumi.Resource{nodePool}
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"controllerRoleArn":     comp.ControllerRoleArn,
+		"nodeRoleName":          comp.NodeRoleName,
+		"nodeRoleArn":           comp.NodeRoleArn,
+		"interruptionQueueName": comp.InterruptionQueueName,
+		"interruptionQueueArn":  comp.InterruptionQueueArn,
+		"nodePoolName":          comp.NodePoolName,
+		"nodeClassName":         comp.NodeClassName,
+		"namespace":             comp.Namespace,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
