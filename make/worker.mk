@@ -3,11 +3,13 @@
 #
 #   include make/worker.mk
 #
-# Tools (ko, crane) are installed from the Go module proxy into .cache/bin
-# (git-ignored). See docs/worker.md.
+# (the top-level Makefile has `-include make/*.mk`). Tools (ko, crane) are
+# installed from the Go module proxy into $(CACHE_DIR)/bin (git-ignored).
+# See docs/worker.md.
 
 GO               ?= go
-WORKER_BIN_DIR   ?= $(CURDIR)/.cache/bin
+CACHE_DIR        ?= $(CURDIR)/.cache
+WORKER_BIN_DIR   ?= $(CACHE_DIR)/bin
 KO_VERSION       ?= v0.19.1
 CRANE_VERSION    ?= v0.21.7
 KO               ?= $(WORKER_BIN_DIR)/ko
@@ -23,28 +25,24 @@ LOAD_POISON      ?= 0
 
 .PHONY: worker-build worker-test worker-lint worker-bench moto-check ko-install image image-smoke load
 
-## worker-build: build the worker and sqs-load binaries into .cache/bin
-worker-build:
+worker-build: ## Build cmd/worker and cmd/sqs-load into .cache/bin
 	$(GO) build -o $(WORKER_BIN_DIR)/worker ./cmd/worker
 	$(GO) build -o $(WORKER_BIN_DIR)/sqs-load ./cmd/sqs-load
 
-## worker-test: run the worker test suite (starts its own moto_server; needs moto_server on PATH)
-worker-test:
+worker-test: ## Worker tests against a real SQS API (each test starts its own moto_server)
 	$(GO) test -count=1 -timeout 10m $(WORKER_PKGS)
 
-## worker-lint: gofmt and go vet for the worker packages
-worker-lint:
+worker-lint: ## gofmt check and go vet of the worker packages
 	@out="$$(gofmt -l cmd/worker cmd/sqs-load internal/worker internal/sqstest)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(WORKER_PKGS)
 
-## worker-bench: messages/s of one worker at concurrency 1, 4, 16 against moto
-worker-bench:
+worker-bench: ## Worker msgs/s at concurrency 1, 4, 16 against moto_server
 	@echo "nproc: $$(nproc)"; echo "cpu: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"; echo "date: $$(date -u +%Y-%m-%dT%H:%MZ)"
 	$(GO) test -run '^$$' -bench BenchmarkWorkerThroughput -benchtime=$(WORKER_BENCH_MESSAGES)x -count=1 -timeout 20m ./internal/worker/
 
-## moto-check: fail clearly if moto_server is missing (the tests need it; CI=true turns a skip into a failure)
-moto-check:
+# The worker tests skip without moto_server, or fail when CI=true.
+moto-check: ## Fail clearly if moto_server (moto 5.2.1) is not on PATH
 	@command -v moto_server >/dev/null 2>&1 || { echo "moto_server not found on PATH: the worker tests need moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
 	@python3 -c 'import moto; print("moto", moto.__version__)'
 
@@ -54,12 +52,10 @@ $(KO):
 $(CRANE):
 	GOBIN=$(WORKER_BIN_DIR) $(GO) install github.com/google/go-containerregistry/cmd/crane@$(CRANE_VERSION)
 
-## ko-install: install ko into .cache/bin and print its version
-ko-install: $(KO)
+ko-install: $(KO) ## Install ko into .cache/bin and print its version
 	$(KO) version
 
-## image: build and push the multi-arch worker image with ko (no Docker). Needs KO_DOCKER_REPO.
-image:
+image: ## Build and push the linux/amd64+arm64 worker image with ko (needs KO_DOCKER_REPO)
 	@if [ -z "$(KO_DOCKER_REPO)" ]; then \
 	  echo "make image: KO_DOCKER_REPO is required, e.g." >&2; \
 	  echo "  KO_DOCKER_REPO=123456789012.dkr.ecr.eu-west-1.amazonaws.com/eventscale-worker make image" >&2; \
@@ -68,10 +64,11 @@ image:
 	@test -x "$(KO)" || { echo "installing ko $(KO_VERSION) into $(WORKER_BIN_DIR)"; GOBIN="$(WORKER_BIN_DIR)" $(GO) install github.com/google/ko@$(KO_VERSION); }
 	KO_DOCKER_REPO="$(KO_DOCKER_REPO)" $(KO) build --bare --platform=$(KO_PLATFORMS) --tags=$(KO_TAGS) $(KO_FLAGS) ./cmd/worker
 
-## image-smoke: offline check of `make image`: ko builds and pushes both platforms to a
-## throwaway registry on 127.0.0.1 (crane) over a locally made base image, then the
-## amd64 binary is taken out of the image and must exit 2 on an empty configuration.
-image-smoke: $(KO) $(CRANE)
+# Offline check of `make image`: ko builds and pushes both platforms to a
+# throwaway registry on 127.0.0.1 (crane) over a locally made base image,
+# then the amd64 binary is taken out of the image and must exit 2 on an
+# empty configuration.
+image-smoke: $(KO) $(CRANE) ## Offline ko build of both platforms into a throwaway 127.0.0.1 registry
 	@set -eu; \
 	tmp="$$(mktemp -d)"; \
 	port="$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"; \
@@ -95,8 +92,7 @@ image-smoke: $(KO) $(CRANE)
 	if [ "$$rc" -ne 2 ] || ! grep -q 'QUEUE_URL is required' "$$tmp/worker.err"; then echo "image-smoke: worker from the image exited $$rc:" >&2; cat "$$tmp/worker.err" >&2; exit 1; fi; \
 	echo "image-smoke: OK (worker from the image exits 2 on empty config)"
 
-## load: send test messages with sqs-load. Needs QUEUE_URL (and AWS_REGION, optional AWS_ENDPOINT_URL).
-load:
+load: ## Send test messages with sqs-load (needs QUEUE_URL, AWS_REGION; LOAD_COUNT/RATE/POISON)
 	@if [ -z "$(QUEUE_URL)" ]; then echo "make load: QUEUE_URL is required (and AWS_REGION), e.g. make load QUEUE_URL=https://sqs.eu-west-1.amazonaws.com/123456789012/jobs AWS_REGION=eu-west-1 LOAD_COUNT=500" >&2; exit 2; fi
 	$(GO) run ./cmd/sqs-load -queue-url "$(QUEUE_URL)" -count $(LOAD_COUNT) -rate $(LOAD_RATE) -poison $(LOAD_POISON) \
 	  $(if $(AWS_REGION),-region "$(AWS_REGION)") $(if $(AWS_ENDPOINT_URL),-endpoint-url "$(AWS_ENDPOINT_URL)")

@@ -67,6 +67,9 @@ const (
 	maxFailureBackoff = 60 * time.Second
 	// maxReceiveBackoff caps the pause after consecutive receive errors.
 	maxReceiveBackoff = 10 * time.Second
+	// emptyShortPollDelay is the pause after an empty receive when long
+	// polling is off (WaitSeconds 0), so an empty queue is not hammered.
+	emptyShortPollDelay = time.Second
 )
 
 // Worker consumes one SQS queue. Create it with New and start it with Run.
@@ -270,11 +273,7 @@ func (w *Worker) poll(ctx, apiCtx, handlerCtx context.Context, inflight *sync.Wa
 			w.freeSlots(n)
 			errDelay = min(max(2*errDelay, 100*time.Millisecond), maxReceiveBackoff)
 			log.Error("receive failed; retrying", "error", err.Error(), "retry_in", errDelay.String())
-			t := time.NewTimer(errDelay)
-			select {
-			case <-t.C:
-			case <-ctx.Done():
-				t.Stop()
+			if !sleepCtx(ctx, errDelay) {
 				return
 			}
 			continue
@@ -286,6 +285,21 @@ func (w *Worker) poll(ctx, apiCtx, handlerCtx context.Context, inflight *sync.Wa
 			w.received.Add(1)
 			inflight.Go(func() { w.process(apiCtx, handlerCtx, m) })
 		}
+		if len(msgs) == 0 && w.cfg.WaitSeconds == 0 && !sleepCtx(ctx, emptyShortPollDelay) {
+			return
+		}
+	}
+}
+
+// sleepCtx sleeps for d and reports whether ctx is still live.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
