@@ -1,0 +1,464 @@
+package infra
+
+import (
+	"fmt"
+	"maps"
+	"strconv"
+	"time"
+)
+
+// Kubernetes objects of a queue-driven workload as typed structs: a Namespace, a ServiceAccount
+// carrying the workload's IRSA role, the worker Deployment, and the KEDA TriggerAuthentication
+// and ScaledObject that scale it on queue depth. The structs mirror the k8s.io/api and KEDA types
+// field for field (JSON names included) but only hold what the platform sets; the verification
+// tier decodes them strictly into the upstream types and validates them against the real CRDs.
+
+// Worker contract (cmd/worker, internal/worker): the environment the Deployment sets.
+const (
+	EnvQueueURL            = "QUEUE_URL"
+	EnvRegion              = "AWS_REGION"
+	EnvConcurrency         = "WORKER_CONCURRENCY"
+	EnvBatchSize           = "WORKER_BATCH_SIZE"
+	EnvWaitSeconds         = "WORKER_WAIT_SECONDS"
+	EnvVisibilityExtension = "WORKER_VISIBILITY_EXTENSION_SECONDS"
+	EnvShutdownTimeout     = "WORKER_SHUTDOWN_TIMEOUT"
+	EnvSimulatedWork       = "WORKER_SIMULATED_WORK"
+	EnvHealthAddr          = "WORKER_HEALTH_ADDR"
+
+	// WorkerBatchSize is the most messages one ReceiveMessage call asks for (the SQS maximum;
+	// the worker never receives more than it has free slots for).
+	WorkerBatchSize = 10
+	// WorkerHealthPort serves /healthz (liveness) and /readyz (readiness).
+	WorkerHealthPort = 8080
+	// WorkerContainerName is the worker container's name.
+	WorkerContainerName = "worker"
+	// WorkerUID is the non-root user and group the worker runs as (distroless "nonroot").
+	WorkerUID = 65532
+	// ShutdownSlack is added to the longest message processing time to get the worker's drain
+	// timeout, and again to get the pod's termination grace period, so the kubelet never kills
+	// a worker that is still finishing a message.
+	ShutdownSlack = 5 * time.Second
+
+	// ServiceAccountRoleArnAnnotation is the service-account annotation the EKS pod identity webhook reads.
+	ServiceAccountRoleArnAnnotation = "eks.amazonaws.com/role-arn"
+	// SkipAwaitAnnotation stops Pulumi from waiting for the Deployment to become ready: KEDA owns
+	// its replica count (often 0) and the first image may not be pushed yet.
+	SkipAwaitAnnotation = "pulumi.com/skipAwait"
+)
+
+// KubeTypeMeta is an object's apiVersion and kind.
+type KubeTypeMeta struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+}
+
+// KubeMeta is an object's metadata: always an explicit name (Pulumi would otherwise add a suffix).
+type KubeMeta struct {
+	Name        string            `json:"name"`
+	Namespace   string            `json:"namespace,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// KubeNamespace is a v1 Namespace.
+type KubeNamespace struct {
+	KubeTypeMeta
+	Metadata KubeMeta `json:"metadata"`
+}
+
+// NewKubeNamespace returns a Namespace with the given labels.
+func NewKubeNamespace(name string, labels map[string]string) KubeNamespace {
+	return KubeNamespace{KubeTypeMeta{"v1", "Namespace"}, KubeMeta{Name: name, Labels: maps.Clone(labels)}}
+}
+
+// KubeResources is a container's resources (quantities as strings: "1", "500m", "3Gi").
+type KubeResources struct {
+	Requests map[string]string `json:"requests"`
+	Limits   map[string]string `json:"limits"`
+}
+
+// GuaranteedResources sets requests = limits for cpu and memory: the pod is sized exactly
+// (Fargate picks its size from them; on EC2 it gets the Guaranteed QoS class).
+func GuaranteedResources(cpu, memory string) KubeResources {
+	return KubeResources{
+		Requests: map[string]string{"cpu": cpu, "memory": memory},
+		Limits:   map[string]string{"cpu": cpu, "memory": memory},
+	}
+}
+
+// ServiceAccount is a v1 ServiceAccount.
+type ServiceAccount struct {
+	KubeTypeMeta
+	Metadata KubeMeta `json:"metadata"`
+}
+
+// Deployment is an apps/v1 Deployment.
+type Deployment struct {
+	KubeTypeMeta
+	Metadata KubeMeta       `json:"metadata"`
+	Spec     DeploymentSpec `json:"spec"`
+}
+
+// DeploymentSpec has no replicas field on purpose: KEDA (through its HPA) owns the replica
+// count, and a replicas value in the program would reset it on every update.
+type DeploymentSpec struct {
+	Selector LabelSelector      `json:"selector"`
+	Strategy DeploymentStrategy `json:"strategy"`
+	Template PodTemplate        `json:"template"`
+}
+
+// LabelSelector selects pods by labels.
+type LabelSelector struct {
+	MatchLabels map[string]string `json:"matchLabels"`
+}
+
+// DeploymentStrategy is a Deployment's update strategy.
+type DeploymentStrategy struct {
+	Type          string                 `json:"type"`
+	RollingUpdate *RollingUpdateStrategy `json:"rollingUpdate,omitempty"`
+}
+
+// RollingUpdateStrategy bounds a rolling update (absolute pod counts).
+type RollingUpdateStrategy struct {
+	MaxSurge       int32 `json:"maxSurge"`
+	MaxUnavailable int32 `json:"maxUnavailable"`
+}
+
+// PodTemplate is a Deployment's pod template.
+type PodTemplate struct {
+	Metadata PodMeta `json:"metadata"`
+	Spec     PodSpec `json:"spec"`
+}
+
+// PodMeta is a pod template's metadata.
+type PodMeta struct {
+	Labels map[string]string `json:"labels"`
+}
+
+// PodSpec is the part of a pod spec the platform sets. It has no nodeSelector, affinity or
+// tolerations: the NodePool takes any pod that is not on Fargate.
+type PodSpec struct {
+	ServiceAccountName            string             `json:"serviceAccountName"`
+	TerminationGracePeriodSeconds int64              `json:"terminationGracePeriodSeconds"`
+	SecurityContext               PodSecurityContext `json:"securityContext"`
+	Containers                    []Container        `json:"containers"`
+	Volumes                       []Volume           `json:"volumes,omitempty"`
+}
+
+// PodSecurityContext is the pod-level security context.
+type PodSecurityContext struct {
+	RunAsNonRoot   bool           `json:"runAsNonRoot"`
+	RunAsUser      int64          `json:"runAsUser"`
+	RunAsGroup     int64          `json:"runAsGroup"`
+	SeccompProfile SeccompProfile `json:"seccompProfile"`
+}
+
+// SeccompProfile selects a seccomp profile.
+type SeccompProfile struct {
+	Type string `json:"type"`
+}
+
+// Container is one container of a pod.
+type Container struct {
+	Name            string                   `json:"name"`
+	Image           string                   `json:"image"`
+	Env             []EnvVar                 `json:"env"`
+	Ports           []ContainerPort          `json:"ports"`
+	Resources       KubeResources            `json:"resources"`
+	LivenessProbe   *Probe                   `json:"livenessProbe,omitempty"`
+	ReadinessProbe  *Probe                   `json:"readinessProbe,omitempty"`
+	SecurityContext ContainerSecurityContext `json:"securityContext"`
+	VolumeMounts    []VolumeMount            `json:"volumeMounts,omitempty"`
+}
+
+// EnvVar is a literal environment variable.
+type EnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// ContainerPort is a port the container listens on.
+type ContainerPort struct {
+	Name          string `json:"name"`
+	ContainerPort int32  `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+}
+
+// Probe is an HTTP GET probe.
+type Probe struct {
+	HTTPGet             HTTPGetAction `json:"httpGet"`
+	InitialDelaySeconds int32         `json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       int32         `json:"periodSeconds"`
+	TimeoutSeconds      int32         `json:"timeoutSeconds"`
+	FailureThreshold    int32         `json:"failureThreshold"`
+}
+
+// HTTPGetAction is the request of an HTTP probe.
+type HTTPGetAction struct {
+	Path string `json:"path"`
+	Port int32  `json:"port"`
+}
+
+// ContainerSecurityContext is the container-level security context.
+type ContainerSecurityContext struct {
+	AllowPrivilegeEscalation bool         `json:"allowPrivilegeEscalation"`
+	ReadOnlyRootFilesystem   bool         `json:"readOnlyRootFilesystem"`
+	RunAsNonRoot             bool         `json:"runAsNonRoot"`
+	Capabilities             Capabilities `json:"capabilities"`
+}
+
+// Capabilities adds or drops Linux capabilities.
+type Capabilities struct {
+	Drop []string `json:"drop"`
+}
+
+// Volume is a pod volume; only emptyDir is used.
+type Volume struct {
+	Name     string          `json:"name"`
+	EmptyDir *EmptyDirSource `json:"emptyDir"`
+}
+
+// EmptyDirSource is a scratch volume.
+type EmptyDirSource struct {
+	SizeLimit string `json:"sizeLimit,omitempty"`
+}
+
+// VolumeMount mounts a volume into a container.
+type VolumeMount struct {
+	Name      string `json:"name"`
+	MountPath string `json:"mountPath"`
+}
+
+// WorkloadSpec is the plain input of a workload's Kubernetes objects. Values that come from
+// other resources (image, queue URL, role ARN) are plain strings here; the component binds them.
+type WorkloadSpec struct {
+	// Name names the ServiceAccount, Deployment and ScaledObject (and prefixes the TriggerAuthentication).
+	Name string
+	// Namespace is the workload's own namespace (not on Fargate).
+	Namespace string
+	// Image is the worker image reference.
+	Image string
+	// QueueURL is the work queue; Region its region.
+	QueueURL, Region string
+	// RoleArn is the workload's IRSA role.
+	RoleArn string
+	// CPU and Memory are the worker's requests = limits.
+	CPU, Memory string
+	// Concurrency is how many messages one pod processes at once.
+	Concurrency int
+	// WaitSeconds is the long-poll wait of each receive.
+	WaitSeconds int
+	// VisibilityTimeoutSeconds is the queue's visibility timeout, renewed by the worker's heartbeat.
+	VisibilityTimeoutSeconds int
+	// MaxProcessingSeconds is the longest one message may take.
+	MaxProcessingSeconds int
+	// SimulatedWorkSeconds is the demo handler's work per message.
+	SimulatedWorkSeconds int
+	// MinReplicas, MaxReplicas, PollingIntervalSeconds, CooldownPeriodSeconds, QueueLength,
+	// ActivationQueueLength and ScaleOnInFlight configure the ScaledObject.
+	MinReplicas, MaxReplicas                      int
+	PollingIntervalSeconds, CooldownPeriodSeconds int
+	QueueLength, ActivationQueueLength            int
+	ScaleOnInFlight                               bool
+	// ScaleDownStabilizationSeconds, when set, is the HPA scale-down stabilization window.
+	ScaleDownStabilizationSeconds *int
+	// Labels are added to every object (the platform's app.kubernetes.io labels are set over them).
+	Labels map[string]string
+}
+
+// WorkloadObjects are the Kubernetes objects of one workload.
+type WorkloadObjects struct {
+	Namespace             KubeNamespace
+	ServiceAccount        ServiceAccount
+	Deployment            Deployment
+	TriggerAuthentication TriggerAuthentication
+	ScaledObject          ScaledObject
+}
+
+// ShutdownTimeout is the worker's drain timeout after SIGTERM: the longest message plus slack.
+func ShutdownTimeout(maxProcessingSeconds int) time.Duration {
+	return time.Duration(maxProcessingSeconds)*time.Second + ShutdownSlack
+}
+
+// TerminationGracePeriodSeconds is the pod's grace period: the drain timeout plus slack.
+func TerminationGracePeriodSeconds(maxProcessingSeconds int) int64 {
+	return int64((ShutdownTimeout(maxProcessingSeconds) + ShutdownSlack) / time.Second)
+}
+
+// TriggerAuthenticationName is the name of a workload's TriggerAuthentication.
+func TriggerAuthenticationName(workload string) string { return workload + "-aws" }
+
+// WorkloadLabels are the labels of a workload's objects; SelectorLabels the subset that selects its pods.
+func WorkloadLabels(s WorkloadSpec) map[string]string {
+	l := maps.Clone(s.Labels)
+	if l == nil {
+		l = map[string]string{}
+	}
+	maps.Copy(l, SelectorLabels(s.Name))
+	l["app.kubernetes.io/component"] = "worker"
+	l["app.kubernetes.io/part-of"] = "eventscale"
+	l["app.kubernetes.io/managed-by"] = "pulumi"
+	return l
+}
+
+// SelectorLabels select a workload's pods; they never change (a Deployment's selector is immutable).
+func SelectorLabels(workload string) map[string]string {
+	return map[string]string{"app.kubernetes.io/name": workload}
+}
+
+// WorkerEnv is the worker container's environment, exactly per the worker contract.
+func WorkerEnv(s WorkloadSpec) []EnvVar {
+	return []EnvVar{
+		{EnvQueueURL, s.QueueURL},
+		{EnvRegion, s.Region},
+		{EnvConcurrency, strconv.Itoa(s.Concurrency)},
+		{EnvBatchSize, strconv.Itoa(WorkerBatchSize)},
+		{EnvWaitSeconds, strconv.Itoa(s.WaitSeconds)},
+		{EnvVisibilityExtension, strconv.Itoa(s.VisibilityTimeoutSeconds)},
+		{EnvShutdownTimeout, goDuration(ShutdownTimeout(s.MaxProcessingSeconds))},
+		{EnvSimulatedWork, goDuration(time.Duration(s.SimulatedWorkSeconds) * time.Second)},
+		{EnvHealthAddr, fmt.Sprintf(":%d", WorkerHealthPort)},
+	}
+}
+
+// goDuration renders whole seconds as a Go duration the worker parses ("35s", "0s").
+func goDuration(d time.Duration) string { return fmt.Sprintf("%ds", int64(d/time.Second)) }
+
+// BuildWorkloadObjects builds all Kubernetes objects of a workload.
+func BuildWorkloadObjects(s WorkloadSpec) WorkloadObjects {
+	return WorkloadObjects{
+		Namespace:             NewKubeNamespace(s.Namespace, WorkloadLabels(s)),
+		ServiceAccount:        WorkloadServiceAccount(s),
+		Deployment:            WorkloadDeployment(s),
+		TriggerAuthentication: WorkloadTriggerAuthentication(s),
+		ScaledObject:          WorkloadScaledObject(s),
+	}
+}
+
+// WorkloadServiceAccount is the workload's service account, annotated with its IRSA role.
+func WorkloadServiceAccount(s WorkloadSpec) ServiceAccount {
+	return ServiceAccount{
+		KubeTypeMeta: KubeTypeMeta{"v1", "ServiceAccount"},
+		Metadata: KubeMeta{
+			Name: s.Name, Namespace: s.Namespace, Labels: WorkloadLabels(s),
+			Annotations: map[string]string{ServiceAccountRoleArnAnnotation: s.RoleArn},
+		},
+	}
+}
+
+// WorkloadDeployment is the worker Deployment: no replicas (KEDA owns them), requests = limits,
+// health probes, a locked-down security context, and a grace period longer than the drain timeout.
+// Its rolling update never surges: with the NodePool at its limit a surge pod could only stay
+// Pending and block the rollout, while a queue worker tolerates one pod less for a moment.
+func WorkloadDeployment(s WorkloadSpec) Deployment {
+	labels := WorkloadLabels(s)
+	probe := func(path string, period int32) *Probe {
+		return &Probe{HTTPGet: HTTPGetAction{Path: path, Port: WorkerHealthPort}, PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3}
+	}
+	return Deployment{
+		KubeTypeMeta: KubeTypeMeta{"apps/v1", "Deployment"},
+		Metadata: KubeMeta{
+			Name: s.Name, Namespace: s.Namespace, Labels: labels,
+			Annotations: map[string]string{SkipAwaitAnnotation: "true"},
+		},
+		Spec: DeploymentSpec{
+			Selector: LabelSelector{MatchLabels: SelectorLabels(s.Name)},
+			Strategy: DeploymentStrategy{Type: "RollingUpdate", RollingUpdate: &RollingUpdateStrategy{MaxSurge: 0, MaxUnavailable: 1}},
+			Template: PodTemplate{
+				Metadata: PodMeta{Labels: labels},
+				Spec: PodSpec{
+					ServiceAccountName:            s.Name,
+					TerminationGracePeriodSeconds: TerminationGracePeriodSeconds(s.MaxProcessingSeconds),
+					SecurityContext: PodSecurityContext{
+						RunAsNonRoot: true, RunAsUser: WorkerUID, RunAsGroup: WorkerUID,
+						SeccompProfile: SeccompProfile{Type: "RuntimeDefault"},
+					},
+					Containers: []Container{{
+						Name:           WorkerContainerName,
+						Image:          s.Image,
+						Env:            WorkerEnv(s),
+						Ports:          []ContainerPort{{Name: "health", ContainerPort: WorkerHealthPort, Protocol: "TCP"}},
+						Resources:      GuaranteedResources(s.CPU, s.Memory),
+						LivenessProbe:  probe("/healthz", 10),
+						ReadinessProbe: probe("/readyz", 5),
+						SecurityContext: ContainerSecurityContext{
+							AllowPrivilegeEscalation: false,
+							ReadOnlyRootFilesystem:   true,
+							RunAsNonRoot:             true,
+							Capabilities:             Capabilities{Drop: []string{"ALL"}},
+						},
+						VolumeMounts: []VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
+					}},
+					Volumes: []Volume{{Name: "tmp", EmptyDir: &EmptyDirSource{SizeLimit: "64Mi"}}},
+				},
+			},
+		},
+	}
+}
+
+// WorkloadTriggerAuthentication lets the workload's trigger authenticate with pod identity
+// (provider aws) as the KEDA operator (identityOwner keda): the operator's IRSA role reads queue
+// depth, so the workload's role is neither shared with KEDA nor trusted for its service account.
+func WorkloadTriggerAuthentication(s WorkloadSpec) TriggerAuthentication {
+	return TriggerAuthentication{
+		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "TriggerAuthentication"},
+		Metadata:     KubeMeta{Name: TriggerAuthenticationName(s.Name), Namespace: s.Namespace, Labels: WorkloadLabels(s)},
+		Spec:         TriggerAuthenticationSpec{PodIdentity: PodIdentity{Provider: KedaPodIdentityAWS, IdentityOwner: KedaIdentityOwnerKeda}},
+	}
+}
+
+// WorkloadScaledObject scales the worker Deployment on the depth of its queue.
+func WorkloadScaledObject(s WorkloadSpec) ScaledObject {
+	so := ScaledObject{
+		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "ScaledObject"},
+		Metadata:     KubeMeta{Name: s.Name, Namespace: s.Namespace, Labels: WorkloadLabels(s)},
+		Spec: ScaledObjectSpec{
+			ScaleTargetRef:  ScaleTargetRef{APIVersion: "apps/v1", Kind: "Deployment", Name: s.Name},
+			PollingInterval: int32(s.PollingIntervalSeconds),
+			CooldownPeriod:  int32(s.CooldownPeriodSeconds),
+			MinReplicaCount: int32(s.MinReplicas),
+			MaxReplicaCount: int32(s.MaxReplicas),
+			Triggers: []SQSScaleTrigger{{
+				Type: SQSTriggerType,
+				Metadata: SQSTriggerMetadata{
+					QueueURL:              s.QueueURL,
+					QueueLength:           strconv.Itoa(s.QueueLength),
+					ActivationQueueLength: strconv.Itoa(s.ActivationQueueLength),
+					AWSRegion:             s.Region,
+					ScaleOnInFlight:       strconv.FormatBool(s.ScaleOnInFlight),
+				},
+				AuthenticationRef: TriggerAuthRef{Name: TriggerAuthenticationName(s.Name), Kind: "TriggerAuthentication"},
+			}},
+		},
+	}
+	if w := s.ScaleDownStabilizationSeconds; w != nil {
+		so.Spec.Advanced = &ScaledObjectAdvanced{HorizontalPodAutoscalerConfig: HPAConfig{
+			Behavior: HPABehavior{ScaleDown: &HPAScalingRules{StabilizationWindowSeconds: int32(*w)}},
+		}}
+	}
+	return so
+}
+
+// ECRRepositoryName is the name of a stack's worker image repository: the cluster name made
+// into a valid repository path segment, then "/worker".
+func ECRRepositoryName(clusterName string) string {
+	out := make([]byte, 0, len(clusterName))
+	dash := false
+	for _, c := range []byte(clusterName) {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			out, dash = append(out, c+'a'-'A'), false
+		case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+			out, dash = append(out, c), false
+		case !dash && len(out) > 0:
+			out, dash = append(out, '-'), true
+		}
+	}
+	for len(out) > 0 && out[len(out)-1] == '-' {
+		out = out[:len(out)-1]
+	}
+	if len(out) == 0 {
+		out = []byte("eventscale")
+	}
+	return string(out) + "/worker"
+}
