@@ -1,0 +1,537 @@
+package tests
+
+import (
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/eventscale/eventscale/components/karpenter"
+	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/harness"
+)
+
+// Types the Karpenter component registers.
+const (
+	tRole        = "aws:iam/role:Role"
+	tPolicy      = "aws:iam/policy:Policy"
+	tAttach      = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	tAccess      = "aws:eks/accessEntry:AccessEntry"
+	tQueue       = "aws:sqs/queue:Queue"
+	tQueuePol    = "aws:sqs/queuePolicy:QueuePolicy"
+	tRule        = "aws:cloudwatch/eventRule:EventRule"
+	tTarget      = "aws:cloudwatch/eventTarget:EventTarget"
+	tNamespace   = "kubernetes:core/v1:Namespace"
+	tChart       = "kubernetes:helm.sh/v4:Chart"
+	tNodeClass   = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+	tNodePool    = "kubernetes:karpenter.sh/v1:NodePool"
+	tK8sProvider = "pulumi:providers:kubernetes"
+)
+
+// karpenterRun is a recorded stack with the facts the Karpenter tests compare against.
+type karpenterRun struct {
+	rec  *harness.Recording
+	cfg  stacks.Config
+	comp string // URN of the Karpenter component
+	// Names and ARNs the mocks computed.
+	nodeRoleName, nodeRoleArn, controllerRoleArn, queueName, queueArn, queueURL string
+}
+
+func karpenterFacts(t *testing.T, rec *harness.Recording, cfg stacks.Config) karpenterRun {
+	t.Helper()
+	k := karpenterRun{rec: rec, cfg: cfg, comp: urnOf(t, rec, karpenter.TypeToken, "karpenter")}
+	acct, region := harness.AccountID, cfg.Region
+	k.nodeRoleName = one(t, rec, tRole, "karpenter-node-role").ID
+	k.nodeRoleArn = "arn:aws:iam::" + acct + ":role/" + k.nodeRoleName
+	k.controllerRoleArn = "arn:aws:iam::" + acct + ":role/" + one(t, rec, tRole, "karpenter-controller-role").ID
+	k.queueURL = one(t, rec, tQueue, "karpenter-interruption-queue").ID
+	k.queueName = k.queueURL[strings.LastIndex(k.queueURL, "/")+1:]
+	k.queueArn = "arn:aws:sqs:" + region + ":" + acct + ":" + k.queueName
+	return k
+}
+
+func karpenterStack(t *testing.T, stack string) karpenterRun {
+	t.Helper()
+	return karpenterFacts(t, stackRun(t, stack), stackConfig(t, stack))
+}
+
+// runEdited runs the dev stack with some config keys replaced.
+func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
+	t.Helper()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	require.NoError(t, err)
+	for k, v := range edits {
+		raw[k] = v
+	}
+	rec, err := harness.Run("dev", raw, harness.Options{})
+	if err != nil {
+		return karpenterRun{rec: rec}, err
+	}
+	cfg, err := stacks.Load(raw, harness.Project, "dev")
+	require.NoError(t, err)
+	return karpenterFacts(t, rec, cfg), nil
+}
+
+func decodePolicy(t *testing.T, v any) infra.PolicyDocument {
+	t.Helper()
+	var d infra.PolicyDocument
+	require.NoError(t, json.Unmarshal([]byte(str(v)), &d), "policy %v", v)
+	return d
+}
+
+func specOf(r harness.Resource) map[string]any {
+	m, _ := r.Inputs["spec"].(map[string]any)
+	return m
+}
+
+func at(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
+
+func TestKarpenterResourcesAndParents(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			k := karpenterStack(t, stack)
+			comp := one(t, k.rec, karpenter.TypeToken, "karpenter")
+			assert.False(t, comp.Custom)
+			assert.True(t, strings.HasSuffix(comp.Parent, "pulumi:pulumi:Stack::eventscale-"+stack), "component at the stack root, got parent %q", comp.Parent)
+
+			want := map[string][]string{
+				tRole:      {"karpenter-node-role", "karpenter-controller-role"},
+				tAttach:    {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
+				tAccess:    {"karpenter-node-access-entry"},
+				tQueue:     {"karpenter-interruption-queue"},
+				tQueuePol:  {"karpenter-interruption-queue-policy"},
+				tNamespace: {"karpenter-namespace"},
+				tChart:     {"karpenter"},
+				tNodeClass: {"karpenter-nodeclass"},
+				tNodePool:  {"karpenter-nodepool"},
+			}
+			for _, r := range infra.KarpenterInterruptionRules {
+				want[tRule] = append(want[tRule], "karpenter-"+r.Key)
+				want[tTarget] = append(want[tTarget], "karpenter-"+r.Key)
+			}
+			for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+				want[tPolicy] = append(want[tPolicy], "karpenter-controller-"+p.Key)
+				want[tAttach] = append(want[tAttach], "karpenter-controller-"+p.Key)
+			}
+			total := 0
+			for typ, names := range want {
+				for _, n := range names {
+					r := one(t, k.rec, typ, n)
+					assert.Equal(t, k.comp, r.Parent, "%s %s is a child of the component", typ, n)
+					total++
+				}
+			}
+			children := 0
+			for _, r := range k.rec.Resources {
+				if r.Parent == k.comp {
+					children++
+				}
+			}
+			assert.Equal(t, total, children, "no unexpected children")
+			assert.Equal(t, 35, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, namespace, chart, 2 custom resources")
+
+			prov := urnOf(t, k.rec, tK8sProvider, "cluster-k8s")
+			for _, typ := range []string{tNamespace, tChart, tNodeClass, tNodePool} {
+				for _, r := range byType(k.rec, typ) {
+					assert.True(t, strings.HasPrefix(r.Provider, prov+"::"), "%s %s uses the cluster's provider, got %q", typ, r.Name, r.Provider)
+				}
+			}
+		})
+	}
+}
+
+func TestKarpenterControllerTrustIsExact(t *testing.T) {
+	t.Parallel()
+	k := karpenterStack(t, "dev")
+	role := one(t, k.rec, tRole, "karpenter-controller-role")
+	issuer := "oidc.eks." + k.cfg.Region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{
+		"Effect":"Allow",
+		"Principal":{"Federated":"arn:aws:iam::`+harness.AccountID+`:oidc-provider/`+issuer+`"},
+		"Action":["sts:AssumeRoleWithWebIdentity"],
+		"Condition":{"StringEquals":{
+			"`+issuer+`:sub":"system:serviceaccount:karpenter:karpenter",
+			"`+issuer+`:aud":"sts.amazonaws.com"}}}]}`, str(role.Inputs["assumeRolePolicy"]))
+	assert.NotContains(t, str(role.Inputs["assumeRolePolicy"]), "https://", "the issuer URL's scheme is stripped")
+	assert.NotContains(t, str(role.Inputs["assumeRolePolicy"]), "pods.eks.amazonaws.com", "Fargate: IRSA only, no Pod Identity")
+
+	// A different namespace and service account move the trust's subject, the chart's service
+	// account and the namespace together.
+	e, err := runEdited(t, map[string]string{
+		"eventscale:karpenter": `{"namespace":"autoscaler","serviceAccount":"karpenter-controller"}`,
+		"eventscale:fargate":   `{"namespaces":["kube-system","autoscaler","keda"]}`,
+	})
+	require.NoError(t, err)
+	trust := decodePolicy(t, one(t, e.rec, tRole, "karpenter-controller-role").Inputs["assumeRolePolicy"])
+	assert.Equal(t, "system:serviceaccount:autoscaler:karpenter-controller", trust.Statement[0].Condition["StringEquals"][issuer+":sub"])
+	chart := one(t, e.rec, tChart, "karpenter")
+	assert.Equal(t, "autoscaler", chart.Inputs["namespace"])
+	assert.Equal(t, "karpenter-controller", at(chart.Inputs["values"], "serviceAccount", "name"))
+	assert.Equal(t, "autoscaler", at(one(t, e.rec, tNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
+}
+
+func TestKarpenterControllerPolicies(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			k := karpenterStack(t, stack)
+			scope := infra.KarpenterScope{
+				Partition: "aws", Region: k.cfg.Region, AccountID: harness.AccountID, ClusterName: k.cfg.Cluster.Name,
+				NodeRoleArn: k.nodeRoleArn, InterruptionQueueArn: k.queueArn,
+			}
+			for _, p := range infra.KarpenterControllerPolicies(scope) {
+				pol := one(t, k.rec, tPolicy, "karpenter-controller-"+p.Key)
+				assert.JSONEq(t, p.Document.JSON(), str(pol.Inputs["policy"]), p.Name)
+				assert.Less(t, len(str(pol.Inputs["policy"])), infra.ManagedPolicyMaxChars, p.Name)
+				att := one(t, k.rec, tAttach, "karpenter-controller-"+p.Key)
+				assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
+				assert.Equal(t, one(t, k.rec, tRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
+			}
+			all := ""
+			for _, r := range byType(k.rec, tPolicy) {
+				all += str(r.Inputs["policy"])
+			}
+			assert.Contains(t, all, `"Resource":["`+k.nodeRoleArn+`"]`, "PassRole scoped to the node role")
+			assert.Contains(t, all, `"Resource":["`+k.queueArn+`"]`, "queue actions scoped to the interruption queue")
+			assert.Contains(t, all, "aws:ResourceTag/kubernetes.io/cluster/"+k.cfg.Cluster.Name)
+		})
+	}
+}
+
+func TestKarpenterNodeRole(t *testing.T) {
+	t.Parallel()
+	k := karpenterStack(t, "dev")
+	role := one(t, k.rec, tRole, "karpenter-node-role")
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole"]}]}`,
+		str(role.Inputs["assumeRolePolicy"]))
+	var arns []string
+	for _, p := range infra.KarpenterNodePolicies {
+		att := one(t, k.rec, tAttach, "karpenter-node-role-"+p.Key)
+		assert.Equal(t, k.nodeRoleName, att.Inputs["role"])
+		arns = append(arns, str(att.Inputs["policyArn"]))
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
+		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+	}, arns)
+
+	entry := one(t, k.rec, tAccess, "karpenter-node-access-entry")
+	assert.Equal(t, "EC2_LINUX", entry.Inputs["type"])
+	assert.Equal(t, k.nodeRoleArn, entry.Inputs["principalArn"])
+	assert.Equal(t, k.cfg.Cluster.Name, entry.Inputs["clusterName"])
+	assert.NotContains(t, entry.Inputs, "kubernetesGroups", "EC2_LINUX entries get their groups from EKS")
+}
+
+func TestKarpenterInterruptionQueueAndRules(t *testing.T) {
+	t.Parallel()
+	k := karpenterStack(t, "dev")
+	q := one(t, k.rec, tQueue, "karpenter-interruption-queue")
+	assert.EqualValues(t, 300, q.Inputs["messageRetentionSeconds"])
+	assert.Equal(t, true, q.Inputs["sqsManagedSseEnabled"])
+	assert.NotContains(t, q.Inputs, "kmsMasterKeyId", "SSE-SQS: EventBridge could not use a KMS key without a key policy")
+
+	qp := one(t, k.rec, tQueuePol, "karpenter-interruption-queue-policy")
+	assert.Equal(t, k.queueURL, qp.Inputs["queueUrl"])
+	doc := decodePolicy(t, qp.Inputs["policy"])
+	require.Len(t, doc.Statement, 2)
+	allow, deny := doc.Statement[0], doc.Statement[1]
+	assert.Equal(t, "Allow", allow.Effect)
+	assert.Equal(t, []string{"sqs:SendMessage"}, allow.Action)
+	assert.ElementsMatch(t, []any{"events.amazonaws.com", "sqs.amazonaws.com"}, allow.Principal["Service"])
+	assert.Equal(t, []string{k.queueArn}, allow.Resource)
+	assert.Equal(t, "DenyHTTP", deny.Sid)
+	assert.Equal(t, "Deny", deny.Effect)
+	assert.Equal(t, []string{"sqs:*"}, deny.Action)
+	assert.Equal(t, "false", deny.Condition["Bool"]["aws:SecureTransport"])
+	assert.Equal(t, []string{k.queueArn}, deny.Resource)
+
+	patterns := map[string]string{}
+	for _, r := range infra.KarpenterInterruptionRules {
+		rule := one(t, k.rec, tRule, "karpenter-"+r.Key)
+		var p map[string][]string
+		require.NoError(t, json.Unmarshal([]byte(str(rule.Inputs["eventPattern"])), &p))
+		require.Len(t, p["detail-type"], 1, "pattern key is literally detail-type: %v", rule.Inputs["eventPattern"])
+		require.Len(t, p["source"], 1)
+		patterns[p["detail-type"][0]] = p["source"][0]
+
+		target := one(t, k.rec, tTarget, "karpenter-"+r.Key)
+		assert.Equal(t, k.queueArn, target.Inputs["arn"], "%s targets the interruption queue", r.Key)
+		assert.Equal(t, rule.ID, target.Inputs["rule"], "target of rule %s", r.Key)
+		assert.Contains(t, target.Depends, qp.URN, "EventBridge may send only once the queue policy exists")
+	}
+	assert.Equal(t, map[string]string{
+		"AWS Health Event":                                       "aws.health",
+		"EC2 Spot Instance Interruption Warning":                 "aws.ec2",
+		"EC2 Instance Rebalance Recommendation":                  "aws.ec2",
+		"EC2 Instance State-change Notification":                 "aws.ec2",
+		"EC2 Capacity Reservation Instance Interruption Warning": "aws.ec2",
+	}, patterns)
+}
+
+func TestKarpenterChart(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		stack    string
+		replicas int64
+	}{{"dev", 1}, {"prod", 2}} {
+		t.Run(tc.stack, func(t *testing.T) {
+			t.Parallel()
+			k := karpenterStack(t, tc.stack)
+			chart := one(t, k.rec, tChart, "karpenter")
+			assert.True(t, chart.Remote, "helm/v4 Chart is a provider-implemented component")
+			in := chart.Inputs
+			assert.Equal(t, "oci://public.ecr.aws/karpenter/karpenter", in["chart"])
+			assert.Equal(t, "1.14.1", in["version"])
+			assert.Equal(t, infra.KarpenterReleaseName, in["name"], "explicit release name: stable fullname")
+			assert.Equal(t, k.cfg.Karpenter.Namespace, in["namespace"])
+			assert.NotContains(t, in, "skipCrds", "the chart installs (and upgrades) the CRDs")
+
+			v := in["values"]
+			assert.Equal(t, k.cfg.Cluster.Name, at(v, "settings", "clusterName"))
+			assert.Equal(t, "https://EXAMPLE0123456789.gr7."+k.cfg.Region+".eks.amazonaws.com", at(v, "settings", "clusterEndpoint"))
+			assert.Equal(t, k.queueName, at(v, "settings", "interruptionQueue"), "the queue NAME, not its URL or ARN")
+			assert.Equal(t, k.controllerRoleArn, at(v, "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"))
+			assert.Equal(t, k.cfg.Karpenter.ServiceAccount, at(v, "serviceAccount", "name"))
+			assert.Equal(t, tc.replicas, at(v, "replicas"))
+			assert.Equal(t, "Default", at(v, "dnsPolicy"))
+			res := map[string]any{"cpu": k.cfg.Karpenter.ControllerCPU, "memory": k.cfg.Karpenter.ControllerMemory}
+			assert.Equal(t, res, at(v, "controller", "resources", "requests"))
+			assert.Equal(t, res, at(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
+			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, at(v, "controller", "env"))
+		})
+	}
+}
+
+func TestKarpenterOrdering(t *testing.T) {
+	t.Parallel()
+	k := karpenterStack(t, "dev")
+	u := func(typ, name string) string { return urnOf(t, k.rec, typ, name) }
+	chart := one(t, k.rec, tChart, "karpenter")
+	nodeClass := one(t, k.rec, tNodeClass, "karpenter-nodeclass")
+	nodePool := one(t, k.rec, tNodePool, "karpenter-nodepool")
+
+	assert.Contains(t, nodePool.Depends, nodeClass.URN, "NodePool after EC2NodeClass, and deleted before it")
+	assert.Contains(t, nodePool.Depends, chart.URN, "NodePool after the chart's CRDs")
+	assert.Contains(t, nodeClass.Depends, chart.URN, "EC2NodeClass after the chart's CRDs")
+	assert.NotContains(t, nodeClass.Depends, nodePool.URN)
+
+	// The chart needs Fargate (and CoreDNS) to schedule its pods, its namespace, and the
+	// controller's permissions; so on destroy those outlive the controller.
+	for _, dep := range []string{
+		u("aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system"),
+		u("aws:eks/addon:Addon", "cluster-coredns"),
+		u(tNamespace, "karpenter-namespace"),
+		u(tRole, "karpenter-controller-role"),
+		u(tQueue, "karpenter-interruption-queue"),
+	} {
+		assert.Contains(t, chart.Depends, dep)
+	}
+	for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+		assert.Contains(t, chart.Depends, u(tAttach, "karpenter-controller-"+p.Key), "chart waits for %s", p.Name)
+	}
+	// Nodes can join only with the node role's policies and access entry; keep them until the
+	// EC2NodeClass (and so every node) is gone.
+	assert.Contains(t, nodeClass.Depends, u(tAccess, "karpenter-node-access-entry"))
+	for _, p := range infra.KarpenterNodePolicies {
+		assert.Contains(t, nodeClass.Depends, u(tAttach, "karpenter-node-role-"+p.Key))
+	}
+}
+
+func TestKarpenterNodeObjects(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			k := karpenterStack(t, stack)
+			p, n := k.cfg.Karpenter.NodePool, k.cfg.Karpenter.NodeClass
+
+			nc := one(t, k.rec, tNodeClass, "karpenter-nodeclass")
+			assert.Equal(t, "karpenter.k8s.aws/v1", nc.Inputs["apiVersion"])
+			assert.Equal(t, "EC2NodeClass", nc.Inputs["kind"])
+			assert.Equal(t, n.Name, at(nc.Inputs, "metadata", "name"))
+			ncSpec := specOf(nc)
+			assert.Equal(t, k.nodeRoleName, ncSpec["role"], "role = the node role's name")
+			assert.NotContains(t, ncSpec, "instanceProfile", "exactly one of role and instanceProfile")
+			assert.Equal(t, []any{map[string]any{"alias": n.AmiAlias}}, ncSpec["amiSelectorTerms"])
+			discovery := []any{map[string]any{"tags": map[string]any{"karpenter.sh/discovery": k.cfg.Cluster.Name}}}
+			assert.Equal(t, discovery, ncSpec["subnetSelectorTerms"])
+			assert.Equal(t, discovery, ncSpec["securityGroupSelectorTerms"])
+			assert.Equal(t, map[string]any{"httpEndpoint": "enabled", "httpProtocolIPv6": "disabled", "httpPutResponseHopLimit": int64(1), "httpTokens": "required"},
+				ncSpec["metadataOptions"])
+			assert.Equal(t, []any{map[string]any{"deviceName": "/dev/xvda", "rootVolume": true, "ebs": map[string]any{
+				"volumeSize": n.RootVolumeSize, "volumeType": "gp3", "encrypted": true, "deleteOnTermination": true}}}, ncSpec["blockDeviceMappings"])
+			tags := strMap(ncSpec["tags"])
+			assert.Equal(t, stack, tags["eventscale:stack"], "nodes carry the stack's tags")
+			assert.Equal(t, "karpenter", tags["managed-by"], "nodes are managed by Karpenter, not Pulumi")
+			for key, v := range k.cfg.Tags {
+				assert.Equal(t, v, tags[key])
+			}
+			for key := range tags {
+				assert.Empty(t, infra.RestrictedNodeTag(key), "restricted node tag %s", key)
+			}
+
+			np := one(t, k.rec, tNodePool, "karpenter-nodepool")
+			assert.Equal(t, "karpenter.sh/v1", np.Inputs["apiVersion"])
+			assert.Equal(t, "NodePool", np.Inputs["kind"])
+			assert.Equal(t, p.Name, at(np.Inputs, "metadata", "name"))
+			npSpec := specOf(np)
+			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, at(npSpec, "template", "spec", "nodeClassRef"))
+			assert.Equal(t, p.ExpireAfter, at(npSpec, "template", "spec", "expireAfter"))
+			assert.Equal(t, map[string]any{"cpu": p.LimitCPU, "memory": p.LimitMemory}, npSpec["limits"], "limits are plain strings")
+			assert.Equal(t, map[string]any{"consolidationPolicy": p.ConsolidationPolicy, "consolidateAfter": p.ConsolidateAfter,
+				"budgets": []any{map[string]any{"nodes": p.DisruptionBudgetNodes}}}, npSpec["disruption"])
+			reqs := map[string]map[string]any{}
+			for _, r := range at(npSpec, "template", "spec", "requirements").([]any) {
+				m := r.(map[string]any)
+				reqs[str(m["key"])] = m
+			}
+			in := func(vals []string) map[string]any {
+				out := []any{}
+				for _, v := range vals {
+					out = append(out, v)
+				}
+				return map[string]any{"operator": "In", "values": out}
+			}
+			check := func(key string, want map[string]any) {
+				t.Helper()
+				got := reqs[key]
+				require.NotNil(t, got, "requirement %s", key)
+				assert.Equal(t, want["operator"], got["operator"], key)
+				assert.Equal(t, want["values"], got["values"], key)
+			}
+			check("kubernetes.io/arch", in(p.Architectures))
+			check("kubernetes.io/os", in([]string{"linux"}))
+			check("karpenter.sh/capacity-type", in(p.CapacityTypes))
+			switch stack {
+			case "dev":
+				check("node.kubernetes.io/instance-type", in([]string{"m6i.large", "m5.large"}))
+				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-category")
+				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-generation")
+				assert.Equal(t, "al2023@latest", n.AmiAlias)
+			case "prod":
+				assert.NotContains(t, reqs, "node.kubernetes.io/instance-type", "prod picks from families, not a fixed list")
+				check("karpenter.sh/capacity-type", in([]string{"spot", "on-demand"}))
+				check("karpenter.k8s.aws/instance-category", in([]string{"c", "m", "r"}))
+				check("karpenter.k8s.aws/instance-generation", map[string]any{"operator": "Gt", "values": []any{"5"}})
+				assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
+			}
+			assert.Len(t, reqs, len(at(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
+		})
+	}
+}
+
+func TestKarpenterBottlerocketDataVolume(t *testing.T) {
+	t.Parallel()
+	k, err := runEdited(t, map[string]string{"eventscale:karpenter": `{"nodeClass":{"amiAlias":"bottlerocket@latest","rootVolumeSize":"40Gi"}}`})
+	require.NoError(t, err)
+	devices := specOf(one(t, k.rec, tNodeClass, "karpenter-nodeclass"))["blockDeviceMappings"].([]any)
+	require.Len(t, devices, 2)
+	assert.Equal(t, "/dev/xvdb", at(devices[1], "deviceName"))
+	assert.Equal(t, "40Gi", at(devices[1], "ebs", "volumeSize"))
+	assert.Equal(t, true, at(devices[1], "rootVolume"))
+}
+
+func TestKarpenterExports(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		k := karpenterStack(t, stack)
+		o := k.rec.Outputs
+		assert.Equal(t, k.controllerRoleArn, o["karpenterControllerRoleArn"], stack)
+		assert.Equal(t, k.nodeRoleName, o["karpenterNodeRoleName"], stack)
+		assert.Equal(t, k.queueName, o["karpenterInterruptionQueueName"], stack)
+		assert.Equal(t, k.cfg.Karpenter.NodePool.Name, o["karpenterNodePoolName"], stack)
+		assert.Equal(t, k.cfg.Karpenter.NodeClass.Name, o["karpenterNodeClassName"], stack)
+		for _, key := range []string{"karpenterControllerRoleArn", "karpenterNodeRoleName", "karpenterInterruptionQueueName", "karpenterNodePoolName", "karpenterNodeClassName"} {
+			assert.False(t, k.rec.SecretOutputs[key], key)
+		}
+	}
+}
+
+// TestKarpenterDefaultsScenario checks the arithmetic behind the dev defaults: a 1 vCPU / 3Gi
+// worker fits once per node of the allowed instance types, and the NodePool's CPU limit admits
+// exactly two such nodes, so a third replica stays Pending. Node overheads follow Karpenter's
+// AL2023 model (kube-reserved CPU 6% of the first core + 1% of the second; the VPC CNI and
+// kube-proxy DaemonSets request 25m and 100m).
+func TestKarpenterDefaultsScenario(t *testing.T) {
+	t.Parallel()
+	cfg := stackConfig(t, "dev")
+	shapes := map[string]struct{ milliCPU, memMi int64 }{
+		"m6i.large": {2000, 8192},
+		"m5.large":  {2000, 8192},
+	}
+	p := cfg.Karpenter.NodePool
+	require.NotEmpty(t, p.InstanceTypes)
+	require.Len(t, cfg.Workloads, 1)
+	w := cfg.Workloads[0]
+	podCPU := resource.MustParse(w.CPU)
+	podMem := resource.MustParse(w.Memory)
+	limitCPU := resource.MustParse(p.LimitCPU)
+	limitMem := resource.MustParse(p.LimitMemory)
+	for _, it := range p.InstanceTypes {
+		s, ok := shapes[it]
+		require.True(t, ok, "instance type %s has no shape in this test: add it", it)
+		allocCPU := s.milliCPU - 60 - 10 - 25 - 100
+		perNodeByCPU := allocCPU / podCPU.MilliValue()
+		// Memory: 7.5% VM overhead, kube-reserved 255Mi + 11Mi per pod (29 pods), 100Mi eviction.
+		allocMem := int64(float64(s.memMi)*(1-0.075)) - (255 + 11*29) - 100
+		perNodeByMem := allocMem / (podMem.Value() >> 20)
+		assert.EqualValues(t, 1, min(perNodeByCPU, perNodeByMem), "%s holds exactly one worker pod", it)
+		nodes := limitCPU.MilliValue() / s.milliCPU
+		assert.EqualValues(t, 2, nodes, "the CPU limit admits exactly two %s nodes", it)
+		capMem := int64(math.Floor(float64(s.memMi) * (1 - 0.075)))
+		assert.LessOrEqual(t, 2*capMem, limitMem.Value()>>20, "the memory limit does not bind before the CPU limit")
+	}
+	assert.Equal(t, 2, w.MaxReplicas, "two replicas, two nodes")
+}
+
+func TestKarpenterConfigRefusedWithClearErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		edits   map[string]string
+		message string
+	}{
+		{"restricted node tag", map[string]string{"eventscale:karpenter": `{"nodeClass":{"tags":{"kubernetes.io/cluster/x":"owned"}}}`},
+			`eventscale:karpenter.nodeClass.tags["kubernetes.io/cluster/x"] is not allowed`},
+		{"stack tag copied to nodes", map[string]string{"eventscale:tags": `{"karpenter.sh/nodepool":"x"}`},
+			`eventscale:tags["karpenter.sh/nodepool"] is not allowed: the stack's tags are also set on Karpenter's nodes`},
+		{"volume size in Mi", map[string]string{"eventscale:karpenter": `{"nodeClass":{"rootVolumeSize":"20480Mi"}}`},
+			`eventscale:karpenter.nodeClass.rootVolumeSize must be a whole number of Gi, G, Ti or T such as "20Gi" (the EC2NodeClass volumeSize format), got "20480Mi"`},
+		{"long node pool name", map[string]string{"eventscale:karpenter": `{"nodePool":{"name":"` + strings.Repeat("a", 64) + `"}}`},
+			`eventscale:karpenter.nodePool.name must be at most 63 characters (Karpenter sets it as the node label karpenter.sh/nodepool), got 64`},
+		{"long node class name", map[string]string{"eventscale:karpenter": `{"nodeClass":{"name":"` + strings.Repeat("b", 70) + `"}}`},
+			`eventscale:karpenter.nodeClass.name must be at most 63 characters`},
+		{"long tag value", map[string]string{"eventscale:karpenter": `{"nodeClass":{"tags":{"team":"` + strings.Repeat("x", 257) + `"}}}`},
+			`eventscale:karpenter.nodeClass.tags["team"]: EC2 tag keys are at most 128 and values at most 256 characters`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			k, err := runEdited(t, tc.edits)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.message)
+			for _, r := range k.rec.Resources {
+				assert.True(t, r.StandIn, "registered %s %s despite invalid config", r.Type, r.Name)
+			}
+		})
+	}
+	// Still valid: sizes in G/Ti and a 63-character name.
+	_, err := runEdited(t, map[string]string{"eventscale:karpenter": `{"nodePool":{"name":"` + strings.Repeat("a", 63) + `"},"nodeClass":{"rootVolumeSize":"1Ti"}}`})
+	assert.NoError(t, err)
+}
