@@ -1,6 +1,154 @@
 package stacks
 
-import "github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+import (
+	"fmt"
+	"strings"
 
-// deployPipeline creates the work queues, KEDA and the workloads (issue #4). Placeholder until it lands.
-func deployPipeline(ctx *pulumi.Context, e *env) error { return nil }
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/components/keda"
+	"github.com/eventscale/eventscale/components/queue"
+	"github.com/eventscale/eventscale/components/workload"
+	"github.com/eventscale/eventscale/infra"
+)
+
+// testMessageCount is how many messages the sendTestMessages command sends: with the dev
+// defaults (queueLength 1, maxReplicas 2) three messages show the cap at two pods.
+const testMessageCount = 3
+
+// deployPipeline creates the event pipeline (issue #4): per workload a work queue with its DLQ,
+// KEDA with an IRSA role that reads those queues' depth, and per workload the worker Deployment
+// with its IRSA role, TriggerAuthentication and ScaledObject. It exports the pipeline's outputs.
+func deployPipeline(ctx *pulumi.Context, e *env) error {
+	cfg := e.cfg
+
+	// One image repository per stack, for the workloads that do not name an image.
+	var repo *ecr.Repository
+	for _, w := range cfg.Workloads {
+		if w.Image != "" {
+			continue
+		}
+		var err error
+		repo, err = ecr.NewRepository(ctx, "worker-images", &ecr.RepositoryArgs{
+			Name:                       pulumi.String(infra.ECRRepositoryName(cfg.Cluster.Name)),
+			ImageTagMutability:         pulumi.String("MUTABLE"),
+			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
+			ForceDelete:                pulumi.Bool(!cfg.Queue.Protect),
+			Tags:                       pulumi.ToStringMap(e.tags),
+		})
+		if err != nil {
+			return fmt.Errorf("creating worker image repository: %w", err)
+		}
+		break
+	}
+
+	queues := make([]*queue.Queue, len(cfg.Workloads))
+	queueArns := make([]pulumi.StringInput, len(cfg.Workloads))
+	for i, w := range cfg.Workloads {
+		q, err := queue.New(ctx, "queue-"+w.Name, &queue.Args{
+			Name:                     infra.WorkQueueName(cfg.Cluster.Name, w.Name),
+			Partition:                e.partition,
+			Region:                   cfg.Region,
+			AccountID:                e.accountID,
+			VisibilityTimeoutSeconds: cfg.Queue.VisibilityTimeoutSeconds,
+			MessageRetentionSeconds:  cfg.Queue.MessageRetentionSeconds,
+			DlqRetentionSeconds:      cfg.Queue.DlqRetentionSeconds,
+			MaxReceiveCount:          cfg.Queue.MaxReceiveCount,
+			ReceiveWaitTimeSeconds:   cfg.Queue.ReceiveWaitTimeSeconds,
+			Protect:                  cfg.Queue.Protect,
+			Tags:                     infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
+		})
+		if err != nil {
+			return err
+		}
+		queues[i], queueArns[i] = q, q.Arn
+	}
+
+	k := cfg.Keda
+	kedaComp, err := keda.New(ctx, "keda", &keda.Args{
+		Namespace:           k.Namespace,
+		ClusterName:         cfg.Cluster.Name,
+		OperatorReplicas:    k.OperatorReplicas,
+		OperatorCPU:         k.OperatorCPU,
+		OperatorMemory:      k.OperatorMemory,
+		MetricsServerCPU:    k.MetricsServerCPU,
+		MetricsServerMemory: k.MetricsServerMemory,
+		WebhooksCPU:         k.WebhooksCPU,
+		WebhooksMemory:      k.WebhooksMemory,
+		OidcProviderArn:     e.cluster.OidcProviderArn,
+		OidcProviderURL:     e.cluster.OidcProviderURL,
+		QueueArns:           queueArns,
+		Provider:            e.cluster.Provider,
+		DependsOn:           e.cluster.SystemReady,
+		Tags:                e.tags,
+	})
+	if err != nil {
+		return err
+	}
+
+	queueURLs, queueArnMap, dlqURLs := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	roleArns, namespaces := pulumi.StringMap{}, pulumi.StringMap{}
+	var commands []any
+	for i, w := range cfg.Workloads {
+		q := queues[i]
+		image := pulumi.String(w.Image).ToStringOutput()
+		if w.Image == "" {
+			image = pulumi.Sprintf("%s:%s", repo.RepositoryUrl, w.ImageTag)
+		}
+		wl, err := workload.New(ctx, "workload-"+w.Name, &workload.Args{
+			Name:                          w.Name,
+			Namespace:                     w.Namespace,
+			Region:                        cfg.Region,
+			Image:                         image,
+			QueueURL:                      q.URL,
+			QueueArn:                      q.Arn,
+			OidcProviderArn:               e.cluster.OidcProviderArn,
+			OidcProviderURL:               e.cluster.OidcProviderURL,
+			CPU:                           w.CPU,
+			Memory:                        w.Memory,
+			Concurrency:                   w.Concurrency,
+			WaitSeconds:                   cfg.Queue.ReceiveWaitTimeSeconds,
+			VisibilityTimeoutSeconds:      cfg.Queue.VisibilityTimeoutSeconds,
+			MaxProcessingSeconds:          w.MaxProcessingSeconds,
+			SimulatedWorkSeconds:          w.SimulatedWorkSeconds,
+			MinReplicas:                   w.MinReplicas,
+			MaxReplicas:                   w.MaxReplicas,
+			PollingIntervalSeconds:        w.PollingIntervalSeconds,
+			CooldownPeriodSeconds:         w.CooldownPeriodSeconds,
+			QueueLength:                   w.QueueLength,
+			ActivationQueueLength:         w.ActivationQueueLength,
+			ScaleOnInFlight:               w.ScaleOnInFlight,
+			ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
+			Provider:                      e.cluster.Provider,
+			KedaReady:                     []pulumi.Resource{kedaComp.Chart},
+			Tags:                          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
+		})
+		if err != nil {
+			return err
+		}
+		queueURLs[w.Name], queueArnMap[w.Name], dlqURLs[w.Name] = q.URL, q.Arn, q.DlqURL
+		roleArns[w.Name], namespaces[w.Name] = wl.RoleArn, wl.Namespace
+		commands = append(commands, q.URL)
+	}
+
+	ctx.Export("queueUrls", queueURLs)
+	ctx.Export("queueArns", queueArnMap)
+	ctx.Export("dlqUrls", dlqURLs)
+	ctx.Export("workloadRoleArns", roleArns)
+	ctx.Export("workloadNamespaces", namespaces)
+	ctx.Export("kedaRoleArn", kedaComp.RoleArn)
+	ctx.Export("kedaNamespace", kedaComp.Namespace)
+	if repo != nil {
+		ctx.Export("imageRepositoryUrl", repo.RepositoryUrl)
+	}
+	// One command per workload, one per line, in config order.
+	ctx.Export("sendTestMessages", pulumi.All(commands...).ApplyT(func(urls []any) string {
+		lines := make([]string, len(urls))
+		for i, u := range urls {
+			lines[i] = infra.SendTestMessagesCommand(u.(string), cfg.Region, testMessageCount)
+		}
+		return strings.Join(lines, "\n")
+	}).(pulumi.StringOutput))
+	return nil
+}

@@ -1,0 +1,187 @@
+// Package keda provides the Keda component: KEDA installed from its Helm chart on Fargate, with
+// an IRSA role that lets the operator read the depth of the work queues.
+package keda
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/components/workload/manifest"
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Keda component.
+const TypeToken = "eventscale:keda:Keda"
+
+// Args configures Keda.
+type Args struct {
+	// Namespace KEDA is installed in; the Fargate profile must select it.
+	Namespace string
+	// ClusterName is reported by KEDA in its events.
+	ClusterName string
+	// OperatorReplicas of the keda-operator Deployment (leader-elected).
+	OperatorReplicas int
+	// CPU and memory of the operator, metrics server and webhooks pods (requests = limits, Fargate sizing).
+	OperatorCPU, OperatorMemory           string
+	MetricsServerCPU, MetricsServerMemory string
+	WebhooksCPU, WebhooksMemory           string
+	// OidcProviderArn and OidcProviderURL identify the cluster's IAM OIDC provider (the URL with or
+	// without "https://").
+	OidcProviderArn pulumi.StringInput
+	OidcProviderURL pulumi.StringInput
+	// QueueArns are the work queues whose depth KEDA may read (sqs:GetQueueAttributes only).
+	QueueArns []pulumi.StringInput
+	// Provider deploys the namespace and the chart.
+	Provider *kubernetes.Provider
+	// DependsOn must exist before KEDA's pods can run: the Fargate profile and CoreDNS.
+	DependsOn []pulumi.Resource
+	// Tags go on the IAM role.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("keda: args are required")
+	}
+	var errs []error
+	for field, v := range map[string]string{
+		"Namespace": a.Namespace, "ClusterName": a.ClusterName,
+		"OperatorCPU": a.OperatorCPU, "OperatorMemory": a.OperatorMemory,
+		"MetricsServerCPU": a.MetricsServerCPU, "MetricsServerMemory": a.MetricsServerMemory,
+		"WebhooksCPU": a.WebhooksCPU, "WebhooksMemory": a.WebhooksMemory,
+	} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	if a.OperatorReplicas < 1 {
+		errs = append(errs, fmt.Errorf("OperatorReplicas must be at least 1, got %d", a.OperatorReplicas))
+	}
+	if a.OidcProviderArn == nil || a.OidcProviderURL == nil {
+		errs = append(errs, errors.New("OidcProviderArn and OidcProviderURL are required"))
+	}
+	for i, q := range a.QueueArns {
+		if q == nil {
+			errs = append(errs, fmt.Errorf("QueueArns[%d] is nil", i))
+		}
+	}
+	if a.Provider == nil {
+		errs = append(errs, errors.New("Provider is required"))
+	}
+	return errors.Join(errs...)
+}
+
+// Keda is KEDA 2.20 (chart infra.KedaVersion from infra.KedaChartRepo, release infra.KedaReleaseName)
+// in its own namespace. The operator's service account is annotated with an IRSA role through
+// the chart's podIdentity.aws.irsa values (the operator's only, not the metrics server's or the
+// webhooks'); the role is trusted for exactly system:serviceaccount:<namespace>:keda-operator and
+// may only call sqs:GetQueueAttributes on the work queues.
+//
+// Resources: the Namespace, iam.Role + iam.RolePolicy (no policy when there are no queues), and a
+// kubernetes helm/v4 Chart (which also installs and upgrades KEDA's CRDs).
+type Keda struct {
+	pulumi.ResourceState
+
+	// Namespace KEDA runs in.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// RoleArn is the operator's IRSA role.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// Chart is the KEDA release. KEDA custom resources (ScaledObject, TriggerAuthentication) must
+	// depend on it: it installs their CRDs.
+	Chart *helmv4.Chart `pulumi:"-"`
+}
+
+// New creates Keda.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Keda, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("keda %q: %w", name, err)
+	}
+	comp := &Keda{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+
+	ns, err := manifest.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, map[string]string{
+		"app.kubernetes.io/part-of": "eventscale", "app.kubernetes.io/managed-by": "pulumi",
+	}), nil, parent, pulumi.Provider(args.Provider))
+	if err != nil {
+		return nil, fmt.Errorf("creating keda namespace: %w", err)
+	}
+
+	role, err := iam.NewRole(ctx, name+"-operator-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.All(args.OidcProviderArn, args.OidcProviderURL).ApplyT(func(v []any) string {
+			return infra.IRSATrust(v[0].(string), v[1].(string), args.Namespace, infra.KedaOperatorServiceAccount).JSON()
+		}).(pulumi.StringOutput),
+		Description: pulumi.String("KEDA operator (IRSA " + infra.ServiceAccountSubject(args.Namespace, infra.KedaOperatorServiceAccount) +
+			") of EKS cluster " + args.ClusterName + ": reads work queue depth"),
+		Tags: pulumi.ToStringMap(args.Tags),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating keda operator role: %w", err)
+	}
+	chartDeps := append([]pulumi.Resource{ns}, args.DependsOn...)
+	if len(args.QueueArns) > 0 {
+		arns := make([]any, len(args.QueueArns))
+		for i, a := range args.QueueArns {
+			arns[i] = a
+		}
+		policy, err := iam.NewRolePolicy(ctx, name+"-operator-policy", &iam.RolePolicyArgs{
+			Role: role.ID(),
+			Policy: pulumi.All(arns...).ApplyT(func(v []any) string {
+				s := make([]string, len(v))
+				for i, x := range v {
+					s[i] = x.(string)
+				}
+				return infra.KedaOperatorPolicy(s).JSON()
+			}).(pulumi.StringOutput),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("creating keda operator policy: %w", err)
+		}
+		chartDeps = append(chartDeps, policy)
+	}
+
+	var b manifest.Bindings
+	values, err := manifest.ToInputs(infra.KedaValues(infra.KedaSpec{
+		ClusterName:         args.ClusterName,
+		OperatorReplicas:    args.OperatorReplicas,
+		RoleArn:             b.Bind(role.Arn),
+		OperatorCPU:         args.OperatorCPU,
+		OperatorMemory:      args.OperatorMemory,
+		MetricsServerCPU:    args.MetricsServerCPU,
+		MetricsServerMemory: args.MetricsServerMemory,
+		WebhooksCPU:         args.WebhooksCPU,
+		WebhooksMemory:      args.WebhooksMemory,
+	}), &b)
+	if err != nil {
+		return nil, fmt.Errorf("building keda chart values: %w", err)
+	}
+	chart, err := helmv4.NewChart(ctx, name+"-chart", &helmv4.ChartArgs{
+		Chart:          pulumi.String(infra.KedaChart),
+		Version:        pulumi.String(infra.KedaVersion),
+		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(infra.KedaChartRepo)},
+		Name:           pulumi.String(infra.KedaReleaseName),
+		Namespace:      pulumi.String(args.Namespace),
+		Values:         values,
+	}, parent, pulumi.Providers(args.Provider), pulumi.DependsOn(chartDeps))
+	if err != nil {
+		return nil, fmt.Errorf("installing keda chart: %w", err)
+	}
+
+	comp.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	comp.RoleArn = role.Arn
+	comp.Chart = chart
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"namespace": comp.Namespace,
+		"roleArn":   comp.RoleArn,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

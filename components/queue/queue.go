@@ -1,0 +1,149 @@
+// Package queue provides the Queue component: a workload's SQS work queue and its dead-letter queue.
+package queue
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Queue component.
+const TypeToken = "eventscale:queue:Queue"
+
+// Args configures a Queue. All values are plain: nothing here comes from another resource.
+type Args struct {
+	// Name is the work queue's physical name; the DLQ is Name + "-dlq".
+	Name string
+	// Partition, Region and AccountID place the queues; with Name they give the work queue's ARN,
+	// which the DLQ's redrive allow policy names before the work queue exists.
+	Partition, Region, AccountID string
+	// VisibilityTimeoutSeconds must exceed the worker's longest processing time.
+	VisibilityTimeoutSeconds int
+	// MessageRetentionSeconds and DlqRetentionSeconds are how long each queue keeps a message.
+	MessageRetentionSeconds int
+	DlqRetentionSeconds     int
+	// MaxReceiveCount is how many receives a message gets before SQS moves it to the DLQ.
+	MaxReceiveCount int
+	// ReceiveWaitTimeSeconds is the queue's default long-poll wait (1 to 20).
+	ReceiveWaitTimeSeconds int
+	// Protect makes `pulumi destroy` refuse to delete the two queues.
+	Protect bool
+	// Tags go on both queues.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("queue: args are required")
+	}
+	var errs []error
+	for field, v := range map[string]string{"Partition": a.Partition, "Region": a.Region, "AccountID": a.AccountID} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	if a.Name == "" || len(a.Name)+len(infra.WorkQueueDLQSuffix) > infra.MaxQueueNameLength {
+		errs = append(errs, fmt.Errorf("Name must be 1 to %d characters (the DLQ adds %q), got %q",
+			infra.MaxQueueNameLength-len(infra.WorkQueueDLQSuffix), infra.WorkQueueDLQSuffix, a.Name))
+	}
+	if a.MaxReceiveCount < 1 {
+		errs = append(errs, fmt.Errorf("MaxReceiveCount must be at least 1, got %d", a.MaxReceiveCount))
+	}
+	if a.ReceiveWaitTimeSeconds < 1 || a.ReceiveWaitTimeSeconds > 20 {
+		errs = append(errs, fmt.Errorf("ReceiveWaitTimeSeconds must be from 1 to 20 (long polling), got %d", a.ReceiveWaitTimeSeconds))
+	}
+	if a.MessageRetentionSeconds <= 0 || a.DlqRetentionSeconds < a.MessageRetentionSeconds {
+		errs = append(errs, fmt.Errorf("DlqRetentionSeconds (%d) must be at least MessageRetentionSeconds (%d), which must be positive",
+			a.DlqRetentionSeconds, a.MessageRetentionSeconds))
+	}
+	return errors.Join(errs...)
+}
+
+// Queue is an SQS work queue with a dead-letter queue. Both are encrypted with SQS-managed keys
+// (SSE-SQS) and accept TLS only; the work queue long-polls and redrives a message to the DLQ after
+// MaxReceiveCount receives; the DLQ accepts redrives from this work queue only.
+//
+// Resources: sqs.Queue (work queue), sqs.Queue (DLQ) and sqs.QueuePolicy ×2 (DenyHTTP). The work
+// queue's redrive policy names the DLQ's ARN (an output) and the DLQ's redrive allow policy names
+// the work queue's ARN, which is computed from its name, so the two queues form no cycle.
+type Queue struct {
+	pulumi.ResourceState
+
+	// URL, Arn and Name identify the work queue.
+	URL  pulumi.StringOutput `pulumi:"url"`
+	Arn  pulumi.StringOutput `pulumi:"arn"`
+	Name pulumi.StringOutput `pulumi:"name"`
+	// DlqURL and DlqArn identify the dead-letter queue.
+	DlqURL pulumi.StringOutput `pulumi:"dlqUrl"`
+	DlqArn pulumi.StringOutput `pulumi:"dlqArn"`
+}
+
+// New creates a Queue.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Queue, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("queue %q: %w", name, err)
+	}
+	comp := &Queue{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	queueOpts := []pulumi.ResourceOption{parent}
+	if args.Protect {
+		queueOpts = append(queueOpts, pulumi.Protect(true))
+	}
+	tags := pulumi.ToStringMap(args.Tags)
+
+	workArn := infra.QueueArn(args.Partition, args.Region, args.AccountID, args.Name)
+	dlq, err := sqs.NewQueue(ctx, name+"-dlq", &sqs.QueueArgs{
+		Name:                    pulumi.String(args.Name + infra.WorkQueueDLQSuffix),
+		RedriveAllowPolicy:      pulumi.String(infra.DeadLetterAllowPolicy(workArn).JSON()),
+		MessageRetentionSeconds: pulumi.Int(args.DlqRetentionSeconds),
+		ReceiveWaitTimeSeconds:  pulumi.Int(args.ReceiveWaitTimeSeconds),
+		SqsManagedSseEnabled:    pulumi.Bool(true),
+		Tags:                    tags,
+	}, queueOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating dead-letter queue: %w", err)
+	}
+	work, err := sqs.NewQueue(ctx, name+"-main", &sqs.QueueArgs{
+		Name:                     pulumi.String(args.Name),
+		VisibilityTimeoutSeconds: pulumi.Int(args.VisibilityTimeoutSeconds),
+		MessageRetentionSeconds:  pulumi.Int(args.MessageRetentionSeconds),
+		ReceiveWaitTimeSeconds:   pulumi.Int(args.ReceiveWaitTimeSeconds),
+		SqsManagedSseEnabled:     pulumi.Bool(true),
+		RedrivePolicy: dlq.Arn.ApplyT(func(arn string) string {
+			return infra.WorkQueueRedrivePolicy(arn, args.MaxReceiveCount).JSON()
+		}).(pulumi.StringOutput),
+		Tags: tags,
+	}, queueOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("creating work queue: %w", err)
+	}
+	for _, q := range []struct {
+		suffix string
+		queue  *sqs.Queue
+	}{{"-main-policy", work}, {"-dlq-policy", dlq}} {
+		if _, err := sqs.NewQueuePolicy(ctx, name+q.suffix, &sqs.QueuePolicyArgs{
+			QueueUrl: q.queue.Url,
+			Policy: q.queue.Arn.ApplyT(func(arn string) string {
+				return infra.WorkQueuePolicy(arn).JSON()
+			}).(pulumi.StringOutput),
+		}, parent); err != nil {
+			return nil, fmt.Errorf("creating queue policy %s: %w", name+q.suffix, err)
+		}
+	}
+
+	comp.URL, comp.Arn, comp.Name = work.Url, work.Arn, work.Name
+	comp.DlqURL, comp.DlqArn = dlq.Url, dlq.Arn
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"url": comp.URL, "arn": comp.Arn, "name": comp.Name, "dlqUrl": comp.DlqURL, "dlqArn": comp.DlqArn,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}

@@ -1,0 +1,218 @@
+// Package workload provides the Workload component: a queue-driven worker on Karpenter's EC2
+// nodes, scaled by KEDA on the depth of its SQS queue.
+package workload
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/components/workload/manifest"
+	"github.com/eventscale/eventscale/infra"
+)
+
+// TypeToken is the Pulumi type of the Workload component.
+const TypeToken = "eventscale:workload:Workload"
+
+// Args configures a Workload. Plain values decide names and the objects' fields; the inputs
+// come from other resources.
+type Args struct {
+	// Name names the ServiceAccount, Deployment and ScaledObject ("<name>-aws" the TriggerAuthentication).
+	Name string
+	// Namespace is created for, and owned by, this workload. It must not be a Fargate namespace.
+	Namespace string
+	// Region is the queue's region (the worker's AWS_REGION and the trigger's awsRegion).
+	Region string
+
+	// Image is the worker image reference.
+	Image pulumi.StringInput
+	// QueueURL and QueueArn identify the workload's work queue.
+	QueueURL pulumi.StringInput
+	QueueArn pulumi.StringInput
+	// OidcProviderArn and OidcProviderURL identify the cluster's IAM OIDC provider (URL with or without "https://").
+	OidcProviderArn pulumi.StringInput
+	OidcProviderURL pulumi.StringInput
+
+	// CPU and Memory are the worker's requests = limits.
+	CPU, Memory string
+	// Concurrency is how many messages one pod processes at once.
+	Concurrency int
+	// WaitSeconds is the long-poll wait of each receive.
+	WaitSeconds int
+	// VisibilityTimeoutSeconds is the queue's visibility timeout (the worker's heartbeat extension).
+	VisibilityTimeoutSeconds int
+	// MaxProcessingSeconds is the longest one message may take; the drain timeout and grace period derive from it.
+	MaxProcessingSeconds int
+	// SimulatedWorkSeconds is the demo handler's work per message.
+	SimulatedWorkSeconds int
+	// ScaledObject settings.
+	MinReplicas, MaxReplicas                      int
+	PollingIntervalSeconds, CooldownPeriodSeconds int
+	QueueLength, ActivationQueueLength            int
+	ScaleOnInFlight                               bool
+	ScaleDownStabilizationSeconds                 *int
+
+	// Provider deploys the Kubernetes objects.
+	Provider *kubernetes.Provider
+	// KedaReady is what the KEDA custom resources depend on: the KEDA chart (it installs the CRDs).
+	KedaReady []pulumi.Resource
+	// Tags go on the IAM role.
+	Tags map[string]string
+}
+
+func (a *Args) validate() error {
+	if a == nil {
+		return errors.New("workload: args are required")
+	}
+	var errs []error
+	for field, v := range map[string]string{"Name": a.Name, "Namespace": a.Namespace, "Region": a.Region, "CPU": a.CPU, "Memory": a.Memory} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	for field, v := range map[string]pulumi.StringInput{
+		"Image": a.Image, "QueueURL": a.QueueURL, "QueueArn": a.QueueArn,
+		"OidcProviderArn": a.OidcProviderArn, "OidcProviderURL": a.OidcProviderURL,
+	} {
+		if v == nil {
+			errs = append(errs, fmt.Errorf("%s is required", field))
+		}
+	}
+	if a.Provider == nil {
+		errs = append(errs, errors.New("Provider is required"))
+	}
+	if len(a.KedaReady) == 0 {
+		errs = append(errs, errors.New("KedaReady is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs"))
+	}
+	if a.MaxProcessingSeconds < 1 || a.VisibilityTimeoutSeconds <= a.MaxProcessingSeconds {
+		errs = append(errs, fmt.Errorf("VisibilityTimeoutSeconds (%d) must exceed MaxProcessingSeconds (%d), which must be positive",
+			a.VisibilityTimeoutSeconds, a.MaxProcessingSeconds))
+	}
+	if a.MinReplicas < 0 || a.MaxReplicas < 1 || a.MinReplicas > a.MaxReplicas {
+		errs = append(errs, fmt.Errorf("need 0 <= MinReplicas (%d) <= MaxReplicas (%d) and MaxReplicas >= 1", a.MinReplicas, a.MaxReplicas))
+	}
+	return errors.Join(errs...)
+}
+
+// Workload is a worker Deployment consuming its own SQS queue, scaled by KEDA from MinReplicas
+// (0: scale to zero) to MaxReplicas on queue depth. Its pods run in a namespace no Fargate
+// profile selects, so Karpenter launches EC2 nodes for them.
+//
+// Resources: iam.Role (IRSA, trusted for system:serviceaccount:<namespace>:<name>) + iam.RolePolicy
+// (receive, delete, change visibility, get attributes on its queue only), and the Kubernetes objects
+// built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (no replicas:
+// KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
+// ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on KedaReady.
+type Workload struct {
+	pulumi.ResourceState
+
+	// Namespace the workload runs in.
+	Namespace pulumi.StringOutput `pulumi:"namespace"`
+	// RoleArn is the workload's IRSA role.
+	RoleArn pulumi.StringOutput `pulumi:"roleArn"`
+	// ServiceAccount, Deployment and ScaledObject are the objects' names.
+	ServiceAccount pulumi.StringOutput `pulumi:"serviceAccount"`
+	Deployment     pulumi.StringOutput `pulumi:"deployment"`
+	ScaledObject   pulumi.StringOutput `pulumi:"scaledObject"`
+}
+
+// New creates a Workload.
+func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Workload, error) {
+	if err := args.validate(); err != nil {
+		return nil, fmt.Errorf("workload %q: %w", name, err)
+	}
+	comp := &Workload{}
+	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+		return nil, err
+	}
+	parent := pulumi.Parent(comp)
+	k8s := pulumi.Provider(args.Provider)
+
+	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.All(args.OidcProviderArn, args.OidcProviderURL).ApplyT(func(v []any) string {
+			return infra.IRSATrust(v[0].(string), v[1].(string), args.Namespace, args.Name).JSON()
+		}).(pulumi.StringOutput),
+		Description: pulumi.String("Workload " + args.Name + " (IRSA " + infra.ServiceAccountSubject(args.Namespace, args.Name) + "): consumes its SQS queue"),
+		Tags:        pulumi.ToStringMap(args.Tags),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating workload role: %w", err)
+	}
+	policy, err := iam.NewRolePolicy(ctx, name+"-role-policy", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: args.QueueArn.ToStringOutput().ApplyT(func(arn string) string {
+			return infra.WorkloadPolicy(arn).JSON()
+		}).(pulumi.StringOutput),
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating workload role policy: %w", err)
+	}
+
+	var b manifest.Bindings
+	objs := infra.BuildWorkloadObjects(infra.WorkloadSpec{
+		Name:                          args.Name,
+		Namespace:                     args.Namespace,
+		Image:                         b.Bind(args.Image),
+		QueueURL:                      b.Bind(args.QueueURL),
+		Region:                        args.Region,
+		RoleArn:                       b.Bind(role.Arn),
+		CPU:                           args.CPU,
+		Memory:                        args.Memory,
+		Concurrency:                   args.Concurrency,
+		WaitSeconds:                   args.WaitSeconds,
+		VisibilityTimeoutSeconds:      args.VisibilityTimeoutSeconds,
+		MaxProcessingSeconds:          args.MaxProcessingSeconds,
+		SimulatedWorkSeconds:          args.SimulatedWorkSeconds,
+		MinReplicas:                   args.MinReplicas,
+		MaxReplicas:                   args.MaxReplicas,
+		PollingIntervalSeconds:        args.PollingIntervalSeconds,
+		CooldownPeriodSeconds:         args.CooldownPeriodSeconds,
+		QueueLength:                   args.QueueLength,
+		ActivationQueueLength:         args.ActivationQueueLength,
+		ScaleOnInFlight:               args.ScaleOnInFlight,
+		ScaleDownStabilizationSeconds: args.ScaleDownStabilizationSeconds,
+	})
+
+	ns, err := manifest.New(ctx, name+"-namespace", objs.Namespace, &b, parent, k8s)
+	if err != nil {
+		return nil, err
+	}
+	inNS := []pulumi.Resource{ns}
+	sa, err := manifest.New(ctx, name+"-service-account", objs.ServiceAccount, &b, parent, k8s, pulumi.DependsOn(inNS))
+	if err != nil {
+		return nil, err
+	}
+	// The pods start only once their service account and its role's permissions exist.
+	deploy, err := manifest.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}))
+	if err != nil {
+		return nil, err
+	}
+	kedaDeps := append(append([]pulumi.Resource{}, args.KedaReady...), ns)
+	ta, err := manifest.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := manifest.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s,
+		pulumi.DependsOn(append(kedaDeps, ta, deploy))); err != nil {
+		return nil, err
+	}
+
+	comp.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	comp.RoleArn = role.Arn
+	comp.ServiceAccount = pulumi.String(objs.ServiceAccount.Metadata.Name).ToStringOutput()
+	comp.Deployment = pulumi.String(objs.Deployment.Metadata.Name).ToStringOutput()
+	comp.ScaledObject = pulumi.String(objs.ScaledObject.Metadata.Name).ToStringOutput()
+	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
+		"namespace":      comp.Namespace,
+		"roleArn":        comp.RoleArn,
+		"serviceAccount": comp.ServiceAccount,
+		"deployment":     comp.Deployment,
+		"scaledObject":   comp.ScaledObject,
+	}); err != nil {
+		return nil, err
+	}
+	return comp, nil
+}
