@@ -39,6 +39,12 @@ type RenderOptions struct {
 	// IsUpgrade renders as for `helm upgrade` (.Release.IsUpgrade) instead of
 	// an install.
 	IsUpgrade bool
+	// ChartVersion and AppVersion, if set, replace Chart.yaml's version and
+	// appVersion, as `helm package --version --app-version` does when a chart
+	// is released. The Karpenter chart at tag v1.14.1 still says 1.13.0 in
+	// Chart.yaml (and in values.yaml's controller.image.tag/digest, which
+	// only values can override); the published 1.14.1 package does not.
+	ChartVersion, AppVersion string
 }
 
 // RenderChart renders the chart in chartDir offline, as `helm template
@@ -59,6 +65,12 @@ func Render(chartDir string, opts RenderOptions) ([]map[string]any, error) {
 	chrt, err := loader.Load(chartDir)
 	if err != nil {
 		return nil, fmt.Errorf("loading chart %s: %w", chartDir, err)
+	}
+	if opts.ChartVersion != "" {
+		chrt.Metadata.Version = opts.ChartVersion
+	}
+	if opts.AppVersion != "" {
+		chrt.Metadata.AppVersion = opts.AppVersion
 	}
 	vals := opts.Values
 	if vals == nil {

@@ -143,9 +143,39 @@ func TestRenderKarpenterChart(t *testing.T) {
 		t.Errorf("ServiceAccount %s/%s annotations %v, want the IRSA role", sa.Namespace, sa.Name, sa.Annotations)
 	}
 
+	if got := d.Labels["helm.sh/chart"]; got != "karpenter-1.13.0" {
+		t.Errorf("helm.sh/chart label %q: the chart at tag %s says 1.13.0 (see the reference README)", got, KarpenterVersion)
+	}
+
 	// Every object the chart renders is a valid built-in object.
 	if err := testValidator(t).ValidateAll(objs); err != nil {
 		t.Errorf("rendered chart objects are invalid: %v", err)
+	}
+}
+
+// Rendering as the released package: Chart.yaml's version replaced, image
+// pinned through values as the program should do.
+func TestRenderKarpenterChartAsReleased(t *testing.T) {
+	t.Parallel()
+	vals := karpenterValues()
+	const digest = "sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23"
+	vals["controller"].(map[string]any)["image"] = map[string]any{"tag": "1.14.1", "digest": digest}
+	objs, err := Render(karpenterChart(t), RenderOptions{
+		ReleaseName: "karpenter", Namespace: "karpenter", KubeVersion: kubeVersion, Values: vals,
+		ChartVersion: "1.14.1", AppVersion: "1.14.1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := find(t, objs, "Deployment", func() *appsv1.Deployment { return &appsv1.Deployment{} })["karpenter"]
+	if d == nil {
+		t.Fatal("no Deployment karpenter")
+	}
+	if got := d.Labels["helm.sh/chart"]; got != "karpenter-1.14.1" {
+		t.Errorf("helm.sh/chart label %q, want karpenter-1.14.1", got)
+	}
+	if got, want := d.Spec.Template.Spec.Containers[0].Image, "public.ecr.aws/karpenter/controller:1.14.1@"+digest; got != want {
+		t.Errorf("image %q, want %q", got, want)
 	}
 }
 

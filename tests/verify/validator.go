@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"testing"
 
 	apiextensionsinternal "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
@@ -217,15 +218,50 @@ func Default() (*Validator, error) {
 	return defaultValidator, defaultErr
 }
 
+// With returns a Validator that shares v's compiled schemas and has opts
+// applied on top of v's options.
+func (v *Validator) With(opts ...Option) *Validator {
+	c := *v
+	for _, o := range opts {
+		o(&c)
+	}
+	return &c
+}
+
 // ValidateObjects validates objects (custom resources of the upstream CRDs and
-// built-in kinds) with the [Default] validator. It is the one-liner for
-// whole-stack tests: `err := verify.ValidateObjects(objs)`.
-func ValidateObjects(objs []map[string]any) error {
+// built-in kinds) with the [Default] validator and opts. It is the one-liner
+// for whole-stack tests: `err := verify.ValidateObjects(objs)`.
+func ValidateObjects(objs []map[string]any, opts ...Option) error {
 	v, err := Default()
 	if err != nil {
 		return err
 	}
-	return v.ValidateAll(objs)
+	return v.With(opts...).ValidateAll(objs)
+}
+
+// AssertValid is [ValidateObjects] for tests: it reports each invalid object
+// (with every field error) as a separate t.Errorf, and fails the test
+// (t.Fatal) if the CRDs cannot be loaded.
+func AssertValid(t testing.TB, objs []map[string]any, opts ...Option) {
+	t.Helper()
+	v, err := Default()
+	if err != nil {
+		t.Fatalf("verify: loading CRDs: %v", err)
+	}
+	if len(objs) == 0 {
+		t.Errorf("verify: no objects to validate")
+	}
+	err = v.With(opts...).ValidateAll(objs)
+	if err == nil {
+		return
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range joined.Unwrap() {
+			t.Errorf("verify: %v", e)
+		}
+		return
+	}
+	t.Errorf("verify: %v", err)
 }
 
 // Kinds lists the served group/version/kinds the Validator knows, sorted.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -452,6 +453,16 @@ func TestAllowMissingNames(t *testing.T) {
 	if err := lax.Validate(unnamed); err != nil {
 		t.Errorf("AllowMissingNames: %v", err)
 	}
+	if err := strict.With(AllowMissingNames()).Validate(unnamed); err != nil {
+		t.Errorf("With(AllowMissingNames()): %v", err)
+	}
+	if err := strict.Validate(unnamed); err == nil {
+		t.Error("With modified the original validator")
+	}
+	if err := ValidateObjects([]map[string]any{unnamed}, AllowMissingNames()); err != nil {
+		t.Errorf("ValidateObjects(AllowMissingNames()): %v", err)
+	}
+	AssertValid(t, []map[string]any{unnamed}, AllowMissingNames())
 }
 
 func TestNewValidatorRejectsBadCRDs(t *testing.T) {
@@ -510,4 +521,35 @@ func mustUpstream(t testing.TB) []*apiextensionsv1.CustomResourceDefinition {
 		t.Fatal(err)
 	}
 	return crds
+}
+
+// recorder captures the errors a helper reports.
+type recorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestAssertValidReportsEachObject(t *testing.T) {
+	t.Parallel()
+	r := &recorder{TB: t}
+	AssertValid(r, []map[string]any{
+		obj(t, validNodePool),
+		obj(t, edit(t, validTriggerAuthentication, "provider: aws", "provider: aws-eks2")),
+		obj(t, edit(t, validScaledObject, "minReplicaCount: 0", "minReplicaCount: 3")),
+	})
+	if len(r.errs) != 2 ||
+		!strings.Contains(r.errs[0], "TriggerAuthentication work/keda-aws: spec.podIdentity.provider") ||
+		!strings.Contains(r.errs[1], "ScaledObject work/worker: spec: Invalid value: minReplicaCount must be less than or equal to maxReplicaCount") {
+		t.Errorf("AssertValid reported %q", r.errs)
+	}
+	r = &recorder{TB: t}
+	AssertValid(r, nil)
+	if len(r.errs) != 1 {
+		t.Errorf("AssertValid(nil) reported %q, want one error", r.errs)
+	}
 }
