@@ -2,6 +2,9 @@ module github.com/eventscale/eventscale/tests/verify
 
 go 1.26.8
 
+// The root module (for tests/harness). Add
+//   require github.com/eventscale/eventscale v0.0.0-00010101000000-000000000000
+// (then `go mod tidy`) once a test here imports it.
 replace github.com/eventscale/eventscale => ../..
 
 require (

@@ -10,6 +10,9 @@
 
 VERIFY_DIR := tests/verify
 
+# Do not change the including Makefile's default goal.
+_verify_saved_default_goal := $(.DEFAULT_GOAL)
+
 .PHONY: verify-deps test-verify
 
 # Download every module of tests/verify/go.mod, including the two whose
@@ -20,3 +23,9 @@ verify-deps:
 
 test-verify: verify-deps
 	cd $(VERIFY_DIR) && go test ./...
+
+.PHONY: vet-verify
+vet-verify:
+	cd $(VERIFY_DIR) && test -z "$$(gofmt -l .)" && go vet ./...
+
+.DEFAULT_GOAL := $(_verify_saved_default_goal)
