@@ -344,7 +344,7 @@ func TestSIGTERMDrainsAndReadyzFlips(t *testing.T) {
 		"QUEUE_URL="+q.URL,
 		fmt.Sprintf("WORKER_CONCURRENCY=%d", conc),
 		"WORKER_WAIT_SECONDS=20",
-		"WORKER_SIMULATED_WORK=3s",
+		"WORKER_SIMULATED_WORK=4s",
 		"WORKER_SHUTDOWN_TIMEOUT="+shutdownTimeout.String(),
 		"WORKER_HEALTH_ADDR=127.0.0.1:0",
 		"WORKER_LOG_LEVEL=debug",
@@ -378,7 +378,7 @@ func TestSIGTERMDrainsAndReadyzFlips(t *testing.T) {
 	if !sqstest.WaitFor(10*time.Second, func() bool { return p.count("message started") == conc }) {
 		t.Fatalf("%d messages started, want %d in flight", p.count("message started"), conc)
 	}
-	time.Sleep(500 * time.Millisecond) // well inside the 3s of simulated work
+	time.Sleep(500 * time.Millisecond) // well inside the 4s of simulated work
 	start := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
