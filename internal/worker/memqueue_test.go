@@ -3,6 +3,7 @@ package worker_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -174,4 +175,35 @@ func waitUntil(d time.Duration, cond func() bool) bool {
 		time.Sleep(5 * time.Millisecond)
 	}
 	return cond()
+}
+
+// TestNoGoroutineLeak runs the worker through a normal drain and through a
+// shutdown that cancels handlers, and checks that every goroutine it started
+// is gone afterwards. It is deliberately not parallel: parallel tests only
+// start after the sequential ones, so the goroutine count is stable here.
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, work := range []time.Duration{time.Millisecond, time.Minute} {
+		q := newMemQueue([]string{"a", "b", "c", "d", "e"})
+		w, err := worker.New(worker.Config{
+			QueueURL: "mem://q", Concurrency: 3, BatchSize: 10, WaitSeconds: 1,
+			VisibilityExtension: 2 * time.Second, ShutdownTimeout: time.Second,
+		}, worker.Deps{Client: q, Handler: worker.DemoHandler{Work: work}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- w.Run(ctx) }()
+		time.Sleep(1500 * time.Millisecond) // long enough for a heartbeat tick
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !waitUntil(3*time.Second, func() bool { return runtime.NumGoroutine() <= before }) {
+		buf := make([]byte, 1<<16)
+		n := runtime.Stack(buf, true)
+		t.Errorf("goroutines: %d before, %d after\n%s", before, runtime.NumGoroutine(), buf[:n])
+	}
 }
