@@ -36,9 +36,9 @@ func testMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	workerBin = filepath.Join(dir, "worker")
-	goTool, err := exec.LookPath("go")
+	goTool, err := findGo()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "go tool not on PATH:", err)
+		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	if out, err := exec.Command(goTool, "build", "-o", workerBin, ".").CombinedOutput(); err != nil {
@@ -46,6 +46,19 @@ func testMain(m *testing.M) int {
 		return 1
 	}
 	return m.Run()
+}
+
+// findGo locates the go command: PATH, then $GOROOT/bin, then /usr/local/go.
+func findGo() (string, error) {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p, nil
+	}
+	for _, p := range []string{filepath.Join(os.Getenv("GOROOT"), "bin", "go"), "/usr/local/go/bin/go"} {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p, nil
+		}
+	}
+	return "", errors.New("go command not found on PATH, in $GOROOT/bin or /usr/local/go/bin: it is needed to build the worker binary")
 }
 
 // proc is a running worker process whose JSON log lines are collected.
