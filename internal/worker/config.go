@@ -48,11 +48,12 @@ const (
 	MaxWaitSeconds = 20
 	// MaxVisibilitySeconds is the SQS visibility timeout limit (12 hours).
 	MaxVisibilitySeconds = 43200
-	// MaxShutdownTimeout bounds WORKER_SHUTDOWN_TIMEOUT to something a pod's
-	// terminationGracePeriodSeconds can sensibly hold.
-	MaxShutdownTimeout = time.Hour
+	// MaxShutdownTimeout bounds WORKER_SHUTDOWN_TIMEOUT (12h, like the
+	// longest SQS visibility timeout; the stack allows messages of up to 1h
+	// plus slack).
+	MaxShutdownTimeout = 12 * time.Hour
 	// MaxSimulatedWork bounds WORKER_SIMULATED_WORK.
-	MaxSimulatedWork = time.Hour
+	MaxSimulatedWork = 12 * time.Hour
 )
 
 // Config is the worker configuration, normally read from the environment
