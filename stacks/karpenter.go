@@ -10,7 +10,6 @@ import (
 // deployKarpenter creates the Karpenter component (issue #3) and exports its outputs.
 func deployKarpenter(ctx *pulumi.Context, e *env) error {
 	k := e.cfg.Karpenter
-	p, n := k.NodePool, k.NodeClass
 	kp, err := karpenter.New(ctx, "karpenter", &karpenter.Args{
 		ClusterName:      e.cluster.ClusterName,
 		ClusterEndpoint:  e.cluster.Endpoint,
@@ -26,27 +25,9 @@ func deployKarpenter(ctx *pulumi.Context, e *env) error {
 		Replicas:         k.Replicas,
 		ControllerCPU:    k.ControllerCPU,
 		ControllerMemory: k.ControllerMemory,
-		NodePool: infra.NodePoolSettings{
-			Name:                          p.Name,
-			CapacityTypes:                 p.CapacityTypes,
-			Architectures:                 p.Architectures,
-			InstanceTypes:                 p.InstanceTypes,
-			InstanceCategories:            p.InstanceCategories,
-			InstanceGenerationGreaterThan: p.InstanceGenerationGreaterThan,
-			LimitCPU:                      p.LimitCPU,
-			LimitMemory:                   p.LimitMemory,
-			ConsolidationPolicy:           p.ConsolidationPolicy,
-			ConsolidateAfter:              p.ConsolidateAfter,
-			ExpireAfter:                   p.ExpireAfter,
-			DisruptionBudgetNodes:         p.DisruptionBudgetNodes,
-		},
-		NodeClass: infra.NodeClassSettings{
-			Name:           n.Name,
-			AmiAlias:       n.AmiAlias,
-			RootVolumeSize: n.RootVolumeSize,
-			Tags:           infra.KarpenterNodeTags(e.tags, n.Tags),
-		},
-		Tags: e.tags,
+		NodePool:         KarpenterNodePoolSettings(e.cfg),
+		NodeClass:        KarpenterNodeClassSettings(e.cfg),
+		Tags:             e.tags,
 	})
 	if err != nil {
 		return err
@@ -57,4 +38,36 @@ func deployKarpenter(ctx *pulumi.Context, e *env) error {
 	ctx.Export("karpenterNodePoolName", kp.NodePoolName)
 	ctx.Export("karpenterNodeClassName", kp.NodeClassName)
 	return nil
+}
+
+// KarpenterNodePoolSettings are the NodePool settings of a configuration. The verification tests
+// use it to build the object a (possibly invalid) configuration would produce.
+func KarpenterNodePoolSettings(cfg Config) infra.NodePoolSettings {
+	p := cfg.Karpenter.NodePool
+	return infra.NodePoolSettings{
+		Name:                          p.Name,
+		CapacityTypes:                 p.CapacityTypes,
+		Architectures:                 p.Architectures,
+		InstanceTypes:                 p.InstanceTypes,
+		InstanceCategories:            p.InstanceCategories,
+		InstanceGenerationGreaterThan: p.InstanceGenerationGreaterThan,
+		LimitCPU:                      p.LimitCPU,
+		LimitMemory:                   p.LimitMemory,
+		ConsolidationPolicy:           p.ConsolidationPolicy,
+		ConsolidateAfter:              p.ConsolidateAfter,
+		ExpireAfter:                   p.ExpireAfter,
+		DisruptionBudgetNodes:         p.DisruptionBudgetNodes,
+	}
+}
+
+// KarpenterNodeClassSettings are the EC2NodeClass settings of a configuration; the nodes get the
+// stack's tags (managed by Karpenter) and the node class's own tags.
+func KarpenterNodeClassSettings(cfg Config) infra.NodeClassSettings {
+	n := cfg.Karpenter.NodeClass
+	return infra.NodeClassSettings{
+		Name:           n.Name,
+		AmiAlias:       n.AmiAlias,
+		RootVolumeSize: n.RootVolumeSize,
+		Tags:           infra.KarpenterNodeTags(infra.BaseTags(cfg.Project, cfg.Stack, cfg.Tags), n.Tags),
+	}
 }
