@@ -174,7 +174,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("installing keda chart: %w", err)
 	}
 
-	comp.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	comp.Namespace = ns.Name
 	comp.RoleArn = role.Arn
 	comp.Chart = chart
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{

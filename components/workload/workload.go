@@ -195,16 +195,16 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	if _, err := manifest.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s,
-		pulumi.DependsOn(append(kedaDeps, ta, deploy))); err != nil {
+	so, err := manifest.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s, pulumi.DependsOn(append(kedaDeps, ta, deploy)))
+	if err != nil {
 		return nil, err
 	}
 
-	comp.Namespace = pulumi.String(args.Namespace).ToStringOutput()
+	comp.Namespace = ns.Name
 	comp.RoleArn = role.Arn
-	comp.ServiceAccount = pulumi.String(objs.ServiceAccount.Metadata.Name).ToStringOutput()
-	comp.Deployment = pulumi.String(objs.Deployment.Metadata.Name).ToStringOutput()
-	comp.ScaledObject = pulumi.String(objs.ScaledObject.Metadata.Name).ToStringOutput()
+	comp.ServiceAccount = sa.Name
+	comp.Deployment = deploy.Name
+	comp.ScaledObject = so.Name
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"namespace":      comp.Namespace,
 		"roleArn":        comp.RoleArn,

@@ -123,6 +123,10 @@ func TypeToken(apiVersion, kind string) string {
 // Object is a Kubernetes object registered from a typed struct.
 type Object struct {
 	pulumi.CustomResourceState
+
+	// Name is the object's metadata.name, as an output of the object (so whoever uses it, a
+	// stack export for one, is tied to the object and the program's run).
+	Name pulumi.StringOutput `pulumi:"-"`
 }
 
 // New registers obj (a typed Kubernetes object with apiVersion, kind and metadata.name) as the
@@ -145,5 +149,7 @@ func New(ctx *pulumi.Context, name string, obj any, b *Bindings, opts ...pulumi.
 	if err := ctx.RegisterResource(TypeToken(string(apiVersion), string(kind)), name, props, &res, opts...); err != nil {
 		return nil, fmt.Errorf("registering %s %q: %w", kind, name, err)
 	}
+	objName := string(meta["name"].(pulumi.String))
+	res.Name = res.URN().ApplyT(func(pulumi.URN) string { return objName }).(pulumi.StringOutput)
 	return &res, nil
 }
