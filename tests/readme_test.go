@@ -94,3 +94,23 @@ func TestREADMEConfigReference(t *testing.T) {
 		assert.Contains(t, want, k, "README documents %s, which the program does not read", k)
 	}
 }
+
+// TestREADMEOutputs keeps the README's outputs table equal to what the dev stack exports.
+func TestREADMEOutputs(t *testing.T) {
+	t.Parallel()
+	readme, err := os.ReadFile(projectDir + "/README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(readme), "\n## Outputs\n")
+	require.True(t, ok, "README has no Outputs section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	row := regexp.MustCompile("(?m)^\\| `([a-zA-Z]+)` \\|")
+	var documented []string
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		documented = append(documented, m[1])
+	}
+	var exported []string
+	for k := range stackRun(t, "dev").Outputs {
+		exported = append(exported, k)
+	}
+	assert.ElementsMatch(t, exported, documented, "README outputs table vs the dev stack's exports")
+}
