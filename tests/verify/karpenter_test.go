@@ -1,0 +1,368 @@
+package verify_test
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/tests/verify"
+)
+
+// The program's Karpenter objects (NodePool, EC2NodeClass, their Namespace) and chart values are
+// taken from a run of the real program on the mocked monitor (tests/harness), so these tests
+// check exactly what `pulumi up` would send.
+
+var (
+	karpenterRunsMu sync.Mutex
+	karpenterRuns   = map[string]*harness.Recording{}
+)
+
+func programRun(t *testing.T, stack string) *harness.Recording {
+	t.Helper()
+	karpenterRunsMu.Lock()
+	defer karpenterRunsMu.Unlock()
+	if rec, ok := karpenterRuns[stack]; ok {
+		return rec
+	}
+	rec, err := harness.RunStackFile(verify.RepoRoot(), stack)
+	if err != nil {
+		t.Fatalf("running the program for stack %s: %v", stack, err)
+	}
+	karpenterRuns[stack] = rec
+	return rec
+}
+
+func stackConfig(t *testing.T, stack string) (map[string]string, stacks.Config) {
+	t.Helper()
+	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := stacks.Load(raw, harness.Project, stack)
+	if err != nil {
+		t.Fatalf("stack %s: %v", stack, err)
+	}
+	return raw, cfg
+}
+
+const karpenterComponent = "eventscale:karpenter:Karpenter"
+
+// karpenterObjects returns the Kubernetes objects the Karpenter component registers, keyed by kind.
+func karpenterObjects(t *testing.T, rec *harness.Recording) map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]any{}
+	for _, r := range rec.Resources {
+		if !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "kubernetes:helm.sh/") || !strings.Contains(r.Parent, karpenterComponent) {
+			continue
+		}
+		kind, _ := r.Inputs["kind"].(string)
+		if kind == "" {
+			continue
+		}
+		if _, dup := out[kind]; dup {
+			t.Fatalf("two %s objects", kind)
+		}
+		out[kind] = r.Inputs
+	}
+	for _, k := range []string{"NodePool", "EC2NodeClass", "Namespace"} {
+		if out[k] == nil {
+			t.Fatalf("the program registered no %s (got %v)", k, mapKeys(out))
+		}
+	}
+	return out
+}
+
+func karpenterChartResource(t *testing.T, rec *harness.Recording) harness.Resource {
+	t.Helper()
+	for _, r := range rec.Resources {
+		if r.Type == "kubernetes:helm.sh/v4:Chart" && strings.Contains(r.Parent, karpenterComponent) {
+			return r
+		}
+	}
+	t.Fatal("the program registered no Karpenter chart")
+	return harness.Resource{}
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func validator(t *testing.T) *verify.Validator {
+	t.Helper()
+	v, err := verify.Default()
+	if err != nil {
+		t.Fatalf("loading the upstream CRDs: %v", err)
+	}
+	return v
+}
+
+func TestKarpenterObjectsAreValid(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			objs := karpenterObjects(t, programRun(t, stack))
+			v := validator(t)
+			all := make([]map[string]any, 0, len(objs))
+			for _, o := range objs {
+				all = append(all, o)
+			}
+			if err := v.ValidateAll(all); err != nil {
+				t.Fatalf("the API server would reject the program's Karpenter objects:\n%v", err)
+			}
+			// Admission keeps every value the program set (nothing pruned or overridden by defaults).
+			for _, kind := range []string{"NodePool", "EC2NodeClass"} {
+				admitted, err := v.Admit(objs[kind])
+				if err != nil {
+					t.Fatal(err)
+				}
+				assertSubset(t, kind, "", objs[kind]["spec"], admitted["spec"])
+			}
+		})
+	}
+}
+
+// assertSubset fails when a value of want is missing or different in got (got may add defaults).
+func assertSubset(t *testing.T, kind, path string, want, got any) {
+	t.Helper()
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			t.Errorf("%s %s: admitted %T, want an object", kind, path, got)
+			return
+		}
+		for k, wv := range w {
+			assertSubset(t, kind, path+"."+k, wv, g[k])
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			t.Errorf("%s %s: admitted %v, want %v", kind, path, got, want)
+			return
+		}
+		for i := range w {
+			assertSubset(t, kind, fmt.Sprintf("%s[%d]", path, i), w[i], g[i])
+		}
+	default:
+		if fmt.Sprint(want) != fmt.Sprint(got) {
+			t.Errorf("%s %s: admitted %v, the program set %v", kind, path, got, want)
+		}
+	}
+}
+
+// TestKarpenterBadConfigsRefusedTwice: each bad value is refused by the program's own validation
+// with a message naming the key, AND the object it would have produced (built with the same
+// builders the program uses) is rejected by the real CRD, so Validate is not stricter than
+// needed nor weaker than the API server.
+func TestKarpenterBadConfigsRefusedTwice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		key, val string // a config key and its (JSON) value
+		message  string // part of the config error
+		kind     string // the object the CRD rejects
+		path     string // where
+	}{
+		{"restricted tag", "eventscale:karpenter", `{"nodeClass":{"tags":{"kubernetes.io/cluster/other":"owned"}}}`,
+			`eventscale:karpenter.nodeClass.tags["kubernetes.io/cluster/other"] is not allowed`, "EC2NodeClass", "spec.tags"},
+		{"nodepool tag", "eventscale:karpenter", `{"nodeClass":{"tags":{"karpenter.sh/nodepool":"x"}}}`,
+			`eventscale:karpenter.nodeClass.tags["karpenter.sh/nodepool"] is not allowed`, "EC2NodeClass", "spec.tags"},
+		{"cluster name tag", "eventscale:karpenter", `{"nodeClass":{"tags":{"eks:eks-cluster-name":"x"}}}`,
+			`eventscale:karpenter.nodeClass.tags["eks:eks-cluster-name"] is not allowed`, "EC2NodeClass", "spec.tags"},
+		{"stack tag copied to nodes", "eventscale:tags", `{"karpenter.sh/nodeclaim":"x"}`,
+			`eventscale:tags["karpenter.sh/nodeclaim"] is not allowed`, "EC2NodeClass", "spec.tags"},
+		{"alias without version", "eventscale:karpenter", `{"nodeClass":{"amiAlias":"al2023"}}`,
+			`eventscale:karpenter.nodeClass.amiAlias must be an AMI alias`, "EC2NodeClass", "spec.amiSelectorTerms[0].alias"},
+		{"volume size in Mi", "eventscale:karpenter", `{"nodeClass":{"rootVolumeSize":"20480Mi"}}`,
+			`eventscale:karpenter.nodeClass.rootVolumeSize must be a whole number of Gi`, "EC2NodeClass", "spec.blockDeviceMappings[0].ebs.volumeSize"},
+		{"consolidation policy", "eventscale:karpenter", `{"nodePool":{"consolidationPolicy":"Always"}}`,
+			`eventscale:karpenter.nodePool.consolidationPolicy must be "WhenEmpty" or "WhenEmptyOrUnderutilized", got "Always"`, "NodePool", "spec.disruption.consolidationPolicy"},
+		{"consolidateAfter in words", "eventscale:karpenter", `{"nodePool":{"consolidateAfter":"30 seconds"}}`,
+			`eventscale:karpenter.nodePool.consolidateAfter must be a duration`, "NodePool", "spec.disruption.consolidateAfter"},
+		{"expireAfter in days", "eventscale:karpenter", `{"nodePool":{"expireAfter":"30d"}}`,
+			`eventscale:karpenter.nodePool.expireAfter must be a duration`, "NodePool", "spec.template.spec.expireAfter"},
+		{"budget above 100%", "eventscale:karpenter", `{"nodePool":{"disruptionBudgetNodes":"110%"}}`,
+			`eventscale:karpenter.nodePool.disruptionBudgetNodes must be a node count`, "NodePool", "spec.disruption.budgets[0].nodes"},
+		{"no capacity types", "eventscale:karpenter", `{"nodePool":{"capacityTypes":[]}}`,
+			`eventscale:karpenter.nodePool.capacityTypes must list at least one of`, "NodePool", "spec.template.spec.requirements"},
+		{"no architectures", "eventscale:karpenter", `{"nodePool":{"architectures":[]}}`,
+			`eventscale:karpenter.nodePool.architectures must list at least one of`, "NodePool", "spec.template.spec.requirements"},
+		{"negative generation", "eventscale:karpenter", `{"nodePool":{"instanceGenerationGreaterThan":-1}}`,
+			`eventscale:karpenter.nodePool.instanceGenerationGreaterThan must be from 1 to 10, got -1`, "NodePool", "spec.template.spec.requirements"},
+		{"cpu limit in words", "eventscale:karpenter", `{"nodePool":{"limitCpu":"sixteen"}}`,
+			`eventscale:karpenter.nodePool.limitCpu must be a positive Kubernetes quantity`, "NodePool", "spec.limits.cpu"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, _ := stackConfig(t, "dev")
+			raw[tc.key] = tc.val
+			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			if err == nil || !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("config error %v, want one containing %q", err, tc.message)
+			}
+			// The objects the program would have built from this configuration.
+			objs := map[string]map[string]any{
+				"NodePool":     infra.NodePoolObject(stacks.KarpenterNodePoolSettings(cfg), cfg.Karpenter.NodeClass.Name),
+				"EC2NodeClass": infra.EC2NodeClassObject(stacks.KarpenterNodeClassSettings(cfg), "karpenter-node-role", cfg.Cluster.Name),
+			}
+			err = validator(t).Validate(objs[tc.kind])
+			var oe *verify.ObjectError
+			if !errors.As(err, &oe) {
+				t.Fatalf("the CRD accepts the %s this config would produce (err %v): %v", tc.kind, err, objs[tc.kind]["spec"])
+			}
+			if !oe.Has(tc.path, "") {
+				t.Errorf("the CRD rejects the %s, but not at %s: %v", tc.kind, tc.path, oe)
+			}
+			// And the other object of the same config is fine: the test isolates one bad value.
+			for kind, o := range objs {
+				if kind != tc.kind {
+					if err := validator(t).Validate(o); err != nil {
+						t.Errorf("%s of this config should be valid: %v", kind, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKarpenterChartRendersProgramValues renders the Karpenter chart of the pinned module with
+// exactly the release name, namespace and values the program gives helm/v4.Chart.
+func TestKarpenterChartRendersProgramValues(t *testing.T) {
+	t.Parallel()
+	dir, err := verify.KarpenterChartDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stack    string
+		replicas int64
+	}{{"dev", 1}, {"prod", 2}} {
+		t.Run(tc.stack, func(t *testing.T) {
+			t.Parallel()
+			rec := programRun(t, tc.stack)
+			_, cfg := stackConfig(t, tc.stack)
+			chart := karpenterChartResource(t, rec).Inputs
+			if chart["version"] != infra.KarpenterVersion {
+				t.Fatalf("chart version %v, this test renders %s", chart["version"], infra.KarpenterVersion)
+			}
+			values, _ := chart["values"].(map[string]any)
+			release, _ := chart["name"].(string)
+			namespace, _ := chart["namespace"].(string)
+			objs, err := verify.Render(dir, verify.RenderOptions{
+				ReleaseName: release, Namespace: namespace, KubeVersion: cfg.Cluster.Version + ".0", Values: values,
+				ChartVersion: infra.KarpenterVersion, AppVersion: infra.KarpenterVersion,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			queueName, _ := rec.Outputs["karpenterInterruptionQueueName"].(string)
+			roleArn, _ := rec.Outputs["karpenterControllerRoleArn"].(string)
+			if queueName == "" || roleArn == "" {
+				t.Fatalf("missing outputs: %v", rec.Outputs)
+			}
+
+			deploy := renderedObject(t, objs, "Deployment", "karpenter")
+			pod := dig(deploy, "spec", "template", "spec").(map[string]any)
+			if got := dig(deploy, "spec", "replicas"); fmt.Sprint(got) != fmt.Sprint(tc.replicas) {
+				t.Errorf("replicas %v, want %d", got, tc.replicas)
+			}
+			if pod["serviceAccountName"] != cfg.Karpenter.ServiceAccount {
+				t.Errorf("serviceAccountName %v, want %s (the IRSA trust's subject)", pod["serviceAccountName"], cfg.Karpenter.ServiceAccount)
+			}
+			if pod["dnsPolicy"] != "Default" {
+				t.Errorf("dnsPolicy %v, want Default", pod["dnsPolicy"])
+			}
+			var controller map[string]any
+			for _, c := range pod["containers"].([]any) {
+				if c.(map[string]any)["name"] == "controller" {
+					controller = c.(map[string]any)
+				}
+			}
+			if controller == nil {
+				t.Fatal("no controller container")
+			}
+			env := map[string]string{}
+			for _, e := range controller["env"].([]any) {
+				m := e.(map[string]any)
+				if v, ok := m["value"].(string); ok {
+					env[m["name"].(string)] = v
+				}
+			}
+			for name, want := range map[string]string{
+				"CLUSTER_NAME":       cfg.Cluster.Name,
+				"CLUSTER_ENDPOINT":   fmt.Sprint(dig(values, "settings", "clusterEndpoint")),
+				"INTERRUPTION_QUEUE": queueName,
+				"AWS_REGION":         cfg.Region,
+			} {
+				if env[name] != want {
+					t.Errorf("controller env %s = %q, want %q", name, env[name], want)
+				}
+			}
+			wantRes := map[string]any{"cpu": cfg.Karpenter.ControllerCPU, "memory": cfg.Karpenter.ControllerMemory}
+			for _, k := range []string{"requests", "limits"} {
+				if got := dig(controller, "resources", k); fmt.Sprint(got) != fmt.Sprint(wantRes) {
+					t.Errorf("controller resources.%s %v, want %v", k, got, wantRes)
+				}
+			}
+			if img := controller["image"]; img != "public.ecr.aws/karpenter/controller:1.14.1@"+infra.KarpenterControllerImageDigest {
+				t.Errorf("image %v", img)
+			}
+			spread := pod["topologySpreadConstraints"].([]any)
+			if len(spread) != 1 || dig(spread[0], "whenUnsatisfiable") != "ScheduleAnyway" || dig(spread[0], "labelSelector") == nil {
+				t.Errorf("topologySpreadConstraints %v: want one ScheduleAnyway zone spread with the chart's label selector", spread)
+			}
+
+			sa := renderedObject(t, objs, "ServiceAccount", cfg.Karpenter.ServiceAccount)
+			if got := dig(sa, "metadata", "annotations", infra.IRSARoleAnnotation); got != roleArn {
+				t.Errorf("ServiceAccount annotation %s = %v, want the controller role %s", infra.IRSARoleAnnotation, got, roleArn)
+			}
+			if got := dig(sa, "metadata", "namespace"); got != cfg.Karpenter.Namespace {
+				t.Errorf("ServiceAccount namespace %v, want %s", got, cfg.Karpenter.Namespace)
+			}
+			renderedObject(t, objs, "PodDisruptionBudget", "karpenter")
+
+			// Everything the chart renders is valid for the API server.
+			if err := validator(t).ValidateAll(objs); err != nil {
+				t.Errorf("rendered chart objects are invalid: %v", err)
+			}
+		})
+	}
+}
+
+func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[string]any {
+	t.Helper()
+	var seen []string
+	for _, o := range objs {
+		if o["kind"] == kind {
+			n := fmt.Sprint(dig(o, "metadata", "name"))
+			if n == name {
+				return o
+			}
+			seen = append(seen, n)
+		}
+	}
+	t.Fatalf("the chart renders no %s %q (%s: %v)", kind, name, kind, seen)
+	return nil
+}
+
+func dig(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}
