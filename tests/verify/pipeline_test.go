@@ -1,0 +1,373 @@
+package verify_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/tests/verify"
+)
+
+// The pipeline's Kubernetes objects (issue #4) and KEDA chart values, taken from runs of the real
+// program on the mocked monitor (tests/harness): the ScaledObject and TriggerAuthentication are
+// validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
+// strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
+
+// pipelineTwoWorkloads is the dev stack with a second workload setting most of its keys (the same
+// configuration as tests/pipeline_test.go).
+const pipelineTwoWorkloads = `[{"name":"worker"},{"name":"thumbnails","namespace":"media","image":"public.ecr.aws/eventscale/thumbnailer:v2",
+ "cpu":"500m","memory":"1Gi","concurrency":4,"maxReplicas":5,"queueLength":3,"activationQueueLength":2,"scaleOnInFlight":false,
+ "scaleDownStabilizationSeconds":60,"maxProcessingSeconds":45,"simulatedWorkSeconds":0,"pollingIntervalSeconds":15,"cooldownPeriodSeconds":90}]`
+
+type pipelineCase struct {
+	name, stack string
+	edits       map[string]string
+}
+
+var pipelineCases = []pipelineCase{
+	{name: "dev", stack: "dev"},
+	{name: "prod", stack: "prod"},
+	{name: "two-workloads", stack: "dev", edits: map[string]string{"eventscale:workloads": pipelineTwoWorkloads}},
+}
+
+type pipelineResult struct {
+	rec *harness.Recording
+	cfg stacks.Config
+}
+
+var (
+	pipelineRunsMu sync.Mutex
+	pipelineRuns   = map[string]pipelineResult{}
+)
+
+func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
+	t.Helper()
+	pipelineRunsMu.Lock()
+	defer pipelineRunsMu.Unlock()
+	if r, ok := pipelineRuns[c.name]; ok {
+		return r
+	}
+	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+c.stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(raw, c.edits)
+	cfg, err := stacks.Load(raw, harness.Project, c.stack)
+	if err != nil {
+		t.Fatalf("case %s: %v", c.name, err)
+	}
+	rec, err := harness.Run(c.stack, raw, harness.Options{})
+	if err != nil {
+		t.Fatalf("running the program for case %s: %v", c.name, err)
+	}
+	r := pipelineResult{rec: rec, cfg: cfg}
+	pipelineRuns[c.name] = r
+	return r
+}
+
+// object returns the inputs of the Kubernetes object registered as the given Pulumi resource.
+func (r pipelineResult) object(t *testing.T, typ, name string) map[string]any {
+	t.Helper()
+	for _, res := range r.rec.Resources {
+		if res.Type == typ && res.Name == name {
+			return res.Inputs
+		}
+	}
+	t.Fatalf("the program registered no %s %q", typ, name)
+	return nil
+}
+
+// TestPipelineCustomResourcesAreValid: every ScaledObject and TriggerAuthentication the program
+// registers passes KEDA's CRD schemas (structural schema, no undeclared fields, CEL).
+func TestPipelineCustomResourcesAreValid(t *testing.T) {
+	t.Parallel()
+	for _, c := range pipelineCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := pipelineRun(t, c)
+			v := validator(t)
+			checked := 0
+			for _, w := range r.cfg.Workloads {
+				for _, typ := range []string{"kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"} {
+					name := "workload-" + w.Name + map[bool]string{true: "-scaled-object", false: "-trigger-auth"}[strings.HasSuffix(typ, "ScaledObject")]
+					obj := r.object(t, typ, name)
+					if !v.Knows(obj) {
+						t.Fatalf("the validator does not know %s", typ)
+					}
+					stored, err := v.Admit(obj)
+					if err != nil {
+						t.Errorf("%s %s: %v", typ, name, err)
+						continue
+					}
+					checked++
+					if strings.HasSuffix(typ, "ScaledObject") {
+						// Nothing was pruned or moved: the stored spec carries the program's values.
+						for _, k := range []string{"minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"} {
+							if fmt.Sprint(dig(stored, "spec", k)) != fmt.Sprint(dig(obj, "spec", k)) {
+								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, dig(stored, "spec", k), dig(obj, "spec", k))
+							}
+						}
+						if got := dig(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
+							t.Errorf("%s: scaleTargetRef.name %v, want %s", name, got, w.Name)
+						}
+					}
+				}
+			}
+			if checked != 2*len(r.cfg.Workloads) {
+				t.Errorf("validated %d objects, want %d", checked, 2*len(r.cfg.Workloads))
+			}
+		})
+	}
+}
+
+// The CRD really refuses what the tutorial wrote, so the test above could fail: bounds nested under
+// scaleTargetRef, numeric trigger metadata, a deprecated or unknown pod identity provider.
+func TestPipelineTutorialMistakesRefusedByCRD(t *testing.T) {
+	t.Parallel()
+	r := pipelineRun(t, pipelineCases[0])
+	so := r.object(t, "kubernetes:keda.sh/v1alpha1:ScaledObject", "workload-worker-scaled-object")
+	ta := r.object(t, "kubernetes:keda.sh/v1alpha1:TriggerAuthentication", "workload-worker-trigger-auth")
+	for _, tc := range []struct {
+		name   string
+		base   map[string]any
+		mutate func(o map[string]any)
+		path   string
+	}{
+		{"bounds under scaleTargetRef", so, func(o map[string]any) {
+			ref := dig(o, "spec", "scaleTargetRef").(map[string]any)
+			ref["minReplicaCount"], ref["maxReplicaCount"] = 0, 2
+		}, "spec.scaleTargetRef.minReplicaCount"},
+		{"numeric metadata", so, func(o map[string]any) {
+			dig(o, "spec", "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"] = 1
+		}, "spec.triggers[0].metadata.queueLength"},
+		{"min above max", so, func(o map[string]any) {
+			o["spec"].(map[string]any)["minReplicaCount"] = 5
+		}, "spec"},
+		{"unknown provider", ta, func(o map[string]any) {
+			dig(o, "spec", "podIdentity").(map[string]any)["provider"] = "aws-irsa"
+		}, "spec.podIdentity.provider"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			o := deepCopy(t, tc.base)
+			tc.mutate(o)
+			err := validator(t).Validate(o)
+			var oe *verify.ObjectError
+			if !errors.As(err, &oe) || !oe.Has(tc.path, "") {
+				t.Errorf("want a CRD error at %s, got %v", tc.path, err)
+			}
+		})
+	}
+}
+
+// TestPipelineBadConfigsRefusedTwice: a bad scaling value is refused by the program's Validate with
+// a message naming the key, and the ScaledObject it would have produced (same builder) is refused
+// by the CRD at the matching field.
+func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		workload string // the eventscale:workloads entry
+		message  string
+		path     string
+	}{
+		{"min above max", `{"name":"worker","minReplicas":3,"maxReplicas":2}`,
+			"eventscale:workloads[0].minReplicas (3) must not exceed eventscale:workloads[0].maxReplicas (2)", "spec"},
+		{"max zero", `{"name":"worker","maxReplicas":0}`, "eventscale:workloads[0].maxReplicas must be from 1 to 1000, got 0", "spec.maxReplicaCount"},
+		{"negative min", `{"name":"worker","minReplicas":-1}`, "eventscale:workloads[0].minReplicas must be 0 or more, got -1", "spec.minReplicaCount"},
+		{"polling zero", `{"name":"worker","pollingIntervalSeconds":0}`,
+			"eventscale:workloads[0].pollingIntervalSeconds must be from 1 to 3600, got 0", "spec.pollingInterval"},
+		{"negative cooldown", `{"name":"worker","cooldownPeriodSeconds":-5}`,
+			"eventscale:workloads[0].cooldownPeriodSeconds must be from 0 to 86400, got -5", "spec.cooldownPeriod"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi.dev.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw["eventscale:workloads"] = "[" + tc.workload + "]"
+			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			if err == nil || !strings.Contains(err.Error(), tc.message) {
+				t.Fatalf("config error %v, want one containing %q", err, tc.message)
+			}
+			w := cfg.Workloads[0]
+			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSpec{
+				Name: w.Name, Namespace: w.Namespace, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
+				MinReplicas: w.MinReplicas, MaxReplicas: w.MaxReplicas, PollingIntervalSeconds: w.PollingIntervalSeconds,
+				CooldownPeriodSeconds: w.CooldownPeriodSeconds, QueueLength: w.QueueLength, ActivationQueueLength: w.ActivationQueueLength,
+				ScaleOnInFlight: w.ScaleOnInFlight, ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
+			}))
+			err = validator(t).Validate(so)
+			var oe *verify.ObjectError
+			if !errors.As(err, &oe) || !oe.Has(tc.path, "") {
+				t.Errorf("the CRD should refuse the ScaledObject this config would produce at %s, got %v", tc.path, err)
+			}
+		})
+	}
+}
+
+// TestPipelineBuiltinsDecodeStrictly: the Namespace, ServiceAccount and Deployment decode into the
+// k8s.io/api types with no unknown field, and pass the API server's metadata and Deployment rules.
+func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
+	t.Parallel()
+	for _, c := range pipelineCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := pipelineRun(t, c)
+			for _, w := range r.cfg.Workloads {
+				p := "workload-" + w.Name
+				nsObj := r.object(t, "kubernetes:core/v1:Namespace", p+"-namespace")
+				saObj := r.object(t, "kubernetes:core/v1:ServiceAccount", p+"-service-account")
+				dObj := r.object(t, "kubernetes:apps/v1:Deployment", p+"-deployment")
+				for _, o := range []map[string]any{nsObj, saObj, dObj} {
+					if err := verify.ValidateBuiltin(o); err != nil {
+						t.Errorf("%s: %v", w.Name, err)
+					}
+				}
+				var ns corev1.Namespace
+				var sa corev1.ServiceAccount
+				var d appsv1.Deployment
+				for _, dec := range []struct {
+					obj  map[string]any
+					into runtime.Object
+				}{{nsObj, &ns}, {saObj, &sa}, {dObj, &d}} {
+					if err := verify.DecodeStrict(dec.obj, dec.into); err != nil {
+						t.Fatalf("%s: %v", w.Name, err)
+					}
+				}
+				if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace {
+					t.Errorf("namespaces %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, w.Namespace)
+				}
+				if d.Spec.Replicas != nil {
+					t.Errorf("%s: the Deployment sets replicas %d; KEDA owns them", w.Name, *d.Spec.Replicas)
+				}
+				pod := d.Spec.Template.Spec
+				if pod.ServiceAccountName != sa.Name {
+					t.Errorf("pod service account %q, want %q", pod.ServiceAccountName, sa.Name)
+				}
+				if len(pod.NodeSelector) > 0 || pod.Affinity != nil || len(pod.Tolerations) > 0 {
+					t.Errorf("%s: scheduling constraints would keep the pod off Karpenter's nodes", w.Name)
+				}
+				if got, want := *pod.TerminationGracePeriodSeconds, int64(w.MaxProcessingSeconds+10); got != want {
+					t.Errorf("%s: grace period %d, want %d", w.Name, got, want)
+				}
+				ctr := pod.Containers[0]
+				if !ctr.Resources.Requests.Cpu().Equal(*ctr.Resources.Limits.Cpu()) || !ctr.Resources.Requests.Memory().Equal(*ctr.Resources.Limits.Memory()) {
+					t.Errorf("%s: requests %v != limits %v", w.Name, ctr.Resources.Requests, ctr.Resources.Limits)
+				}
+				if ctr.LivenessProbe.HTTPGet.Port.IntValue() != 8080 || ctr.ReadinessProbe.HTTPGet.Path != "/readyz" {
+					t.Errorf("%s: probes %+v %+v", w.Name, ctr.LivenessProbe.HTTPGet, ctr.ReadinessProbe.HTTPGet)
+				}
+				if sc := ctr.SecurityContext; sc == nil || !*sc.ReadOnlyRootFilesystem || *sc.AllowPrivilegeEscalation || len(sc.Capabilities.Drop) != 1 {
+					t.Errorf("%s: container security context %+v", w.Name, sc)
+				}
+				if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+					t.Errorf("%s: the selector %v does not match the pod labels %v", w.Name, d.Spec.Selector.MatchLabels, d.Spec.Template.Labels)
+				}
+				if sa.Annotations[infra.ServiceAccountRoleArnAnnotation] == "" {
+					t.Errorf("%s: service account has no IRSA annotation", w.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestPipelineKedaChartRendersProgramValues renders the KEDA chart with exactly the release name,
+// namespace and values the program gives helm/v4.Chart: the keda-operator service account carries
+// the KEDA role, the metrics server's and the webhooks' do not.
+func TestPipelineKedaChartRendersProgramValues(t *testing.T) {
+	t.Parallel()
+	dir, err := verify.KEDAChartDir()
+	if err != nil {
+		t.Skipf("no KEDA chart to render: %v", err)
+	}
+	for _, c := range pipelineCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			r := pipelineRun(t, c)
+			chart := r.object(t, "kubernetes:helm.sh/v4:Chart", "keda-chart")
+			if chart["version"] != infra.KedaVersion {
+				t.Fatalf("chart version %v, this test renders %s", chart["version"], infra.KedaVersion)
+			}
+			values, _ := chart["values"].(map[string]any)
+			release, _ := chart["name"].(string)
+			namespace, _ := chart["namespace"].(string)
+			if release == "" || namespace != r.cfg.Keda.Namespace {
+				t.Fatalf("release %q namespace %q", release, namespace)
+			}
+			objs, err := verify.RenderChart(dir, release, namespace, r.cfg.Cluster.Version+".0", values)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roleArn, _ := r.rec.Outputs["kedaRoleArn"].(string)
+			if !strings.HasPrefix(roleArn, "arn:aws:iam::") {
+				t.Fatalf("kedaRoleArn output %q", roleArn)
+			}
+			for sa, want := range map[string]string{"keda-operator": roleArn, "keda-metrics-server": "", "keda-webhook": ""} {
+				o := renderedObject(t, objs, "ServiceAccount", sa)
+				var got corev1.ServiceAccount
+				if err := verify.DecodeStrict(o, &got); err != nil {
+					t.Fatal(err)
+				}
+				if got.Namespace != namespace {
+					t.Errorf("%s in namespace %q", sa, got.Namespace)
+				}
+				if arn := got.Annotations[infra.ServiceAccountRoleArnAnnotation]; arn != want {
+					t.Errorf("%s: %s = %q, want %q", sa, infra.ServiceAccountRoleArnAnnotation, arn, want)
+				}
+			}
+			// The operator's service account is the one the KEDA role trusts.
+			if infra.KedaOperatorServiceAccount != "keda-operator" {
+				t.Errorf("the trust names %q, the chart renders keda-operator", infra.KedaOperatorServiceAccount)
+			}
+			for deploy, comp := range map[string][2]string{
+				"keda-operator":                   {r.cfg.Keda.OperatorCPU, r.cfg.Keda.OperatorMemory},
+				"keda-operator-metrics-apiserver": {r.cfg.Keda.MetricsServerCPU, r.cfg.Keda.MetricsServerMemory},
+				"keda-admission-webhooks":         {r.cfg.Keda.WebhooksCPU, r.cfg.Keda.WebhooksMemory},
+			} {
+				var d appsv1.Deployment
+				if err := verify.DecodeStrict(renderedObject(t, objs, "Deployment", deploy), &d); err != nil {
+					t.Fatal(err)
+				}
+				res := d.Spec.Template.Spec.Containers[0].Resources
+				if res.Requests.Cpu().String() != comp[0] || res.Limits.Cpu().String() != comp[0] ||
+					res.Requests.Memory().String() != comp[1] || res.Limits.Memory().String() != comp[1] {
+					t.Errorf("%s: resources %v, want cpu %s memory %s as requests = limits", deploy, res, comp[0], comp[1])
+				}
+				if deploy == "keda-operator" && (d.Spec.Replicas == nil || int(*d.Spec.Replicas) != r.cfg.Keda.OperatorReplicas) {
+					t.Errorf("operator replicas %v, want %d", d.Spec.Replicas, r.cfg.Keda.OperatorReplicas)
+				}
+			}
+		})
+	}
+}
+
+func toObject(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func deepCopy(t *testing.T, m map[string]any) map[string]any { return toObject(t, m) }
