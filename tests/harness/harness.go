@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -81,6 +82,7 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones}
 	rec := &Recording{Project: Project, Stack: stack, Outputs: map[string]any{}, SecretOutputs: map[string]bool{}}
 	var outMu sync.Mutex
+	var captured sync.WaitGroup
 	program := stacks.Program(raw)
 	// The stand-in EKS cluster carries the configured cluster name, as the real one would.
 	clusterName := Project + "-" + stack
@@ -94,10 +96,15 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 		if err := program(ctx); err != nil {
 			return err
 		}
-		for k, v := range ctx.GetCurrentExportMap() {
+		// Exports built from plain values are outputs the engine does not wait for, so the
+		// harness counts its own captures and waits for them after the run.
+		exports := ctx.GetCurrentExportMap()
+		captured.Add(len(exports))
+		for k, v := range exports {
 			out := pulumi.ToOutput(v)
 			secret := pulumi.IsSecret(out)
 			out.ApplyT(func(x any) any {
+				defer captured.Done()
 				outMu.Lock()
 				defer outMu.Unlock()
 				rec.Outputs[k] = x
@@ -107,6 +114,17 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 		}
 		return nil
 	}, pulumi.WithMocks(Project, stack, m), func(info *pulumi.RunInfo) { info.Config = raw })
+	if err == nil {
+		done := make(chan struct{})
+		go func() { captured.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			err = fmt.Errorf("harness: stack outputs did not resolve within 30s")
+		}
+	}
+	outMu.Lock()
+	defer outMu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rec.Resources = m.resources
