@@ -1,0 +1,140 @@
+package integration
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+)
+
+// Environment variables that locate the servers and their cache.
+const (
+	// EnvCache overrides the cache folder (default $HOME/.cache/eventscale).
+	// It is outside the git clone so CI runs on one machine share the
+	// kube-apiserver build.
+	EnvCache = "EVENTSCALE_CACHE"
+	// EnvKubeAPIServer is the kube-apiserver binary to run. make
+	// test-integration sets it after building the binary (only when missing).
+	EnvKubeAPIServer = "KUBE_APISERVER_BIN"
+	// EnvEtcd is the etcd binary to run. make test-integration sets it after
+	// extracting Debian's etcd-server package into the cache.
+	EnvEtcd = "ETCD_BIN"
+)
+
+// ErrMissingBinary is wrapped by the errors of [KubeAPIServerPath] and
+// [EtcdPath] when a server binary is not installed.
+var ErrMissingBinary = errors.New("server binary not installed")
+
+// CacheDir returns $EVENTSCALE_CACHE, or $HOME/.cache/eventscale.
+func CacheDir() string {
+	if d := os.Getenv(EnvCache); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "eventscale-cache")
+	}
+	return filepath.Join(home, ".cache", "eventscale")
+}
+
+// KubernetesVersion returns the k8s.io/kubernetes version that
+// tests/integration/apiserver/go.mod builds, e.g. "v1.35.4": the version the
+// test server must report.
+func KubernetesVersion() (string, error) {
+	gomod := filepath.Join(ModuleDir(), "apiserver", "go.mod")
+	f, err := os.Open(gomod)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 3 && fields[0] == "require" {
+			fields = fields[1:] // require k8s.io/kubernetes vX.Y.Z
+		}
+		// In a require block: k8s.io/kubernetes vX.Y.Z [// indirect]; not a replace line.
+		if len(fields) >= 2 && fields[0] == "k8s.io/kubernetes" && strings.HasPrefix(fields[1], "v") {
+			return fields[1], nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return "", err
+	}
+	return "", fmt.Errorf("%s: no requirement of k8s.io/kubernetes", gomod)
+}
+
+// KubeAPIServerPath returns $KUBE_APISERVER_BIN, or the cached build
+// <cache>/kube-apiserver-<KubernetesVersion>. The error wraps
+// [ErrMissingBinary] and says how to build it.
+func KubeAPIServerPath() (string, error) {
+	if p := os.Getenv(EnvKubeAPIServer); p != "" {
+		return executable(p, EnvKubeAPIServer)
+	}
+	v, err := KubernetesVersion()
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(CacheDir(), "kube-apiserver-"+v)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("%w: kube-apiserver %s is not in %s; run `make kube-apiserver` (builds it from the Go module proxy, ≈ 9 min cold) or set %s: %v",
+			ErrMissingBinary, v, CacheDir(), EnvKubeAPIServer, err)
+	}
+	return executable(p, "cache")
+}
+
+// EtcdPath returns $ETCD_BIN, else the newest etcd extracted into the cache
+// (<cache>/etcd-server-<version>/usr/bin/etcd, see scripts/etcd.sh), else
+// etcd on PATH (e.g. from `apt-get install etcd-server`). The error wraps
+// [ErrMissingBinary] and says how to install it.
+func EtcdPath() (string, error) {
+	if p := os.Getenv(EnvEtcd); p != "" {
+		return executable(p, EnvEtcd)
+	}
+	cached, _ := filepath.Glob(filepath.Join(CacheDir(), "etcd-server-*", "usr", "bin", "etcd"))
+	sort.Strings(cached)
+	if len(cached) > 0 {
+		return executable(cached[len(cached)-1], "cache")
+	}
+	if p, err := exec.LookPath("etcd"); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("%w: etcd is neither in %s nor on PATH; run `make etcd` (extracts Debian's etcd-server package into the cache) or `apt-get install -y etcd-server`, or set %s",
+		ErrMissingBinary, CacheDir(), EnvEtcd)
+}
+
+func executable(p, source string) (string, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s (from %s): %v", ErrMissingBinary, p, source, err)
+	}
+	if st.IsDir() || st.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("%s (from %s) is not an executable file", p, source)
+	}
+	return p, nil
+}
+
+// ModuleDir returns the directory of this module (tests/integration), taken
+// from the location of this source file, falling back to the working
+// directory (go test runs in the package directory).
+func ModuleDir() string {
+	if _, file, _, ok := runtime.Caller(0); ok {
+		dir := filepath.Dir(file)
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+	}
+	wd, _ := os.Getwd()
+	return wd
+}
+
+// RepoRoot returns the root of the eventscale repository (two levels above
+// this module).
+func RepoRoot() string {
+	return filepath.Clean(filepath.Join(ModuleDir(), "..", ".."))
+}

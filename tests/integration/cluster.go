@@ -1,0 +1,485 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+)
+
+// tempPrefix names the temporary folders of [Start]; [Start] removes stale
+// ones left by killed test processes.
+const tempPrefix = "eventscale-integration-"
+
+// Options configure [Start].
+type Options struct {
+	// KubeAPIServer and Etcd are the binaries; empty means
+	// [KubeAPIServerPath] and [EtcdPath].
+	KubeAPIServer, Etcd string
+	// ReadyTimeout bounds the wait for etcd's /health and the API server's
+	// /readyz (default 3 minutes: the machine may be busy compiling).
+	ReadyTimeout time.Duration
+	// Logf receives progress lines (e.g. testing.T.Logf); nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Cluster is an etcd and a kube-apiserver running on 127.0.0.1 in a
+// temporary folder. Stop them with [Cluster.Stop]; they also die with the
+// process that started them (Pdeathsig), so a killed test leaves no server.
+type Cluster struct {
+	// Dir is the temporary folder (certificates, keys, etcd data, logs).
+	Dir string
+	// URL is the API server's https URL, e.g. https://127.0.0.1:41234.
+	URL string
+	// EtcdURL is etcd's client URL.
+	EtcdURL string
+	// Config authenticates as a member of system:masters (static token) and
+	// verifies the server's certificate against the test CA.
+	Config *rest.Config
+
+	procs    []*process
+	stopOnce sync.Once
+	stopErr  error
+}
+
+type process struct {
+	name string
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{}
+	err  error // exit status, valid after done is closed
+}
+
+// Start starts etcd and kube-apiserver on free 127.0.0.1 ports and waits for
+// both to be ready. On error everything started so far is stopped and removed.
+func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
+	logf := opts.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	if opts.ReadyTimeout == 0 {
+		opts.ReadyTimeout = 3 * time.Minute
+	}
+	if opts.KubeAPIServer == "" {
+		if opts.KubeAPIServer, err = KubeAPIServerPath(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Etcd == "" {
+		if opts.Etcd, err = EtcdPath(); err != nil {
+			return nil, err
+		}
+	}
+	removeStaleDirs(logf)
+	dir, err := os.MkdirTemp("", tempPrefix)
+	if err != nil {
+		return nil, err
+	}
+	c = &Cluster{Dir: dir}
+	defer func() {
+		if err != nil {
+			_ = c.Stop()
+		}
+	}()
+	// The owner's pid lets a later run remove this folder if we are killed.
+	if err := os.WriteFile(filepath.Join(dir, "owner.pid"), []byte(strconv.Itoa(os.Getpid())), 0o600); err != nil {
+		return c, err
+	}
+
+	ports, err := freePorts(3)
+	if err != nil {
+		return c, err
+	}
+	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+
+	// etcd: one member, 127.0.0.1 only.
+	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
+	peerURL := "http://127.0.0.1:" + strconv.Itoa(etcdPeer)
+	etcd, err := c.spawn("etcd", opts.Etcd,
+		"--name=integration",
+		"--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+c.EtcdURL,
+		"--advertise-client-urls="+c.EtcdURL,
+		"--listen-peer-urls="+peerURL,
+		"--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=integration="+peerURL,
+		"--initial-cluster-state=new",
+		"--logger=zap", "--log-outputs=stderr", "--log-level=warn",
+	)
+	if err != nil {
+		return c, err
+	}
+	start := time.Now()
+	if err := waitFor(ctx, opts.ReadyTimeout, etcd, func() error { return etcdHealthy(c.EtcdURL) }); err != nil {
+		return c, fmt.Errorf("etcd did not become healthy: %w\n%s", err, etcd.tail(20))
+	}
+	logf("etcd ready on %s after %s", c.EtcdURL, time.Since(start).Round(time.Millisecond))
+
+	// Credentials: a CA, a serving certificate for 127.0.0.1, a service
+	// account signing key and a static token in system:masters.
+	pki, err := writePKI(dir)
+	if err != nil {
+		return c, err
+	}
+	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	api, err := c.spawn("kube-apiserver", opts.KubeAPIServer,
+		"--etcd-servers="+c.EtcdURL,
+		"--etcd-prefix=/registry",
+		"--bind-address=127.0.0.1",
+		"--advertise-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(apiPort),
+		"--cert-dir="+filepath.Join(dir, "cert-dir"),
+		"--tls-cert-file="+pki.servingCert,
+		"--tls-private-key-file="+pki.servingKey,
+		"--token-auth-file="+pki.tokenFile,
+		"--authorization-mode=RBAC",
+		"--anonymous-auth=false",
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-signing-key-file="+pki.saKey,
+		"--service-account-key-file="+pki.saPub,
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--endpoint-reconciler-type=none",
+		"--allow-privileged=true",
+		"--profiling=false",
+		"--v=1",
+	)
+	if err != nil {
+		return c, err
+	}
+	c.Config = &rest.Config{
+		Host:            c.URL,
+		BearerToken:     pki.token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: pki.caPEM},
+		QPS:             200,
+		Burst:           400,
+		Timeout:         2 * time.Minute,
+	}
+	start = time.Now()
+	if err := waitFor(ctx, opts.ReadyTimeout, api, func() error { return apiReady(c.URL, pki.caPEM, pki.token) }); err != nil {
+		return c, fmt.Errorf("kube-apiserver did not become ready: %w\n%s", err, api.tail(40))
+	}
+	logf("kube-apiserver ready on %s after %s (dir %s)", c.URL, time.Since(start).Round(time.Millisecond), dir)
+	return c, nil
+}
+
+// Stop stops the API server, then etcd (SIGTERM to each process group,
+// SIGKILL after 10 s) and removes the temporary folder. It is idempotent.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() {
+		var errs []error
+		for i := len(c.procs) - 1; i >= 0; i-- {
+			errs = append(errs, c.procs[i].stop(10*time.Second))
+		}
+		if c.Dir != "" {
+			errs = append(errs, os.RemoveAll(c.Dir))
+		}
+		c.stopErr = errors.Join(errs...)
+	})
+	return c.stopErr
+}
+
+// LogTail returns the last n lines of the named server's log ("etcd" or
+// "kube-apiserver"), for failure reports.
+func (c *Cluster) LogTail(name string, n int) string {
+	for _, p := range c.procs {
+		if p.name == name {
+			return p.tail(n)
+		}
+	}
+	return ""
+}
+
+func (c *Cluster) spawn(name, bin string, args ...string) (*process, error) {
+	logPath := filepath.Join(c.Dir, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = c.Dir
+	cmd.Stdout = logFile
+	cmd.Stderr = logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		// Own process group, so Stop signals the server and anything it forks.
+		Setpgid: true,
+		// The kernel kills the server when the test process dies, even by SIGKILL.
+		Pdeathsig: syscall.SIGKILL,
+	}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s (%s): %w", name, bin, err)
+	}
+	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	c.procs = append(c.procs, p)
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *process) stop(grace time.Duration) error {
+	if p.exited() {
+		return nil
+	}
+	pgid := p.cmd.Process.Pid
+	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(grace):
+	}
+	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(10 * time.Second):
+		return fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.name, pgid)
+	}
+}
+
+// tail returns the last n lines of the process log.
+func (p *process) tail(n int) string {
+	data, err := os.ReadFile(p.log)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return fmt.Sprintf("--- last %d lines of %s ---\n%s", len(lines), p.log, strings.Join(lines, "\n"))
+}
+
+// waitFor polls check every 200 ms until it succeeds, the process exits, the
+// timeout passes or ctx is done.
+func waitFor(ctx context.Context, timeout time.Duration, p *process, check func() error) error {
+	deadline := time.Now().Add(timeout)
+	var last error
+	for {
+		if last = check(); last == nil {
+			return nil
+		}
+		if p.exited() {
+			return fmt.Errorf("%s exited: %v", p.name, p.err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timed out after %s: %w", timeout, last)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func etcdHealthy(url string) error {
+	client := &http.Client{Timeout: 2 * time.Second}
+	resp, err := client.Get(url + "/health")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte(`"health":"true"`)) {
+		return fmt.Errorf("/health: %s %s", resp.Status, body)
+	}
+	return nil
+}
+
+func apiReady(url string, caPEM []byte, token string) error {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	client := &http.Client{
+		Timeout:   5 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
+	}
+	req, err := http.NewRequest(http.MethodGet, url+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("/readyz: %s %s", resp.Status, bytes.TrimSpace(body))
+	}
+	return nil
+}
+
+// freePorts reserves n distinct free TCP ports on 127.0.0.1. The listeners
+// are held until all ports are chosen, so the ports differ from each other.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+// removeStaleDirs removes temporary folders of earlier runs whose owner
+// process no longer exists (a test binary killed before it could clean up;
+// its servers died with it through Pdeathsig).
+func removeStaleDirs(logf func(string, ...any)) {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, "owner.pid"))
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			if os.RemoveAll(d) == nil {
+				logf("removed stale %s (owner pid %d is gone)", d, pid)
+			}
+		}
+	}
+}
+
+type pkiFiles struct {
+	caPEM                   []byte
+	servingCert, servingKey string
+	saKey, saPub            string
+	tokenFile, token        string
+}
+
+// writePKI writes a throwaway CA, a serving certificate for 127.0.0.1 and
+// localhost signed by it, a service-account key pair and a static token file
+// whose only user is in system:masters.
+func writePKI(dir string) (*pkiFiles, error) {
+	pkiDir := filepath.Join(dir, "pki")
+	if err := os.MkdirAll(pkiDir, 0o700); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "eventscale-integration-ca"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	caCert, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, err
+	}
+	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	srvTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "kube-apiserver"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
+	}
+	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	if err != nil {
+		return nil, err
+	}
+	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	saPub, err := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	tok := make([]byte, 24)
+	if _, err := rand.Read(tok); err != nil {
+		return nil, err
+	}
+	f := &pkiFiles{
+		caPEM:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		servingCert: filepath.Join(pkiDir, "serving.crt"),
+		servingKey:  filepath.Join(pkiDir, "serving.key"),
+		saKey:       filepath.Join(pkiDir, "sa.key"),
+		saPub:       filepath.Join(pkiDir, "sa.pub"),
+		tokenFile:   filepath.Join(pkiDir, "tokens.csv"),
+		token:       hex.EncodeToString(tok),
+	}
+	srvKeyDER, err := x509.MarshalECPrivateKey(srvKey)
+	if err != nil {
+		return nil, err
+	}
+	writes := map[string][]byte{
+		f.servingCert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}),
+		f.servingKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: srvKeyDER}),
+		f.saKey:       pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
+		f.saPub:       pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
+		// token,user,uid,"group1,group2"
+		f.tokenFile: []byte(f.token + `,eventscale-admin,eventscale-admin,"system:masters"` + "\n"),
+	}
+	for path, data := range writes {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
