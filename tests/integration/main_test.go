@@ -1,0 +1,198 @@
+package integration
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/version"
+
+	"github.com/eventscale/eventscale/tests/harness"
+)
+
+// stacksUnderTest are the program's stacks (Pulumi.<stack>.yaml at the repo root).
+var stacksUnderTest = []string{"dev", "prod"}
+
+// The clusters this process started, stopped by TestMain and on SIGINT/SIGTERM.
+var (
+	clustersMu sync.Mutex
+	clusters   []*Cluster
+)
+
+func TestMain(m *testing.M) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		stopClusters()
+		fmt.Fprintf(os.Stderr, "integration: %v: servers stopped, temporary folders removed\n", s)
+		os.Exit(2)
+	}()
+	if os.Getenv(helperEnv) != "" {
+		runHelper() // never returns
+	}
+	code := m.Run()
+	stopClusters()
+	os.Exit(code)
+}
+
+func stopClusters() {
+	clustersMu.Lock()
+	defer clustersMu.Unlock()
+	for _, c := range clusters {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "integration: stopping cluster %s: %v\n", c.Dir, err)
+		}
+	}
+	clusters = nil
+}
+
+// requirePrerequisite skips the test with the reason, or fails it when
+// CI=true: in CI a missing server binary or fixture is an error.
+func requirePrerequisite(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		return
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("prerequisite missing (CI=true, so this fails instead of skipping): %v", err)
+	}
+	t.Skipf("prerequisite missing: %v", err)
+}
+
+// startCluster starts a cluster that TestMain stops (also on failure).
+func startCluster(t *testing.T) *Cluster {
+	t.Helper()
+	_, err := KubeAPIServerPath()
+	requirePrerequisite(t, err)
+	_, err = EtcdPath()
+	requirePrerequisite(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Logf: t.Logf})
+	if c != nil {
+		clustersMu.Lock()
+		clusters = append(clusters, c)
+		clustersMu.Unlock()
+	}
+	if err != nil {
+		t.Fatalf("starting etcd and kube-apiserver: %v", err)
+	}
+	return c
+}
+
+// stackEnv is one stack deployed to its own cluster, shared by the tests of
+// this process (the stack is deployed once).
+type stackEnv struct {
+	once    sync.Once
+	skip    string
+	fail    string
+	cluster *Cluster
+	client  *Client
+	stack   *Stack
+	dep     *Deployment
+	version *version.Info
+	elapsed time.Duration
+}
+
+var (
+	envsMu sync.Mutex
+	envs   = map[string]*stackEnv{}
+)
+
+// loadStack runs the real program for a stack on the harness mocks.
+func loadStack(t *testing.T, name string) *Stack {
+	t.Helper()
+	rec, err := harness.RunStackFile(RepoRoot(), name)
+	if err != nil {
+		t.Fatalf("running the program for stack %s: %v", name, err)
+	}
+	s, err := Collect(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// deployed returns the stack deployed to a fresh cluster: started, CRDs and
+// charts installed, every object applied (see [Deploy]). Apply failures are
+// in the returned Deployment for the caller to assert on.
+func deployed(t *testing.T, name string) *stackEnv {
+	t.Helper()
+	envsMu.Lock()
+	e, ok := envs[name]
+	if !ok {
+		e = &stackEnv{}
+		envs[name] = e
+	}
+	envsMu.Unlock()
+	e.once.Do(func() { e.setup(t, name) })
+	if e.skip != "" {
+		requirePrerequisite(t, errors.New(e.skip))
+	}
+	if e.fail != "" {
+		t.Fatalf("deploying stack %s: %s", name, e.fail)
+	}
+	return e
+}
+
+func (e *stackEnv) setup(t *testing.T, name string) {
+	// Prerequisites first, so a machine without them skips (or fails in CI) clearly.
+	for _, f := range []func() (string, error){KubeAPIServerPath, EtcdPath} {
+		if _, err := f(); err != nil {
+			e.skip = err.Error()
+			return
+		}
+	}
+	if _, err := FindLocalChart("keda"); err != nil && errors.Is(err, os.ErrNotExist) {
+		e.skip = err.Error()
+		return
+	}
+	start := time.Now()
+	rec, err := harness.RunStackFile(RepoRoot(), name)
+	if err != nil {
+		e.fail = fmt.Sprintf("running the program: %v", err)
+		return
+	}
+	if e.stack, err = Collect(rec); err != nil {
+		e.fail = err.Error()
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	c, err := Start(ctx, Options{Logf: t.Logf})
+	if c != nil {
+		clustersMu.Lock()
+		clusters = append(clusters, c)
+		clustersMu.Unlock()
+	}
+	if err != nil {
+		e.fail = fmt.Sprintf("starting etcd and kube-apiserver: %v", err)
+		return
+	}
+	e.cluster = c
+	if e.client, err = NewClient(c.Config); err != nil {
+		e.fail = err.Error()
+		return
+	}
+	if e.version, err = e.client.ServerVersion(); err != nil {
+		e.fail = fmt.Sprintf("GET /version: %v", err)
+		return
+	}
+	kubeVersion := strings.TrimPrefix(e.version.GitVersion, "v")
+	e.dep, err = Deploy(ctx, e.client, e.stack, DeployOptions{KubeVersion: kubeVersion, Logf: t.Logf})
+	if err != nil {
+		e.fail = err.Error()
+		return
+	}
+	e.elapsed = time.Since(start)
+	t.Logf("stack %s: %d objects applied to kube-apiserver %s in %s (program run, server start, CRDs, charts, objects)",
+		name, len(e.dep.Applied), e.version.GitVersion, e.elapsed.Round(time.Millisecond))
+}
