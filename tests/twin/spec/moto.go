@@ -52,7 +52,10 @@ func StartMoto(t *testing.T) *Moto {
 	for k, v := range DummyAWSEnv() {
 		t.Setenv(k, v)
 	}
-	t.Setenv("AWS_ENDPOINT_URL", "") // the twin passes the endpoint explicitly
+	for _, k := range clearedAWSEnv {
+		t.Setenv(k, "") // restored when the test ends
+		os.Unsetenv(k)
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		m, err := startMoto(bin)
@@ -72,19 +75,23 @@ func StartMoto(t *testing.T) *Moto {
 }
 
 // DummyAWSEnv are the environment variables that give any AWS SDK static test credentials
-// and no shared config, profile or instance metadata.
+// and no shared config or instance metadata.
 func DummyAWSEnv() map[string]string {
 	return map[string]string{
 		"AWS_ACCESS_KEY_ID":           "test",
 		"AWS_SECRET_ACCESS_KEY":       "test",
-		"AWS_SESSION_TOKEN":           "",
-		"AWS_PROFILE":                 "",
 		"AWS_CONFIG_FILE":             os.DevNull,
 		"AWS_SHARED_CREDENTIALS_FILE": os.DevNull,
 		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ROLE_ARN":                "",
-		"AWS_WEB_IDENTITY_TOKEN_FILE": "",
 	}
+}
+
+// clearedAWSEnv are unset for the test, so no profile, token, role or endpoint of the
+// machine's environment can take part.
+var clearedAWSEnv = []string{
+	"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN",
+	"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ENDPOINT_URL", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+	"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 }
 
 func startMoto(bin string) (*Moto, error) {

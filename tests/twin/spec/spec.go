@@ -195,3 +195,19 @@ func SortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// ModuleVersion returns "path version" of a module as the Go module in dir resolves it (the
+// replacement's version when it is replaced), with `go list -m`.
+func ModuleVersion(dir, path string) (string, error) {
+	goBin := os.Getenv("GO")
+	if goBin == "" {
+		goBin = "go"
+	}
+	cmd := exec.Command(goBin, "list", "-m", "-f", "{{.Path}} {{if .Replace}}{{.Replace.Version}}{{else}}{{.Version}}{{end}}", path)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("go list -m %s in %s: %w", path, dir, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}

@@ -1,0 +1,319 @@
+package karpenter
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	fakecr "sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/karpenter/pkg/operator/logging"
+
+	"github.com/eventscale/eventscale/tests/twin/spec"
+)
+
+type env struct {
+	root    string
+	objs    *spec.Objects
+	ctx     context.Context
+	cluster *Cluster
+	batch   [2]time.Duration
+}
+
+func setup(t *testing.T, stack string) *env {
+	t.Helper()
+	log.SetLogger(logging.NopLogger)
+	root, err := spec.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := spec.LoadStack(root, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, _ := spec.Get(objs.KarpenterValues, "settings").(map[string]any)
+	clusterName, _ := settings["clusterName"].(string)
+	if clusterName == "" {
+		t.Fatalf("the Karpenter chart values carry no settings.clusterName: %v", objs.KarpenterValues)
+	}
+	core, awsOpts, err := Options(clusterName, settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := Context(context.Background(), core, awsOpts)
+	m := spec.StartMoto(t)
+	ec2api := NewEC2(m.URL, objs.Region)
+	provider, prices, err := NewInstanceTypeProvider(ctx, ec2api, objs.Region, fakecr.NewFakeClient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	nc, err := NodeClass(ctx, objs, ec2api)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewCluster(ctx, objs, provider, nc, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{root: root, objs: objs, ctx: ctx, cluster: c, batch: [2]time.Duration{core.BatchIdleDuration, core.BatchMaxDuration}}
+}
+
+func (e *env) schedule(t *testing.T, replicas int) Result {
+	t.Helper()
+	r, err := e.cluster.Schedule(e.ctx, replicas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func workloadRequests(t *testing.T, c *Cluster) corev1.ResourceList {
+	t.Helper()
+	out := corev1.ResourceList{}
+	for _, ctr := range c.Deployment.Spec.Template.Spec.Containers {
+		for k, v := range ctr.Resources.Requests {
+			q := out[k]
+			q.Add(v)
+			out[k] = q
+		}
+	}
+	return out
+}
+
+// TestDevClaims checks the tutorial's node claims for the dev stack's own NodePool, EC2NodeClass
+// and Deployment: each worker pod gets its own 2-vCPU node, and the NodePool's CPU limit of 4
+// stops a third node, leaving the third pod Pending.
+func TestDevClaims(t *testing.T) {
+	e := setup(t, "dev")
+	allowed := e.cluster.Allowed()
+	var names []string
+	for _, it := range allowed {
+		names = append(names, it.Name)
+		if cpu := it.Capacity[corev1.ResourceCPU]; cpu.Cmp(resource.MustParse("2")) != 0 {
+			t.Errorf("%s has %s vCPU; the claims assume 2-vCPU nodes", it.Name, cpu.String())
+		}
+		// One worker fits, two do not: what "each pod gets its own node" rests on.
+		alloc, req := e.cluster.Allocatable(it), workloadRequests(t, e.cluster)
+		one, two := req.Cpu().DeepCopy(), req.Cpu().DeepCopy()
+		two.Add(*req.Cpu())
+		if alloc.Cpu().Cmp(one) < 0 || alloc.Cpu().Cmp(two) >= 0 {
+			t.Errorf("%s: allocatable %s CPU after DaemonSets; worker requests %s: want room for exactly one", it.Name, alloc.Cpu(), req.Cpu())
+		}
+		t.Logf("%s: capacity %s CPU / %s, allocatable for pods after DaemonSets %s CPU / %s, max pods %s",
+			it.Name, it.Capacity.Cpu(), it.Capacity.Memory(), alloc.Cpu(), alloc.Memory(), it.Capacity.Pods())
+	}
+	if strings.Join(names, ",") != "m5.large,m6i.large" {
+		t.Fatalf("dev NodePool admits %v; the claims assume m5.large and m6i.large", names)
+	}
+	if cpu := e.cluster.NodePool.Spec.Limits[corev1.ResourceCPU]; cpu.Cmp(resource.MustParse("4")) != 0 {
+		t.Fatalf("dev NodePool cpu limit %s; the claims assume 4", cpu.String())
+	}
+
+	for _, c := range []struct {
+		pods, nodes, pending int
+	}{
+		{0, 0, 0}, // empty queue → 0 pods → 0 nodes
+		{1, 1, 0},
+		{2, 2, 0}, // queueLength 1 and 2 messages → 2 pods → 2 nodes
+		{3, 2, 1}, // 3 replicas under the CPU limit → 2 nodes and 1 pod Pending
+		{4, 2, 2},
+	} {
+		t.Run(fmt.Sprintf("%d pods", c.pods), func(t *testing.T) {
+			r := e.schedule(t, c.pods)
+			if len(r.Nodes) != c.nodes || r.Pending != c.pending {
+				t.Fatalf("%d pods → %d nodes, %d Pending (%v); want %d nodes, %d Pending", c.pods, len(r.Nodes), r.Pending, r.Reasons, c.nodes, c.pending)
+			}
+			for _, n := range r.Nodes {
+				if n.Pods != 1 || n.CapacityType != "on-demand" {
+					t.Errorf("node %+v: want 1 pod on on-demand capacity", n)
+				}
+				for _, typ := range strings.Split(n.InstanceType, "/") {
+					if typ != "m5.large" && typ != "m6i.large" {
+						t.Errorf("node type %s not allowed by the NodePool", typ)
+					}
+				}
+			}
+			if c.pending > 0 && !strings.Contains(strings.Join(r.Reasons, ";"), "limit") {
+				t.Errorf("Pending pods are not blamed on the NodePool limits: %v", r.Reasons)
+			}
+			t.Logf("%d pods → %s, Pending %d %v", c.pods, nodesCell(r), r.Pending, r.Reasons)
+		})
+	}
+	// With the limit lifted, the same third pod gets a third node: the limit, not the
+	// instance types, leaves it Pending.
+	e.cluster.NodePool.Spec.Limits = nil
+	if r := e.schedule(t, 3); len(r.Nodes) != 3 || r.Pending != 0 {
+		t.Fatalf("without limits 3 pods → %d nodes, %d Pending; want 3, 0", len(r.Nodes), r.Pending)
+	}
+}
+
+// TestProdScales checks the prod NodePool against the prod workload: every allowed type is
+// from c/m/r generation > 5, the largest replica count schedules without Pending pods, and
+// spot capacity is used when the NodePool allows it.
+func TestProdScales(t *testing.T) {
+	e := setup(t, "prod")
+	allowed := e.cluster.Allowed()
+	if len(allowed) < 10 {
+		t.Fatalf("prod NodePool admits only %d instance types", len(allowed))
+	}
+	for _, it := range allowed {
+		cat := it.Requirements.Get("karpenter.k8s.aws/instance-category").Any()
+		if !strings.Contains("cmr", cat) || cat == "" {
+			t.Errorf("%s: category %q", it.Name, cat)
+		}
+	}
+	r := e.schedule(t, 50)
+	if r.Pending != 0 || len(r.Nodes) == 0 {
+		t.Fatalf("50 pods → %d nodes, %d Pending %v", len(r.Nodes), r.Pending, r.Reasons)
+	}
+	for _, n := range r.Nodes {
+		if n.CapacityType != "spot" {
+			t.Errorf("node %+v: the prod NodePool allows spot, which Karpenter prefers", n)
+		}
+	}
+	t.Logf("50 pods → %s, $%.3f/h", nodesCell(r), r.HourlyPrice())
+}
+
+// TestScalingTable joins the KEDA half's decisions (out/twin/keda-<stack>.json) with the
+// scheduler's results into docs/scaling-table.md: it writes the file when TWIN_UPDATE=1 and
+// otherwise fails if the committed file (or the README's copy between the scaling-table
+// markers) differs from what it computes.
+func TestScalingTable(t *testing.T) {
+	var tables []StackTable
+	var latency []Latency
+	var daemonSets []DaemonSet
+	var root string
+	for _, stack := range spec.Stacks {
+		e := setup(t, stack)
+		root = e.root
+		d, err := spec.ReadDecisions(e.root, stack, spec.Fingerprint(e.objs.ScaledObject))
+		if err != nil {
+			spec.Require(t, "%v", err)
+		}
+		if len(d.Rows) != len(spec.TableMessages(stack)) {
+			t.Fatalf("%s: %d KEDA rows, want %d", stack, len(d.Rows), len(spec.TableMessages(stack)))
+		}
+		st := StackTable{Stack: stack, Region: e.objs.Region, Decisions: d}
+		req := workloadRequests(t, e.cluster)
+		st.Workload = fmt.Sprintf("%s CPU / %s per pod", req.Cpu(), req.Memory())
+		st.Scaling = fmt.Sprintf("min %d, max %d, queueLength %d, activationQueueLength %d, scaleOnInFlight %v",
+			d.MinReplicas, d.MaxReplicas, d.QueueLength, d.ActivationQueueLength, d.ScaleOnInFlight)
+		st.NodePool = nodePoolSummary(e)
+		for _, row := range d.Rows {
+			r := e.schedule(t, int(row.Replicas))
+			if r.Pending+podsOnNodes(r) != int(row.Replicas) {
+				t.Fatalf("%s: %d pods, %d placed + %d Pending", stack, row.Replicas, podsOnNodes(r), r.Pending)
+			}
+			st.Results = append(st.Results, r)
+		}
+		tables = append(tables, st)
+		scaleUp := spec.Get(e.objs.ScaledObject, "spec", "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleUp")
+		latency = append(latency, Latency{
+			Stack:                        stack,
+			PollingInterval:              time.Duration(d.PollingInterval) * time.Second,
+			Cooldown:                     time.Duration(d.CooldownPeriod) * time.Second,
+			MaxReplicas:                  d.MaxReplicas,
+			BatchIdle:                    e.batch[0],
+			BatchMax:                     e.batch[1],
+			ConsolidateAfter:             spec.Str(e.objs.NodePool, "spec", "disruption", "consolidateAfter"),
+			HPASteps:                     DefaultScaleUpSteps(d.MaxReplicas),
+			ScaleUpPolicyIsTheHPADefault: scaleUp == nil,
+		})
+		daemonSets = e.cluster.DaemonSets
+	}
+	doc := Render(tables, latency, daemonSets)
+	path := filepath.Join(root, "docs", "scaling-table.md")
+	if os.Getenv("TWIN_UPDATE") == "1" {
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", path)
+	}
+	got, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v: run `make scaling-table`", err)
+	}
+	if string(got) != doc {
+		t.Fatalf("%s is stale: run `make scaling-table` and commit it. It should be:\n%s", path, doc)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, ok, err := spec.ReadmeBlock(string(readme))
+	switch {
+	case err != nil:
+		t.Fatal(err)
+	case !ok:
+		t.Logf("README.md has no %s … %s block yet: paste docs/scaling-table.md between those markers", spec.ReadmeBegin, spec.ReadmeEnd)
+	case block != strings.TrimSpace(doc):
+		t.Fatalf("README.md's scaling table differs from docs/scaling-table.md: paste the file between the markers again")
+	}
+	t.Logf("\n%s", doc)
+}
+
+func podsOnNodes(r Result) int {
+	n := 0
+	for _, node := range r.Nodes {
+		n += node.Pods
+	}
+	return n
+}
+
+func nodePoolSummary(e *env) string {
+	np := e.cluster.NodePool
+	var reqs []string
+	for _, r := range np.Spec.Template.Spec.Requirements {
+		switch r.Key {
+		case corev1.LabelOSStable:
+			continue
+		}
+		reqs = append(reqs, fmt.Sprintf("%s %s %s", shortKey(r.Key), r.Operator, strings.Join(r.Values, ",")))
+	}
+	cpu, mem := np.Spec.Limits[corev1.ResourceCPU], np.Spec.Limits[corev1.ResourceMemory]
+	return fmt.Sprintf("%s; %d instance types; limits cpu %s, memory %s", strings.Join(reqs, "; "), len(e.cluster.Allowed()), cpu.String(), mem.String())
+}
+
+func shortKey(k string) string {
+	if i := strings.LastIndex(k, "/"); i >= 0 {
+		return k[i+1:]
+	}
+	return k
+}
+
+// TestModulesAreThePinnedKarpenter keeps Modules equal to the Karpenter modules this module
+// builds with.
+func TestModulesAreThePinnedKarpenter(t *testing.T) {
+	for _, m := range Modules {
+		path, _, _ := strings.Cut(m, " ")
+		got, err := spec.ModuleVersion(".", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != m {
+			t.Errorf("built with %q, Modules says %q", got, m)
+		}
+	}
+}
+
+func TestDefaultScaleUpSteps(t *testing.T) {
+	for n, want := range map[int32]int{1: 0, 2: 1, 5: 1, 6: 2, 10: 2, 50: 5} {
+		if got := DefaultScaleUpSteps(n); got != want {
+			t.Errorf("DefaultScaleUpSteps(%d) = %d, want %d", n, got, want)
+		}
+	}
+}
+
+func TestKebab(t *testing.T) {
+	for in, want := range map[string]string{"batchMaxDuration": "batch-max-duration", "clusterName": "cluster-name", "x": "x"} {
+		if got := kebab(in); got != want {
+			t.Errorf("kebab(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
