@@ -20,7 +20,7 @@ build: ## Compile the program and every command
 plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
 	$(GO) run ./cmd/plan -stack $(STACK)
 
-test: test-unit test-verify ## All tests CI runs: unit + whole-stack on mocks, worker against moto, schema and chart tier
+test: test-unit test-verify test-integration test-twin ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server
 	$(GO) test -count=1 ./...
@@ -28,10 +28,11 @@ test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker
 test-verify: ## Nested module tests/verify: real CRDs (OpenAPI + CEL), strict k8s decoding, real Helm charts
 	cd tests/verify && $(GO) test -count=1 ./...
 
-lint: ## gofmt check and go vet, both modules
+lint: ## gofmt check of every tracked Go file and go vet of every module
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
+	$(MAKE) --no-print-directory lint-integration twin-vet
 
 require-pulumi:
 	@command -v pulumi >/dev/null || { echo "The Pulumi CLI is required for this target: https://www.pulumi.com/docs/install/ (and AWS credentials)"; exit 1; }
