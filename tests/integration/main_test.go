@@ -67,27 +67,6 @@ func requirePrerequisite(t *testing.T, err error) {
 	t.Skipf("prerequisite missing: %v", err)
 }
 
-// startCluster starts a cluster that TestMain stops (also on failure).
-func startCluster(t *testing.T) *Cluster {
-	t.Helper()
-	_, err := KubeAPIServerPath()
-	requirePrerequisite(t, err)
-	_, err = EtcdPath()
-	requirePrerequisite(t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	c, err := Start(ctx, Options{Logf: t.Logf})
-	if c != nil {
-		clustersMu.Lock()
-		clusters = append(clusters, c)
-		clustersMu.Unlock()
-	}
-	if err != nil {
-		t.Fatalf("starting etcd and kube-apiserver: %v", err)
-	}
-	return c
-}
-
 // stackEnv is one stack deployed to its own cluster, shared by the tests of
 // this process (the stack is deployed once).
 type stackEnv struct {
