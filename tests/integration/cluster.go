@@ -94,6 +94,18 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		}
 	}
 	removeStaleDirs(logf)
+	// A free port can be taken by another process between our probe and the
+	// server's bind; try again with new ports.
+	for attempt := 1; ; attempt++ {
+		c, err = start(ctx, opts, logf)
+		if err == nil || attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			return c, err
+		}
+		logf("port taken, retrying (attempt %d): %v", attempt, err)
+	}
+}
+
+func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Cluster, err error) {
 	dir, err := os.MkdirTemp("", tempPrefix)
 	if err != nil {
 		return nil, err
