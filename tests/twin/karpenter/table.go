@@ -14,8 +14,8 @@ type StackTable struct {
 	Stack, Region string
 	// Workload describes the pod (requests), Scaling the ScaledObject, NodePool the pool.
 	Workload, Scaling, NodePool string
-	Decisions          *spec.KedaDecisions
-	Results            []Result
+	Decisions                   *spec.KedaDecisions
+	Results                     []Result
 }
 
 // Latency are the inputs of the scale-from-zero budget, all from the program or from
@@ -101,8 +101,12 @@ func Render(tables []StackTable, latency []Latency, daemonSets []DaemonSet) stri
 		for i, row := range t.Decisions.Rows {
 			r := t.Results[i]
 			pending := fmt.Sprint(r.Pending)
+			metric := fmt.Sprint(row.Metric)
+			if !row.Measured {
+				metric += " ²"
+			}
 			rows = append(rows, []string{
-				spec.Thousands(row.Messages()), fmt.Sprint(row.Metric), fmt.Sprint(row.Active), fmt.Sprint(row.Replicas),
+				spec.Thousands(row.Messages()), metric, fmt.Sprint(row.Active), fmt.Sprint(row.Replicas),
 				fmt.Sprint(len(r.Nodes)), nodesCell(r), podsPerNode(r), pending, price(r.HourlyPrice()),
 			})
 		}
@@ -110,7 +114,17 @@ func Render(tables []StackTable, latency []Latency, daemonSets []DaemonSet) stri
 		b.WriteString("\n")
 	}
 	b.WriteString("¹ Sum of the cheapest candidates' on-demand list prices in karpenter-provider-aws v1.14.1's built-in price table (us-east-1 data; Karpenter falls back to it offline for other regions). ")
-	b.WriteString("Spot prices are not known offline: Karpenter prices spot at the on-demand price until its first spot price update, so spot rows are an upper bound.\n\n")
+	b.WriteString("Spot prices are not known offline: Karpenter prices spot at the on-demand price until its first spot price update, so spot rows are an upper bound. ")
+	b.WriteString("Each row is one provisioning pass with all its pods pending at once; scaling up from zero, the HPA adds pods in waves (latency budget below) and Karpenter provisions each batch on its own, so a deep queue may get several smaller nodes instead of the one large node shown.\n\n")
+	unmeasured := false
+	for _, t := range tables {
+		for _, row := range t.Decisions.Rows {
+			unmeasured = unmeasured || !row.Measured
+		}
+	}
+	if unmeasured {
+		fmt.Fprintf(&b, "² Not read from moto: moto 5.2.1 walks the whole queue on every SendMessage, so a queue deeper than %s messages takes too long to build (10,000 ≈ 40 min). The count goes through KEDA's activation rule and the same replica steps; every row up to %s is KEDA's scaler reading a real queue.\n\n", spec.Thousands(spec.MaxRealMessages), spec.Thousands(spec.MaxRealMessages))
+	}
 
 	b.WriteString("#### Scale-from-zero latency budget (shipped settings)\n\n")
 	header := []string{"step"}

@@ -33,13 +33,13 @@ import (
 	awsv1 "github.com/aws/karpenter-provider-aws/pkg/apis/v1"
 	awscache "github.com/aws/karpenter-provider-aws/pkg/cache"
 	awsoptions "github.com/aws/karpenter-provider-aws/pkg/operator/options"
+	zonalshift "github.com/aws/karpenter-provider-aws/pkg/providers/arczonalshift"
 	"github.com/aws/karpenter-provider-aws/pkg/providers/capacityreservation"
 	instancefilter "github.com/aws/karpenter-provider-aws/pkg/providers/instance/filter"
 	"github.com/aws/karpenter-provider-aws/pkg/providers/instancetype"
 	"github.com/aws/karpenter-provider-aws/pkg/providers/placementgroup"
 	"github.com/aws/karpenter-provider-aws/pkg/providers/pricing"
 	"github.com/aws/karpenter-provider-aws/pkg/providers/subnet"
-	zonalshift "github.com/aws/karpenter-provider-aws/pkg/providers/arczonalshift"
 
 	karpv1 "sigs.k8s.io/karpenter/pkg/apis/v1"
 	"sigs.k8s.io/karpenter/pkg/cloudprovider"
@@ -267,12 +267,16 @@ func daemonSetPods(dss []DaemonSet) []*corev1.Pod {
 // Cluster is one stack's Karpenter view: its NodePool, the instance types the NodePool's
 // EC2NodeClass resolves to, the node DaemonSets and the workload's pod template.
 type Cluster struct {
-	NodePool      *karpv1.NodePool
-	NodeClass     *awsv1.EC2NodeClass
+	NodePool  *karpv1.NodePool
+	NodeClass *awsv1.EC2NodeClass
+	// InstanceTypes are the EC2NodeClass's instance types as first listed (read-only: the
+	// launch filters change the offerings of the instance types they are given, so every
+	// scheduling pass and every launch lists them again, as Karpenter does).
 	InstanceTypes []*cloudprovider.InstanceType
 	DaemonSets    []DaemonSet
 	Deployment    *appsv1.Deployment
 	Pricing       *pricing.DefaultProvider
+	provider      *instancetype.DefaultProvider
 }
 
 // NewCluster decodes the NodePool and Deployment and lists the EC2NodeClass's instance types
@@ -286,15 +290,27 @@ func NewCluster(ctx context.Context, o *spec.Objects, provider *instancetype.Def
 	if err := spec.Decode(o.Deployment, c.Deployment); err != nil {
 		return nil, err
 	}
-	its, err := provider.List(ctx, nodeClass)
+	c.provider = provider
+	its, err := c.list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.InstanceTypes = its
+	return c, nil
+}
+
+// list is CloudProvider.GetInstanceTypes: the provider's List for the EC2NodeClass, limited
+// to the types compatible with it. Offerings are injected afresh on every call.
+func (c *Cluster) list(ctx context.Context) ([]*cloudprovider.InstanceType, error) {
+	its, err := c.provider.List(ctx, c.NodeClass)
 	if err != nil {
 		return nil, fmt.Errorf("listing instance types: %w", err)
 	}
-	c.InstanceTypes = provider.FilterForNodeClass(ctx, its, nodeClass)
-	if len(c.InstanceTypes) == 0 {
-		return nil, fmt.Errorf("no instance types for EC2NodeClass %s", nodeClass.Name)
+	its = c.provider.FilterForNodeClass(ctx, its, c.NodeClass)
+	if len(its) == 0 {
+		return nil, fmt.Errorf("no instance types for EC2NodeClass %s", c.NodeClass.Name)
 	}
-	return c, nil
+	return its, nil
 }
 
 // Allowed returns the instance types the NodePool's requirements admit, by name.
@@ -361,7 +377,11 @@ func (c *Cluster) Schedule(ctx context.Context, replicas int) (Result, error) {
 			Status: corev1.PodStatus{Phase: corev1.PodPending, Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionFalse, Reason: corev1.PodReasonUnschedulable}}},
 		}
 	}
-	its := map[string][]*cloudprovider.InstanceType{nodePool.Name: c.InstanceTypes}
+	listed, err := c.list(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	its := map[string][]*cloudprovider.InstanceType{nodePool.Name: listed}
 	topology, err := scheduling.NewTopology(ctx, kube, cluster, nil, []*karpv1.NodePool{nodePool}, its, pods)
 	if err != nil {
 		return Result{}, fmt.Errorf("topology: %w", err)
@@ -391,7 +411,8 @@ func (c *Cluster) Schedule(ctx context.Context, replicas int) (Result, error) {
 
 // launch resolves what karpenter-provider-aws's instance provider does with a NodeClaim
 // (pkg/providers/instance/instance.go): the NodeClaim as the provisioner writes it
-// (NodeClaimTemplate.ToNodeClaim: the 60 cheapest options), the launch filters
+// (NodeClaimTemplate.ToNodeClaim: the 60 cheapest options), the instance types listed afresh
+// (CloudProvider.Create calls List again), the launch filters
 // (filterInstanceTypes: compatible+available, capacity reservation, capacity block, reserved
 // offering, exotic instance types, spot offerings; then Truncate to 60) and the capacity type
 // (getCapacityType: reserved, then spot, then on-demand). EC2 Fleet then picks among the
@@ -400,7 +421,10 @@ func (c *Cluster) Schedule(ctx context.Context, replicas int) (Result, error) {
 func (c *Cluster) launch(ctx context.Context, nc *scheduling.NodeClaim) (Node, error) {
 	claim := nc.ToNodeClaim()
 	reqs := kscheduling.NewNodeSelectorRequirementsWithMinValues(claim.Spec.Requirements...)
-	its := []*cloudprovider.InstanceType(nc.InstanceTypeOptions)
+	its, err := c.list(ctx)
+	if err != nil {
+		return Node{}, err
+	}
 	for _, f := range []instancefilter.Filter{
 		instancefilter.CompatibleAvailableFilter(reqs, claim.Spec.Resources.Requests),
 		instancefilter.CapacityReservationTypeFilter(reqs),
@@ -415,7 +439,7 @@ func (c *Cluster) launch(ctx context.Context, nc *scheduling.NodeClaim) (Node, e
 		}
 		its = remaining
 	}
-	its, err := cloudprovider.InstanceTypes(its).Truncate(ctx, reqs, 60)
+	its, err = cloudprovider.InstanceTypes(its).Truncate(ctx, reqs, 60)
 	if err != nil {
 		return Node{}, err
 	}

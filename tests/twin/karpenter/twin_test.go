@@ -168,7 +168,13 @@ func TestProdScales(t *testing.T) {
 			t.Errorf("%s: category %q", it.Name, cat)
 		}
 	}
+	before := e.schedule(t, 2)
 	r := e.schedule(t, 50)
+	// Passes must not leak into each other (the launch filters change the offerings of the
+	// instance types they get; Karpenter lists them afresh for every pass and launch).
+	if after := e.schedule(t, 2); nodesCell(after) != nodesCell(before) {
+		t.Errorf("2 pods → %s before a 50-pod pass, %s after", nodesCell(before), nodesCell(after))
+	}
 	if r.Pending != 0 || len(r.Nodes) == 0 {
 		t.Fatalf("50 pods → %d nodes, %d Pending %v", len(r.Nodes), r.Pending, r.Reasons)
 	}

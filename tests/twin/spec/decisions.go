@@ -40,7 +40,17 @@ type KedaRow struct {
 	Active bool `json:"active"`
 	// Replicas is the desired replica count (activation + the HPA formula).
 	Replicas int32 `json:"replicas"`
+	// Measured is true when Metric and Active were read by KEDA's scaler from a queue that
+	// really held the messages; false when the queue would have been too large for moto
+	// (see MaxRealMessages) and the count itself went through the same activation and HPA steps.
+	Measured bool `json:"measured"`
 }
+
+// MaxRealMessages is the largest queue the KEDA half builds on moto_server. moto 5.2.1 walks
+// every message of the queue on each SendMessage (Queue.attributes computes the approximate
+// counts), so filling a queue costs O(n²): here 1,000 messages take ≈ 25 s, 3,000 ≈ 3 min and
+// 10,000 would take ≈ 40 min. Deeper rows use the count itself. TWIN_MAX_REAL_MESSAGES overrides it.
+const MaxRealMessages = 1000
 
 // Messages is the number of messages in the queue in that state.
 func (r KedaRow) Messages() int { return r.Visible + r.InFlight }
