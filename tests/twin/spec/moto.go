@@ -114,7 +114,9 @@ func startMoto(bin string) (*Moto, error) {
 	}
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = m.log, m.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Own process group (killed whole at cleanup); and killed by the kernel if the test
+	// binary dies first (a -timeout panic skips t.Cleanup).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
