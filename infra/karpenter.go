@@ -22,11 +22,6 @@ const (
 	KarpenterReleaseName = "karpenter"
 	// IRSARoleAnnotation is the ServiceAccount annotation EKS's pod identity webhook reads for IRSA.
 	IRSARoleAnnotation = "eks.amazonaws.com/role-arn"
-
-	// KarpenterControllerImageDigest is the digest of public.ecr.aws/karpenter/controller:<KarpenterVersion>
-	// as published with chart 1.14.1. The values pin tag and digest, so the image does not depend on
-	// which copy of the chart renders it (the chart sources at the v1.14.1 tag still say 1.13.0).
-	KarpenterControllerImageDigest = "sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23"
 )
 
 // InterruptionRule is one EventBridge rule that forwards events Karpenter reacts to into its
@@ -324,7 +319,7 @@ func KarpenterChartValues(s KarpenterChartSettings) map[string]any {
 			"interruptionQueue": s.InterruptionQueueName,
 		},
 		"controller": map[string]any{
-			"image":     map[string]any{"tag": KarpenterVersion, "digest": KarpenterControllerImageDigest},
+			"image":     map[string]any{"tag": KarpenterControllerImage.Tag, "digest": KarpenterControllerImage.Digest},
 			"resources": map[string]any{"requests": resources(), "limits": resources()},
 			"env":       []any{map[string]any{"name": "AWS_REGION", "value": s.Region}},
 		},

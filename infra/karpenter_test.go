@@ -279,7 +279,7 @@ func TestKarpenterChartValues(t *testing.T) {
 		"dnsPolicy":"Default",
 		"serviceAccount":{"create":true,"name":"sa","annotations":{"eks.amazonaws.com/role-arn":"arn:role"}},
 		"settings":{"clusterName":"c","clusterEndpoint":"https://e","interruptionQueue":"q"},
-		"controller":{"image":{"tag":"1.14.1","digest":"sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23"},"resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}},
+		"controller":{"image":{"tag":"1.14.1","digest":"sha256:445baefaaa689029cc12ac1f659b916b0b82fb14308ce536f8521fcf079116fa"},"resources":{"requests":{"cpu":"1","memory":"1Gi"},"limits":{"cpu":"1","memory":"1Gi"}},
 			"env":[{"name":"AWS_REGION","value":"us-west-2"}]},
 		"topologySpreadConstraints":[{"maxSkew":1,"topologyKey":"topology.kubernetes.io/zone","whenUnsatisfiable":"ScheduleAnyway"}]}`, string(b))
 }

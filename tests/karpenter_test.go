@@ -315,7 +315,7 @@ func TestKarpenterChart(t *testing.T) {
 			assert.Equal(t, res, at(v, "controller", "resources", "requests"))
 			assert.Equal(t, res, at(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
 			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, at(v, "controller", "env"))
-			assert.Equal(t, map[string]any{"tag": "1.14.1", "digest": infra.KarpenterControllerImageDigest}, at(v, "controller", "image"), "image pinned by digest")
+			assert.Equal(t, map[string]any{"tag": infra.KarpenterControllerImage.Tag, "digest": infra.KarpenterControllerImage.Digest}, at(v, "controller", "image"), "image pinned by tag and digest of one published release")
 			assert.Equal(t, "ScheduleAnyway", at(at(v, "topologySpreadConstraints").([]any)[0], "whenUnsatisfiable"), "zone spread never blocks a Fargate pod")
 		})
 	}
