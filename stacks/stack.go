@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -42,6 +43,11 @@ func Program(raw map[string]string) pulumi.RunFunc {
 		cfg, err := Load(raw, ctx.Project(), ctx.Stack())
 		if err != nil {
 			return fmt.Errorf("invalid configuration of stack %q (nothing was created):\n%w", ctx.Stack(), err)
+		}
+		for _, w := range cfg.Warnings(time.Now()) {
+			if err := ctx.Log.Warn(w, nil); err != nil {
+				return fmt.Errorf("logging a warning: %w", err)
+			}
 		}
 		return Deploy(ctx, cfg)
 	}

@@ -6,7 +6,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +17,7 @@ import (
 var (
 	regionRe       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
 	clusterNameRe  = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
-	versionRe      = regexp.MustCompile(`^1\.(\d+)$`)
+	versionRe      = regexp.MustCompile(`^1\.\d+$`)
 	amiAliasRe     = regexp.MustCompile(`^(al2023|bottlerocket)@(latest|v\d{8}|v?\d+\.\d+\.\d+)$`)
 	instanceRe     = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9-]+$`)
 	iamArnRe       = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$`)
@@ -47,6 +46,7 @@ func (c Config) Validate() error {
 	c.validateKeda(v)
 	c.validateQueue(v)
 	c.validateWorkloads(v)
+	c.validateCapacity(v)
 	c.validateTags(v)
 	return v.err()
 }
@@ -158,11 +158,12 @@ func (c Config) validateCluster(v *validator) {
 	if len(cl.Name) > 100 || !clusterNameRe.MatchString(cl.Name) {
 		v.add("%s must be 1 to 100 letters, digits, '-' or '_' starting with a letter or digit, got %q", key("cluster", "name"), cl.Name)
 	}
-	if m := versionRe.FindStringSubmatch(cl.Version); m == nil {
+	if !versionRe.MatchString(cl.Version) {
 		v.add("%s must be a Kubernetes minor version such as %q, got %q", key("cluster", "version"), infra.DefaultKubernetesVersion, cl.Version)
-	} else if minor, _ := strconv.Atoi(m[1]); minor < infra.MinKubernetesMinor || minor > infra.MaxKubernetesMinor {
-		v.add("%s must be from 1.%d to 1.%d (the range KEDA %s and Karpenter %s support on EKS), got %q",
-			key("cluster", "version"), infra.MinKubernetesMinor, infra.MaxKubernetesMinor, infra.KedaVersion, infra.KarpenterVersion, cl.Version)
+	} else if _, ok := infra.KubernetesReleaseOf(cl.Version); !ok {
+		first, last := infra.KubernetesReleases[0].Version, infra.KubernetesReleases[len(infra.KubernetesReleases)-1].Version
+		v.add("%s must be from %s to %s (EKS minors that Karpenter %s supports and that are in EKS standard or extended support), got %q",
+			key("cluster", "version"), first, last, infra.KarpenterVersion, cl.Version)
 	}
 	if !cl.EndpointPublicAccess && !cl.EndpointPrivateAccess {
 		v.add("%s and %s cannot both be false: nothing could reach the API server", key("cluster", "endpointPublicAccess"), key("cluster", "endpointPrivateAccess"))
@@ -400,6 +401,42 @@ func (c Config) validateWorkloads(v *validator) {
 		}
 		if s := w.ScaleDownStabilizationSeconds; s != nil && (*s < 0 || *s > 3600) {
 			v.add("%s must be from 0 to 3600, got %d", wk("scaleDownStabilizationSeconds"), *s)
+		}
+	}
+}
+
+// validateCapacity refuses NodePool limits under which no worker pod could ever run. Karpenter
+// counts a node's whole capacity against the NodePool's limits before it launches the node, and a
+// node's allocatable CPU and memory are always less than its capacity (kubelet and system
+// reservations), so a limit at or below one pod's request admits no node that fits the pod: the
+// pod would stay Pending for ever with nothing saying why.
+func (c Config) validateCapacity(v *validator) {
+	p := c.Karpenter.NodePool
+	for _, lim := range []struct {
+		field, limit, resource string
+		request                func(WorkloadConfig) string
+	}{
+		{"limitCpu", p.LimitCPU, "CPU", func(w WorkloadConfig) string { return w.CPU }},
+		{"limitMemory", p.LimitMemory, "memory", func(w WorkloadConfig) string { return w.Memory }},
+	} {
+		limit, err := resource.ParseQuantity(lim.limit)
+		if err != nil || limit.Sign() <= 0 {
+			continue // reported by validateKarpenter
+		}
+		for i, w := range c.Workloads {
+			req, err := resource.ParseQuantity(lim.request(w))
+			if err != nil || req.Sign() <= 0 {
+				continue // reported by validateWorkloads
+			}
+			if limit.Cmp(req) <= 0 {
+				field := "cpu"
+				if lim.resource == "memory" {
+					field = "memory"
+				}
+				v.add("%s %q must be more than %s:workloads[%d].%s %q: Karpenter counts a node's whole %s against the limit and a node can give pods "+
+					"less than that, so no node it may launch could run one worker pod; raise the limit or lower the request",
+					key("karpenter", "nodePool."+lim.field), lim.limit, Namespace, i, field, lim.request(w), lim.resource)
+			}
 		}
 	}
 }

@@ -17,9 +17,11 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/harness"
 )
 
@@ -63,7 +65,27 @@ func run(w io.Writer, dir, stack, outDir string) error {
 	printCounts(w, rec)
 	fmt.Fprintln(w)
 	printOutputs(w, rec)
+	if err := printWarnings(w, dir, stack, time.Now()); err != nil {
+		return err
+	}
 	fmt.Fprintf(w, "\nWrote %d files under %s/ (resources/, kubernetes/, charts/, iam/, outputs.json).\n", files, target)
+	return nil
+}
+
+// printWarnings prints what `pulumi preview` would print as warnings for this stack's
+// configuration on day `now` (the program logs the same list through the engine).
+func printWarnings(w io.Writer, dir, stack string, now time.Time) error {
+	raw, err := stacks.ReadStackFile(filepath.Join(dir, "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return err
+	}
+	cfg, err := stacks.Load(raw, harness.Project, stack)
+	if err != nil {
+		return err
+	}
+	for _, msg := range cfg.Warnings(now) {
+		fmt.Fprintln(w, "\nwarning: "+msg)
+	}
 	return nil
 }
 

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPlanPrintsVersionWarnings: a stack on Kubernetes 1.34 planned on 2026-12-01 gets the
+// support warning the engine would show in `pulumi preview`; the shipped dev stack gets none.
+func TestPlanPrintsVersionWarnings(t *testing.T) {
+	t.Parallel()
+	dev, err := os.ReadFile("../../Pulumi.dev.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	old := filepath.Join(dir, "Pulumi.old.yaml")
+	edited := strings.Replace(string(dev), "config:\n", "config:\n  eventscale:cluster:\n    version: \"1.34\"\n", 1)
+	if edited == string(dev) || strings.Count(edited, "eventscale:cluster:") != 1 {
+		t.Fatalf("Pulumi.dev.yaml changed shape; adjust this test (it adds an eventscale:cluster section)")
+	}
+	if err := os.WriteFile(old, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	on := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	var out bytes.Buffer
+	if err := printWarnings(&out, dir, "old", on); err != nil {
+		t.Fatal(err)
+	}
+	if want := `warning: eventscale:cluster.version "1.34": Kubernetes 1.34 leaves EKS standard support on 2026-12-02`; !strings.Contains(out.String(), want) {
+		t.Errorf("plan output %q lacks %q", out.String(), want)
+	}
+	out.Reset()
+	if err := printWarnings(&out, "../..", "dev", on); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("dev warns: %q", out.String())
+	}
+}

@@ -1,0 +1,54 @@
+package stacks
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestKubernetesVersionsAcceptedAndWarned pins the day to 2026-12-01: every accepted minor
+// validates, and only 1.33 (extended support), 1.34 (standard support ends the next day) and 1.36
+// (outside KEDA 2.20's tested range) warn, each naming the key and quoting the value.
+func TestKubernetesVersionsAcceptedAndWarned(t *testing.T) {
+	t.Parallel()
+	on := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		version string
+		want    string // "" = no warning
+	}{
+		{"1.33", "extended support since 2026-07-29"},
+		{"1.34", "leaves EKS standard support on 2026-12-02"},
+		{"1.35", ""},
+		{"1.36", "outside the range KEDA 2.20.2 is tested on"},
+	} {
+		cfg := validConfig()
+		cfg.Cluster.Version = c.version
+		require.NoError(t, cfg.Validate(), c.version)
+		got := cfg.Warnings(on)
+		if c.want == "" {
+			assert.Empty(t, got, c.version)
+			continue
+		}
+		if assert.Len(t, got, 1, c.version) {
+			assert.True(t, strings.HasPrefix(got[0], `eventscale:cluster.version "`+c.version+`": `), got[0])
+			assert.Contains(t, got[0], c.want)
+		}
+	}
+}
+
+// TestShippedStacksDoNotWarnToday: the stack files choose a version in good standing on the day
+// the table was last read. A later day may warn; that is the point of the warning.
+func TestShippedStacksDoNotWarnToday(t *testing.T) {
+	t.Parallel()
+	for _, stack := range []string{"dev", "prod"} {
+		raw, err := ReadStackFile("../Pulumi." + stack + ".yaml")
+		require.NoError(t, err)
+		cfg, err := Load(raw, Namespace, stack)
+		require.NoError(t, err)
+		assert.Empty(t, cfg.Warnings(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), stack)
+		assert.NotEmpty(t, cfg.Warnings(time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC)), stack+" on 1.35 after its standard support")
+	}
+}
