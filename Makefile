@@ -8,7 +8,7 @@ CACHE_DIR ?= $(CURDIR)/.cache
 export GOTOOLCHAIN ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-unit test-verify lint plan preview up destroy refresh require-pulumi
+.PHONY: help build test test-unit test-verify lint plan preview up destroy refresh require-deploy-tools
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
@@ -34,19 +34,27 @@ lint: ## gofmt check of every tracked Go file and go vet of every module
 	cd tests/verify && $(GO) vet ./...
 	$(MAKE) --no-print-directory lint-integration twin-vet
 
-require-pulumi:
-	@command -v pulumi >/dev/null || { echo "The Pulumi CLI is required for this target: https://www.pulumi.com/docs/install/ (and AWS credentials)"; exit 1; }
+# What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
+# CLI, Go (the Pulumi Go language host compiles the program) and the AWS CLI (the kubeconfig the
+# Kubernetes provider uses runs `aws eks get-token`). Every missing tool is named before anything runs.
+require-deploy-tools:
+	@missing=0; \
+	command -v pulumi >/dev/null || { echo "make: the Pulumi CLI (v3.274.1 or newer) is required for preview, up, destroy and refresh: https://www.pulumi.com/docs/install/" >&2; missing=1; }; \
+	command -v $(GO) >/dev/null || { echo "make: Go 1.26 ($(GO)) is required: Pulumi's Go language host compiles the program" >&2; missing=1; }; \
+	command -v aws >/dev/null || { echo "make: the AWS CLI v2 (aws) is required: the cluster's kubeconfig runs 'aws eks get-token', during preview too: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2; missing=1; }; \
+	command -v kubectl >/dev/null || echo "make: note: kubectl is not on PATH; this target does not need it, the README's verification steps do" >&2; \
+	exit $$missing
 
-preview: require-pulumi ## Real preview against AWS (needs the Pulumi CLI and AWS credentials)
+preview: require-deploy-tools ## Real preview against AWS (needs the Pulumi CLI, Go, the AWS CLI and AWS credentials)
 	pulumi preview --stack $(STACK) --diff
 
-up: require-pulumi ## Deploy STACK (needs the Pulumi CLI and AWS credentials)
+up: require-deploy-tools ## Deploy STACK (needs the Pulumi CLI, Go, the AWS CLI and AWS credentials)
 	pulumi up --stack $(STACK)
 
-destroy: require-pulumi ## Destroy STACK (NodePool goes first so Karpenter can terminate its nodes)
+destroy: require-deploy-tools ## Destroy STACK (NodePool goes first so Karpenter can terminate its nodes)
 	pulumi destroy --stack $(STACK)
 
-refresh: require-pulumi ## Refresh STACK's state from AWS
+refresh: require-deploy-tools ## Refresh STACK's state from AWS
 	pulumi refresh --stack $(STACK)
 
 -include make/*.mk

@@ -1,0 +1,71 @@
+package tests
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDeployTargetsRequireTheirTools runs `make preview|up|destroy` with a PATH that holds only
+// stand-in commands (scripts that record their arguments), so the result does not depend on what
+// this machine has installed: a missing Pulumi CLI, Go or AWS CLI stops the target before Pulumi
+// runs, naming the tool; with all three present the target runs pulumi with the stack.
+func TestDeployTargetsRequireTheirTools(t *testing.T) {
+	t.Parallel()
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Fatalf("make is required: %v", err)
+	}
+	repo, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := []string{"pulumi", "go", "aws"}
+	cases := []struct {
+		target  string
+		present []string
+		want    []string // substrings of the output
+		runs    bool     // pulumi is invoked
+	}{
+		{"preview", []string{"pulumi", "go"}, []string{"the AWS CLI v2 (aws) is required", "aws eks get-token"}, false},
+		{"up", []string{"go", "aws"}, []string{"the Pulumi CLI (v3.274.1 or newer) is required"}, false},
+		{"destroy", []string{"pulumi", "aws"}, []string{"Go 1.26 (go) is required"}, false},
+		{"preview", nil, []string{"Pulumi CLI", "Go 1.26", "AWS CLI"}, false},
+		{"preview", all, []string{"kubectl is not on PATH", "pulumi preview --stack dev --diff"}, true},
+		{"destroy", all, []string{"pulumi destroy --stack dev"}, true},
+	}
+	for _, c := range cases {
+		bin := t.TempDir()
+		log := filepath.Join(t.TempDir(), "calls")
+		// awk is used while make reads its fragments; it is not one of the tools under test.
+		if awk, err := exec.LookPath("awk"); err == nil {
+			if err := os.Symlink(awk, filepath.Join(bin, "awk")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, tool := range c.present {
+			script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n"
+			if err := os.WriteFile(filepath.Join(bin, tool), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cmd := exec.Command(makeBin, "--no-print-directory", "-C", repo, c.target, "STACK=dev")
+		cmd.Env = []string{"PATH=" + bin, "HOME=" + t.TempDir()}
+		out, err := cmd.CombinedOutput()
+		calls, _ := os.ReadFile(log)
+		name := c.target + " with " + strings.Join(c.present, ",")
+		if c.runs != (err == nil) {
+			t.Errorf("%s: exit error %v, want success %v; output:\n%s", name, err, c.runs, out)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s: output lacks %q:\n%s", name, w, out)
+			}
+		}
+		if ranPulumi := strings.Contains(string(calls), "pulumi "+c.target); ranPulumi != c.runs {
+			t.Errorf("%s: pulumi ran = %v (calls %q), want %v", name, ranPulumi, calls, c.runs)
+		}
+	}
+}
