@@ -13,6 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 // kubeVersion is the EKS version the charts are rendered for (DESIGN §3).
@@ -158,8 +160,8 @@ func TestRenderKarpenterChart(t *testing.T) {
 func TestRenderKarpenterChartAsReleased(t *testing.T) {
 	t.Parallel()
 	vals := karpenterValues()
-	const digest = "sha256:723130949e4cab989461ff07d1be4cd781d63515432494641b33c235f300ae23"
-	vals["controller"].(map[string]any)["image"] = map[string]any{"tag": "1.14.1", "digest": digest}
+	img := infra.KarpenterControllerImage
+	vals["controller"].(map[string]any)["image"] = map[string]any{"tag": img.Tag, "digest": img.Digest}
 	objs, err := Render(karpenterChart(t), RenderOptions{
 		ReleaseName: "karpenter", Namespace: "karpenter", KubeVersion: kubeVersion, Values: vals,
 		ChartVersion: "1.14.1", AppVersion: "1.14.1",
@@ -174,7 +176,7 @@ func TestRenderKarpenterChartAsReleased(t *testing.T) {
 	if got := d.Labels["helm.sh/chart"]; got != "karpenter-1.14.1" {
 		t.Errorf("helm.sh/chart label %q, want karpenter-1.14.1", got)
 	}
-	if got, want := d.Spec.Template.Spec.Containers[0].Image, "public.ecr.aws/karpenter/controller:1.14.1@"+digest; got != want {
+	if got, want := d.Spec.Template.Spec.Containers[0].Image, img.Ref(); got != want {
 		t.Errorf("image %q, want %q", got, want)
 	}
 }
