@@ -75,6 +75,9 @@ func TestValidateRejects(t *testing.T) {
 		{"public cidr syntax", func(c *Config) { c.Cluster.PublicAccessCidrs = []string{"my office"} }, []string{"eventscale:cluster.publicAccessCidrs[0]", `"my office"`}},
 		{"log type", func(c *Config) { c.Cluster.LogTypes = []string{"api", "audits"} }, []string{"eventscale:cluster.logTypes[1]", `"audits"`}},
 		{"admin arn", func(c *Config) { c.Cluster.AdminPrincipalArns = []string{"admin"} }, []string{"eventscale:cluster.adminPrincipalArns[0]", `"admin"`}},
+		{"admin arn repeated", func(c *Config) {
+			c.Cluster.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b", "arn:aws:iam::123456789012:role/a"}
+		}, []string{"eventscale:cluster.adminPrincipalArns[2] repeats", `"arn:aws:iam::123456789012:role/a"`, "adminPrincipalArns[0]"}},
 		{"fargate misses karpenter", func(c *Config) { c.Fargate.Namespaces = []string{"kube-system", "keda"} },
 			[]string{"eventscale:fargate.namespaces must include \"karpenter\""}},
 		{"fargate misses kube-system", func(c *Config) { c.Fargate.Namespaces = []string{"karpenter", "keda"} },

@@ -184,6 +184,9 @@ func (c Config) validateCluster(v *validator) {
 		if !iamArnRe.MatchString(a) {
 			v.add("%s[%d] must be an IAM role or user ARN such as \"arn:aws:iam::123456789012:role/admin\", got %q", key("cluster", "adminPrincipalArns"), i, a)
 		}
+		if j := slices.Index(cl.AdminPrincipalArns, a); j != i {
+			v.add("%s[%d] repeats %q of %s[%d] (EKS allows one access entry per principal)", key("cluster", "adminPrincipalArns"), i, a, key("cluster", "adminPrincipalArns"), j)
+		}
 	}
 }
 
