@@ -117,9 +117,10 @@ func (a *Args) validate() error {
 //   - karpenter.k8s.aws/v1 EC2NodeClass and karpenter.sh/v1 NodePool.
 //
 // Order: the chart waits for the cluster's system pods, the namespace and FlowSchemas (when
-// created) and the controller's permissions; the EC2NodeClass waits for the chart (its CRDs and controller) and the node role's
-// access; the NodePool waits for the EC2NodeClass. Pulumi destroys in reverse, so the NodePool and
-// the EC2NodeClass go while the controller can still terminate their nodes.
+// created) and the controller's permissions; the EC2NodeClass waits for the chart (its CRDs and
+// controller) and the node role's access; the NodePool waits for the EC2NodeClass. Pulumi
+// destroys in reverse, so the NodePool and the EC2NodeClass go while the controller can still
+// terminate their nodes.
 type Karpenter struct {
 	pulumi.ResourceState
 
