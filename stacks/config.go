@@ -78,7 +78,8 @@ type FargateConfig struct {
 
 // KarpenterConfig is the `eventscale:karpenter` section: the node autoscaler.
 type KarpenterConfig struct {
-	// Namespace the controller is installed in (must be on Fargate).
+	// Namespace the controller is installed in (must be on Fargate). Default kube-system, whose
+	// service accounts the API server prioritises; any other gets a Namespace and two FlowSchemas.
 	Namespace string `json:"namespace"`
 	// ServiceAccount is the controller's service account name; the IRSA trust's `sub` is derived from it.
 	ServiceAccount string `json:"serviceAccount"`

@@ -83,13 +83,20 @@ func TestValidateRejects(t *testing.T) {
 		{"public cidr syntax", func(c *Config) { c.Cluster.PublicAccessCidrs = []string{"my office"} }, []string{"eventscale:cluster.publicAccessCidrs[0]", `"my office"`}},
 		{"log type", func(c *Config) { c.Cluster.LogTypes = []string{"api", "audits"} }, []string{"eventscale:cluster.logTypes[1]", `"audits"`}},
 		{"admin arn", func(c *Config) { c.Cluster.AdminPrincipalArns = []string{"admin"} }, []string{"eventscale:cluster.adminPrincipalArns[0]", `"admin"`}},
-		{"fargate misses karpenter", func(c *Config) { c.Fargate.Namespaces = []string{"kube-system", "keda"} },
-			[]string{"eventscale:fargate.namespaces must include \"karpenter\""}},
+		{"admin arn repeated", func(c *Config) {
+			c.Cluster.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b", "arn:aws:iam::123456789012:role/a"}
+		}, []string{"eventscale:cluster.adminPrincipalArns[2] repeats", `"arn:aws:iam::123456789012:role/a"`, "adminPrincipalArns[0]"}},
+		{"fargate misses karpenter", func(c *Config) {
+			c.Karpenter.Namespace = "karpenter" // not the default kube-system
+			c.Fargate.Namespaces = []string{"kube-system", "keda"}
+		}, []string{"eventscale:fargate.namespaces must include \"karpenter\"", "eventscale:karpenter.namespace"}},
 		{"fargate misses kube-system", func(c *Config) { c.Fargate.Namespaces = []string{"karpenter", "keda"} },
-			[]string{"eventscale:fargate.namespaces must include \"kube-system\""}},
+			[]string{"eventscale:fargate.namespaces must include \"kube-system\"", "CoreDNS"}},
+		{"fargate misses kube-system, karpenter's default", func(c *Config) { c.Fargate.Namespaces = []string{"keda"} },
+			[]string{"eventscale:fargate.namespaces must include \"kube-system\"", "Karpenter cannot run on the nodes it creates (eventscale:karpenter.namespace)"}},
 		{"fargate namespace name", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "Team_A") },
-			[]string{"eventscale:fargate.namespaces[3]", "DNS-1123", `"Team_A"`}},
-		{"fargate too many", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "a", "b", "c") },
+			[]string{"eventscale:fargate.namespaces[2]", "DNS-1123", `"Team_A"`}},
+		{"fargate too many", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "a", "b", "c", "d") },
 			[]string{"eventscale:fargate.namespaces must list 1 to 5", "got 6"}},
 		{"karpenter namespace", func(c *Config) { c.Karpenter.Namespace = "Karpenter" }, []string{"eventscale:karpenter.namespace", `"Karpenter"`}},
 		{"karpenter replicas", func(c *Config) { c.Karpenter.Replicas = 0 }, []string{"eventscale:karpenter.replicas", "got 0"}},
@@ -122,8 +129,16 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:karpenter.nodeClass.rootVolumeSize must be from 8Gi", `"2Gi"`}},
 		{"restricted node tag", func(c *Config) { c.Karpenter.NodeClass.Tags = map[string]string{"kubernetes.io/cluster/x": "owned"} },
 			[]string{`eventscale:karpenter.nodeClass.tags["kubernetes.io/cluster/x"] is not allowed`}},
-		{"keda namespace equals karpenter", func(c *Config) { c.Keda.Namespace = "karpenter" },
-			[]string{"eventscale:keda.namespace and eventscale:karpenter.namespace must differ", `"karpenter"`}},
+		{"keda namespace equals karpenter", func(c *Config) {
+			c.Karpenter.Namespace, c.Keda.Namespace = "platform", "platform"
+			c.Fargate.Namespaces = []string{"kube-system", "platform"}
+		}, []string{"eventscale:keda.namespace and eventscale:karpenter.namespace must differ", `"platform"`}},
+		{"keda in kube-system", func(c *Config) { c.Keda.Namespace = "kube-system" },
+			[]string{`eventscale:keda.namespace "kube-system" is a namespace Kubernetes creates itself`}},
+		{"keda in default", func(c *Config) {
+			c.Keda.Namespace = "default"
+			c.Fargate.Namespaces = []string{"kube-system", "default"}
+		}, []string{`eventscale:keda.namespace "default" is a namespace Kubernetes creates itself`}},
 		{"keda quantity", func(c *Config) { c.Keda.OperatorMemory = "1 GiB" }, []string{"eventscale:keda.operatorMemory", `"1 GiB"`}},
 		{"visibility too long", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 50000 }, []string{"eventscale:queue.visibilityTimeoutSeconds", "got 50000"}},
 		{"visibility below processing", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 30 },

@@ -24,10 +24,13 @@ func Defaults() Config {
 			LogTypes:              []string{"api", "audit", "authenticator"},
 		},
 		Fargate: FargateConfig{
-			Namespaces: []string{"kube-system", "karpenter", "keda"},
+			// Karpenter runs in kube-system (karpenter.namespace), so it needs no selector of its own.
+			Namespaces: []string{"kube-system", "keda"},
 		},
 		Karpenter: KarpenterConfig{
-			Namespace:        "karpenter",
+			// Upstream's recommendation since v0.33: the API server's built-in FlowSchemas
+			// prioritise kube-system's service accounts (infra.KarpenterNeedsFlowSchemas).
+			Namespace:        infra.KubeSystemNamespace,
 			ServiceAccount:   "karpenter",
 			Replicas:         1,
 			ControllerCPU:    "1",

@@ -185,6 +185,9 @@ func (c Config) validateCluster(v *validator) {
 		if !iamArnRe.MatchString(a) {
 			v.add("%s[%d] must be an IAM role or user ARN such as \"arn:aws:iam::123456789012:role/admin\", got %q", key("cluster", "adminPrincipalArns"), i, a)
 		}
+		if j := slices.Index(cl.AdminPrincipalArns, a); j != i {
+			v.add("%s[%d] repeats %q of %s[%d] (EKS allows one access entry per principal)", key("cluster", "adminPrincipalArns"), i, a, key("cluster", "adminPrincipalArns"), j)
+		}
 	}
 }
 
@@ -292,7 +295,9 @@ func checkLabelValueLength(v *validator, name, val, label string) {
 func (c Config) validateKeda(v *validator) {
 	k := c.Keda
 	checkDNSLabel(v, key("keda", "namespace"), k.Namespace)
-	if k.Namespace == c.Karpenter.Namespace && k.Namespace != "" {
+	if infra.IsSystemNamespace(k.Namespace) {
+		v.add("%s %q is a namespace Kubernetes creates itself; KEDA creates and deletes its own namespace, choose another", key("keda", "namespace"), k.Namespace)
+	} else if k.Namespace == c.Karpenter.Namespace && k.Namespace != "" {
 		v.add("%s and %s must differ (each chart owns its namespace), both are %q", key("keda", "namespace"), key("karpenter", "namespace"), k.Namespace)
 	}
 	if k.OperatorReplicas < 1 || k.OperatorReplicas > 5 {
@@ -330,7 +335,7 @@ func (c Config) validateQueue(v *validator) {
 }
 
 // reservedNamespaces exist in every cluster; a workload cannot own (create and delete) them.
-var reservedNamespaces = []string{"default", "kube-system", "kube-public", "kube-node-lease"}
+var reservedNamespaces = infra.SystemNamespaces
 
 func (c Config) validateWorkloads(v *validator) {
 	seen, seenNS := map[string]int{}, map[string]int{}

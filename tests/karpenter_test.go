@@ -27,6 +27,7 @@ const (
 	tRule        = "aws:cloudwatch/eventRule:EventRule"
 	tTarget      = "aws:cloudwatch/eventTarget:EventTarget"
 	tNamespace   = "kubernetes:core/v1:Namespace"
+	tFlowSchema  = "kubernetes:flowcontrol.apiserver.k8s.io/v1:FlowSchema"
 	tChart       = "kubernetes:helm.sh/v4:Chart"
 	tNodeClass   = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 	tNodePool    = "kubernetes:karpenter.sh/v1:NodePool"
@@ -116,7 +117,6 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 				tAccess:    {"karpenter-node-access-entry"},
 				tQueue:     {"karpenter-interruption-queue"},
 				tQueuePol:  {"karpenter-interruption-queue-policy"},
-				tNamespace: {"karpenter-namespace"},
 				tChart:     {"karpenter"},
 				tNodeClass: {"karpenter-nodeclass"},
 				tNodePool:  {"karpenter-nodepool"},
@@ -144,10 +144,13 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 				}
 			}
 			assert.Equal(t, total, children, "no unexpected children")
-			assert.Equal(t, 35, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, namespace, chart, 2 custom resources")
+			assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
+			// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
+			assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
+			assert.Empty(t, byType(k.rec, tFlowSchema))
 
 			prov := urnOf(t, k.rec, tK8sProvider, "cluster-k8s")
-			for _, typ := range []string{tNamespace, tChart, tNodeClass, tNodePool} {
+			for _, typ := range []string{tChart, tNodeClass, tNodePool} {
 				for _, r := range byType(k.rec, typ) {
 					assert.True(t, strings.HasPrefix(r.Provider, prov+"::"), "%s %s uses the cluster's provider, got %q", typ, r.Name, r.Provider)
 				}
@@ -166,7 +169,7 @@ func TestKarpenterControllerTrustIsExact(t *testing.T) {
 		"Principal":{"Federated":"arn:aws:iam::`+harness.AccountID+`:oidc-provider/`+issuer+`"},
 		"Action":["sts:AssumeRoleWithWebIdentity"],
 		"Condition":{"StringEquals":{
-			"`+issuer+`:sub":"system:serviceaccount:karpenter:karpenter",
+			"`+issuer+`:sub":"system:serviceaccount:kube-system:karpenter",
 			"`+issuer+`:aud":"sts.amazonaws.com"}}}]}`, str(role.Inputs["assumeRolePolicy"]))
 	assert.NotContains(t, str(role.Inputs["assumeRolePolicy"]), "https://", "the issuer URL's scheme is stripped")
 	assert.NotContains(t, str(role.Inputs["assumeRolePolicy"]), "pods.eks.amazonaws.com", "Fargate: IRSA only, no Pod Identity")
@@ -184,6 +187,78 @@ func TestKarpenterControllerTrustIsExact(t *testing.T) {
 	assert.Equal(t, "autoscaler", chart.Inputs["namespace"])
 	assert.Equal(t, "karpenter-controller", at(chart.Inputs["values"], "serviceAccount", "name"))
 	assert.Equal(t, "autoscaler", at(one(t, e.rec, tNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
+	for _, fs := range byType(e.rec, tFlowSchema) {
+		assert.Equal(t, []any{map[string]any{"kind": "ServiceAccount", "serviceAccount": map[string]any{"namespace": "autoscaler", "name": "karpenter-controller"}}},
+			at(at(fs.Inputs, "spec", "rules").([]any)[0], "subjects"), fs.Name)
+	}
+}
+
+// TestKarpenterNamespaceAndFlowSchemas: the component owns the controller's namespace only when
+// Kubernetes does not create it itself, and adds upstream's FlowSchemas outside kube-system,
+// before the chart.
+func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		namespace   string
+		ownsNS      bool
+		flowSchemas bool
+	}{
+		{"kube-system", false, false},
+		{"karpenter", true, true},
+		{"default", false, true},
+	} {
+		t.Run(tc.namespace, func(t *testing.T) {
+			t.Parallel()
+			fargate := `["kube-system","keda"]`
+			if tc.namespace != "kube-system" {
+				fargate = `["kube-system","` + tc.namespace + `","keda"]`
+			}
+			e, err := runEdited(t, map[string]string{
+				"eventscale:karpenter": `{"namespace":"` + tc.namespace + `"}`,
+				"eventscale:fargate":   `{"namespaces":` + fargate + `}`,
+			})
+			require.NoError(t, err)
+			prov := urnOf(t, e.rec, tK8sProvider, "cluster-k8s")
+			chart := one(t, e.rec, tChart, "karpenter")
+			assert.Equal(t, tc.namespace, chart.Inputs["namespace"])
+
+			for _, ns := range byType(e.rec, tNamespace) {
+				assert.False(t, infra.IsSystemNamespace(str(at(ns.Inputs, "metadata", "name"))),
+					"%s creates (and on destroy deletes) system namespace %v", ns.Name, at(ns.Inputs, "metadata", "name"))
+			}
+			if tc.ownsNS {
+				ns := one(t, e.rec, tNamespace, "karpenter-namespace")
+				assert.Equal(t, tc.namespace, at(ns.Inputs, "metadata", "name"))
+				assert.Equal(t, e.comp, ns.Parent)
+				assert.True(t, strings.HasPrefix(ns.Provider, prov+"::"))
+				assert.Contains(t, chart.Depends, ns.URN, "the chart installs into the namespace after it exists")
+			} else {
+				for _, ns := range byType(e.rec, tNamespace) {
+					assert.NotEqual(t, "karpenter-namespace", ns.Name)
+				}
+			}
+
+			fss := byType(e.rec, tFlowSchema)
+			if !tc.flowSchemas {
+				assert.Empty(t, fss)
+				return
+			}
+			want := infra.KarpenterFlowSchemas(tc.namespace, "karpenter")
+			require.Len(t, fss, len(want))
+			for i, name := range []string{"karpenter-flowschema-leader-election", "karpenter-flowschema-workload"} {
+				fs := one(t, e.rec, tFlowSchema, name)
+				assert.Equal(t, e.comp, fs.Parent)
+				assert.True(t, strings.HasPrefix(fs.Provider, prov+"::"), "%s uses the cluster's provider", name)
+				b, err := json.Marshal(want[i])
+				require.NoError(t, err)
+				got, err := json.Marshal(fs.Inputs)
+				require.NoError(t, err)
+				assert.JSONEq(t, string(b), string(got), "%s is exactly infra.KarpenterFlowSchemas", name)
+				assert.Contains(t, chart.Depends, fs.URN, "the controller starts after its FlowSchemas (and on destroy goes before them)")
+				assert.Empty(t, fs.Depends, "a FlowSchema needs only the provider")
+			}
+		})
+	}
 }
 
 func TestKarpenterControllerPolicies(t *testing.T) {
@@ -339,7 +414,6 @@ func TestKarpenterOrdering(t *testing.T) {
 	for _, dep := range []string{
 		u("aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system"),
 		u("aws:eks/addon:Addon", "cluster-coredns"),
-		u(tNamespace, "karpenter-namespace"),
 		u(tRole, "karpenter-controller-role"),
 		u(tQueue, "karpenter-interruption-queue"),
 	} {

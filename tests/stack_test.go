@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/cluster"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/harness"
@@ -250,20 +251,100 @@ func TestCluster(t *testing.T) {
 	}
 }
 
+// TestAdminAccessEntries: each admin principal gets a pulumi-aws access entry (STANDARD) and a
+// cluster-admin policy association beside the cluster, named by a hash of its ARN; pulumi-eks'
+// accessEntries input is never used (it breaks later runs of Go programs in pulumi-eks v2).
 func TestAdminAccessEntries(t *testing.T) {
 	t.Parallel()
-	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
-	require.NoError(t, err)
-	raw["eventscale:cluster"] = `{"adminPrincipalArns":["arn:aws:iam::123456789012:role/platform-admin"]}`
-	rec, err := harness.Run("dev", raw, harness.Options{})
-	require.NoError(t, err)
-	entries := one(t, rec, "eks:index:Cluster", "cluster-eks").Inputs["accessEntries"].(map[string]any)
-	require.Len(t, entries, 1)
-	e := entries["admin-0"].(map[string]any)
-	assert.Equal(t, "arn:aws:iam::123456789012:role/platform-admin", e["principalArn"])
-	pol := e["accessPolicies"].(map[string]any)["cluster-admin"].(map[string]any)
-	assert.Equal(t, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", pol["policyArn"])
-	assert.Equal(t, "cluster", pol["accessScope"].(map[string]any)["type"])
+	const (
+		tEntry = "aws:eks/accessEntry:AccessEntry"
+		tAssoc = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
+		first  = "arn:aws:iam::123456789012:role/platform-admin"
+		second = "arn:aws:iam::123456789012:user/ci/deployer"
+	)
+	run := func(t *testing.T, stack string, admins []string) *harness.Recording {
+		t.Helper()
+		raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
+		require.NoError(t, err)
+		if admins != nil {
+			b, err := json.Marshal(map[string]any{"adminPrincipalArns": admins})
+			require.NoError(t, err)
+			raw["eventscale:cluster"] = string(b)
+		}
+		rec, err := harness.Run(stack, raw, harness.Options{})
+		require.NoError(t, err)
+		return rec
+	}
+	// adminEntries are the access entries of the cluster component (not Karpenter's node entry).
+	adminEntries := func(rec *harness.Recording) []harness.Resource {
+		var out []harness.Resource
+		for _, r := range byType(rec, tEntry) {
+			if strings.HasPrefix(r.Name, "cluster-admin-") {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		stack  string
+		admins []string
+	}{
+		{"none (dev file)", "dev", nil},
+		{"none (prod file)", "prod", nil},
+		{"one", "dev", []string{first}},
+		{"two", "dev", []string{first, second}},
+		{"two in prod", "prod", []string{second, first}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			rec := run(t, tc.stack, tc.admins)
+			cfg := stackConfig(t, tc.stack)
+			comp := urnOf(t, rec, cluster.TypeToken, "cluster")
+			eksCl := one(t, rec, "eks:index:Cluster", "cluster-eks")
+			_, has := eksCl.Inputs["accessEntries"]
+			assert.False(t, has, "no accessEntries on pulumi-eks' Cluster (pulumi/pulumi-eks#1435)")
+			assert.Equal(t, "API", eksCl.Inputs["authenticationMode"])
+
+			entries := adminEntries(rec)
+			require.Len(t, entries, len(tc.admins), "one admin access entry per principal")
+			assocs := byType(rec, tAssoc)
+			require.Len(t, assocs, len(tc.admins), "one policy association per principal")
+			for _, arn := range tc.admins {
+				name := "cluster-admin-" + infra.AccessEntryKey(arn)
+				e := one(t, rec, tEntry, name)
+				assert.Equal(t, comp, e.Parent)
+				assert.Equal(t, "STANDARD", e.Inputs["type"])
+				assert.Equal(t, arn, e.Inputs["principalArn"])
+				assert.Equal(t, cfg.Cluster.Name, e.Inputs["clusterName"])
+				assert.Equal(t, infra.BaseTags(harness.Project, tc.stack, cfg.Tags), strMap(e.Inputs["tags"]))
+
+				a := one(t, rec, tAssoc, name+"-cluster-admin")
+				assert.Equal(t, comp, a.Parent)
+				assert.Equal(t, arn, a.Inputs["principalArn"])
+				assert.Equal(t, cfg.Cluster.Name, a.Inputs["clusterName"])
+				assert.Equal(t, "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", a.Inputs["policyArn"])
+				assert.Equal(t, map[string]any{"type": "cluster"}, a.Inputs["accessScope"])
+				assert.Contains(t, a.Depends, e.URN, "the association is created after its entry (it takes the entry's principalArn output)")
+			}
+		})
+	}
+
+	// Removing the first of two admins keeps the second one's names, so its entry is not replaced.
+	t.Run("stable names", func(t *testing.T) {
+		t.Parallel()
+		names := func(rec *harness.Recording) map[string]string {
+			out := map[string]string{}
+			for _, e := range adminEntries(rec) {
+				out[str(e.Inputs["principalArn"])] = e.URN
+			}
+			return out
+		}
+		both, last := names(run(t, "dev", []string{first, second})), names(run(t, "dev", []string{second}))
+		require.Contains(t, both, second)
+		assert.Equal(t, both[second], last[second])
+		assert.Len(t, last, 1)
+	})
 }
 
 // taggable lists the AWS resource types of this stack that accept tags; every one must carry them.

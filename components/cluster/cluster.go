@@ -5,6 +5,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -57,6 +58,11 @@ func (a *Args) validate() error {
 	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
 	}
+	for i, arn := range a.AdminPrincipalArns {
+		if slices.Index(a.AdminPrincipalArns, arn) != i {
+			errs = append(errs, fmt.Errorf("AdminPrincipalArns[%d] repeats %q (one access entry per principal)", i, arn))
+		}
+	}
 	if len(a.FargateNamespaces) == 0 || len(a.FargateNamespaces) > 5 {
 		errs = append(errs, fmt.Errorf("FargateNamespaces must hold 1 to 5 namespaces, got %d", len(a.FargateNamespaces)))
 	}
@@ -66,7 +72,8 @@ func (a *Args) validate() error {
 // Cluster is an EKS cluster (pulumi-eks v2, API authentication mode, OIDC provider, no node
 // group) with the system pods on Fargate, ready for Karpenter.
 //
-// Resources: eks.Cluster (pulumi-eks remote component), iam.Role + iam.RolePolicyAttachment for the
+// Resources: eks.Cluster (pulumi-eks remote component), per admin principal an aws.eks.AccessEntry
+// + aws.eks.AccessPolicyAssociation (cluster-admin), iam.Role + iam.RolePolicyAttachment for the
 // Fargate pod execution role, aws.eks.FargateProfile, aws.eks.Addon "coredns" with computeType
 // Fargate, ec2.Tag karpenter.sh/discovery on the EKS-managed cluster security group, and a
 // kubernetes.Provider built from the cluster's kubeconfig.
@@ -108,18 +115,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
-	accessEntries := map[string]eks.AccessEntryArgs{}
-	for i, arn := range args.AdminPrincipalArns {
-		accessEntries[fmt.Sprintf("admin-%d", i)] = eks.AccessEntryArgs{
-			PrincipalArn: pulumi.String(arn),
-			AccessPolicies: map[string]eks.AccessPolicyAssociationInput{
-				"cluster-admin": eks.AccessPolicyAssociationArgs{
-					PolicyArn:   pulumi.String("arn:" + args.Partition + ":eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"),
-					AccessScope: awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String("cluster")},
-				},
-			},
-		}
-	}
+	// Admin access entries are created beside the cluster, not with AccessEntries: see createAdminAccess.
 	authMode := eks.AuthenticationModeApi
 	skip, useDefaultCni := true, true
 	cl, err := eks.NewCluster(ctx, name+"-eks", &eks.ClusterArgs{
@@ -132,7 +128,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		PublicAccessCidrs:      pulumi.ToStringArray(args.PublicAccessCidrs),
 		EnabledClusterLogTypes: pulumi.ToStringArray(args.LogTypes),
 		AuthenticationMode:     &authMode,
-		AccessEntries:          accessEntries,
 		CreateOidcProvider:     pulumi.Bool(true),
 		SkipDefaultNodeGroup:   &skip,
 		// Keep the VPC CNI EKS installs; pulumi-eks would otherwise manage its own copy with kubectl.
@@ -145,6 +140,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	eksCluster := cl.EksCluster
 	oidc := cl.Core.OidcProvider()
+
+	if err := createAdminAccess(ctx, name, comp, eksCluster.Name(), args); err != nil {
+		return nil, err
+	}
 
 	// The Fargate pod execution role, trusted only for this cluster's Fargate profiles.
 	podRole, err := iam.NewRole(ctx, name+"-fargate-pod-role", &iam.RoleArgs{
@@ -230,4 +229,46 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	return comp, nil
+}
+
+// createAdminAccess gives each of args.AdminPrincipalArns cluster-admin: an aws.eks.AccessEntry
+// of type STANDARD and an aws.eks.AccessPolicyAssociation of AmazonEKSClusterAdminPolicy with
+// cluster scope, both children of the component, beside the cluster (like the Karpenter node
+// role's entry).
+//
+// pulumi-eks' own ClusterArgs.AccessEntries is not used: in pulumi-eks v2 (v2.8.1 included) a
+// Go program whose cluster was created with access entries fails every later run with
+// "expected a eks.AccessEntry, got a resource of type *eks.AccessEntry", because the provider
+// returns the entries as aws.eks.AccessEntry resources while the schema (and so the Go SDK)
+// declares its own eks.AccessEntry type (upstream pulumi/pulumi-eks#1435, labelled language/go;
+// fixed by pulumi/pulumi-eks#1481, first released in pulumi-eks 3.0.2, never in v2).
+//
+// Names are "<name>-admin-<key>" and "<name>-admin-<key>-cluster-admin", with key
+// infra.AccessEntryKey(arn), a hash of the ARN: removing the first of two admins leaves the
+// second one's resources untouched, where index-based names would shift and replace them.
+func createAdminAccess(ctx *pulumi.Context, name string, comp *Cluster, clusterName pulumi.StringInput, args *Args) error {
+	parent := pulumi.Parent(comp)
+	for _, arn := range args.AdminPrincipalArns {
+		entryName := name + "-admin-" + infra.AccessEntryKey(arn)
+		entry, err := awseks.NewAccessEntry(ctx, entryName, &awseks.AccessEntryArgs{
+			ClusterName:  clusterName,
+			PrincipalArn: pulumi.String(arn),
+			Type:         pulumi.String(infra.AccessEntryTypeStandard),
+			Tags:         pulumi.ToStringMap(args.Tags),
+		}, parent)
+		if err != nil {
+			return fmt.Errorf("creating the EKS access entry of admin %s: %w", arn, err)
+		}
+		// The entry's principalArn output, not the plain string: the association needs the
+		// entry, and this makes the engine create it after (and delete it before) the entry.
+		if _, err := awseks.NewAccessPolicyAssociation(ctx, entryName+"-cluster-admin", &awseks.AccessPolicyAssociationArgs{
+			ClusterName:  clusterName,
+			PrincipalArn: entry.PrincipalArn,
+			PolicyArn:    pulumi.String(infra.EKSAccessPolicyArn(args.Partition, infra.ClusterAdminAccessPolicy)),
+			AccessScope:  awseks.AccessPolicyAssociationAccessScopeArgs{Type: pulumi.String(infra.AccessScopeCluster)},
+		}, parent); err != nil {
+			return fmt.Errorf("associating cluster-admin with the EKS access entry of admin %s: %w", arn, err)
+		}
+	}
+	return nil
 }

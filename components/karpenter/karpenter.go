@@ -6,6 +6,7 @@ package karpenter
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -18,6 +19,7 @@ import (
 	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/workload/manifest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -40,7 +42,9 @@ type Args struct {
 	// Partition, Region and AccountID scope the controller's IAM policies.
 	Partition, Region, AccountID string
 
-	// Namespace and ServiceAccount of the controller; the IRSA trust's subject is derived from them.
+	// Namespace and ServiceAccount of the controller; the IRSA trust's subject and the
+	// FlowSchemas' subject are derived from them. The component creates (and owns) Namespace
+	// unless Kubernetes creates it itself, and adds FlowSchemas unless it is kube-system.
 	Namespace      string
 	ServiceAccount string
 	// Replicas of the controller (leader-elected).
@@ -105,13 +109,18 @@ func (a *Args) validate() error {
 //   - 5 cloudwatch.EventRule + cloudwatch.EventTarget forwarding interruption events to the queue;
 //   - iam.Role "<name>-controller-role" (IRSA) + 6 iam.Policy (the upstream managed policies)
 //   - 6 iam.RolePolicyAttachment;
-//   - kubernetes core/v1 Namespace, helm/v4 Chart "<name>" (release "karpenter", with CRDs);
+//   - kubernetes core/v1 Namespace "<name>-namespace", unless Namespace is one Kubernetes creates
+//     itself (infra.SystemNamespaces; the default, kube-system, is never created or owned);
+//   - outside kube-system, 2 flowcontrol.apiserver.k8s.io/v1 FlowSchema
+//     "<name>-flowschema-{leader-election,workload}" (infra.KarpenterFlowSchemas);
+//   - helm/v4 Chart "<name>" (release "karpenter", with CRDs);
 //   - karpenter.k8s.aws/v1 EC2NodeClass and karpenter.sh/v1 NodePool.
 //
-// Order: the chart waits for the cluster's system pods, the namespace and the controller's
-// permissions; the EC2NodeClass waits for the chart (its CRDs and controller) and the node role's
-// access; the NodePool waits for the EC2NodeClass. Pulumi destroys in reverse, so the NodePool and
-// the EC2NodeClass go while the controller can still terminate their nodes.
+// Order: the chart waits for the cluster's system pods, the namespace and FlowSchemas (when
+// created) and the controller's permissions; the EC2NodeClass waits for the chart (its CRDs and
+// controller) and the node role's access; the NodePool waits for the EC2NodeClass. Pulumi
+// destroys in reverse, so the NodePool and the EC2NodeClass go while the controller can still
+// terminate their nodes.
 type Karpenter struct {
 	pulumi.ResourceState
 
@@ -259,13 +268,34 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		controllerAccess = append(controllerAccess, att)
 	}
 
-	// The controller's namespace (selected by the cluster's Fargate profile) and the chart.
+	// The controller's namespace (selected by the cluster's Fargate profile): created only when
+	// it is not one Kubernetes creates itself. Owning kube-system (the default) would delete it,
+	// and every system pod, on `pulumi destroy`.
 	k8s := pulumi.Provider(args.Provider)
-	ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
-		Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace)},
-	}, parent, k8s)
-	if err != nil {
-		return nil, fmt.Errorf("creating karpenter namespace: %w", err)
+	namespace := pulumi.String(args.Namespace).ToStringOutput()
+	chartDeps := []pulumi.Resource{}
+	if !infra.IsSystemNamespace(args.Namespace) {
+		ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
+			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace)},
+		}, parent, k8s)
+		if err != nil {
+			return nil, fmt.Errorf("creating karpenter namespace: %w", err)
+		}
+		namespace = ns.Metadata.Name().Elem()
+		chartDeps = append(chartDeps, ns)
+	}
+	// Outside kube-system the API server's built-in FlowSchemas do not prioritise the
+	// controller: add upstream's two. The chart waits for them, so the controller's first
+	// leader election already runs at "leader-election" priority, and on destroy they go
+	// only after the controller, which still needs the API while it terminates its nodes.
+	if infra.KarpenterNeedsFlowSchemas(args.Namespace) {
+		for _, fs := range infra.KarpenterFlowSchemas(args.Namespace, args.ServiceAccount) {
+			obj, err := manifest.New(ctx, name+"-flowschema-"+strings.TrimPrefix(fs.Metadata.Name, "karpenter-"), fs, nil, parent, k8s)
+			if err != nil {
+				return nil, fmt.Errorf("creating karpenter FlowSchema %s: %w", fs.Metadata.Name, err)
+			}
+			chartDeps = append(chartDeps, obj)
+		}
 	}
 	values := pulumi.All(args.ClusterName, args.ClusterEndpoint, queue.Name, controllerRole.Arn).ApplyT(func(v []any) map[string]any {
 		return infra.KarpenterChartValues(infra.KarpenterChartSettings{
@@ -280,12 +310,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			ControllerMemory:      args.ControllerMemory,
 		})
 	}).(pulumi.MapOutput)
-	chartDeps := append(append([]pulumi.Resource{ns}, args.SystemReady...), controllerAccess...)
+	chartDeps = append(append(chartDeps, args.SystemReady...), controllerAccess...)
 	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
 		Chart:     pulumi.String(infra.KarpenterChart),
 		Version:   pulumi.String(infra.KarpenterVersion),
 		Name:      pulumi.String(infra.KarpenterReleaseName),
-		Namespace: ns.Metadata.Name().Elem(),
+		Namespace: namespace,
 		Values:    values,
 	}, parent, k8s, pulumi.DependsOn(chartDeps))
 	if err != nil {
@@ -334,7 +364,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.InterruptionQueueArn = queue.Arn
 	comp.NodePoolName = nodePool.Metadata.Name().Elem()
 	comp.NodeClassName = nodeClass.Metadata.Name().Elem()
-	comp.Namespace = ns.Metadata.Name().Elem()
+	comp.Namespace = namespace
 	comp.Ready = []pulumi.Resource{nodePool}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"controllerRoleArn":     comp.ControllerRoleArn,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -14,11 +15,45 @@ import (
 
 	"k8s.io/apimachinery/pkg/version"
 
+	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/harness"
 )
 
-// stacksUnderTest are the program's stacks (Pulumi.<stack>.yaml at the repo root).
-var stacksUnderTest = []string{"dev", "prod"}
+// stacksUnderTest are the program's stacks (Pulumi.<stack>.yaml at the repo root) and the
+// variants below.
+var stacksUnderTest = []string{"dev", "prod", "dev-karpenter-namespace"}
+
+// stackVariant is a stack file with some config keys replaced.
+type stackVariant struct {
+	file  string            // Pulumi.<file>.yaml
+	edits map[string]string // raw config keys replaced
+}
+
+// stackVariants cover what neither stack file does. Both run Karpenter in kube-system (the
+// default); "dev-karpenter-namespace" runs it in its own namespace, so the program also sends
+// that Namespace and upstream's two FlowSchemas, which must reach the real API server too.
+var stackVariants = map[string]stackVariant{
+	"dev-karpenter-namespace": {file: "dev", edits: map[string]string{
+		"eventscale:karpenter": `{"namespace":"karpenter"}`,
+		"eventscale:fargate":   `{"namespaces":["kube-system","karpenter","keda"]}`,
+	}},
+}
+
+// runProgram runs the real program for a stack file or a variant on the harness mocks.
+func runProgram(name string) (*harness.Recording, error) {
+	v, ok := stackVariants[name]
+	if !ok {
+		return harness.RunStackFile(RepoRoot(), name)
+	}
+	raw, err := stacks.ReadStackFile(filepath.Join(RepoRoot(), "Pulumi."+v.file+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for k, val := range v.edits {
+		raw[k] = val
+	}
+	return harness.Run(v.file, raw, harness.Options{})
+}
 
 // The clusters this process started, stopped by TestMain and on SIGINT/SIGTERM.
 var (
@@ -89,7 +124,7 @@ var (
 // loadStack runs the real program for a stack on the harness mocks.
 func loadStack(t *testing.T, name string) *Stack {
 	t.Helper()
-	rec, err := harness.RunStackFile(RepoRoot(), name)
+	rec, err := runProgram(name)
 	if err != nil {
 		t.Fatalf("running the program for stack %s: %v", name, err)
 	}
@@ -135,7 +170,7 @@ func (e *stackEnv) setup(t *testing.T, name string) {
 		return
 	}
 	start := time.Now()
-	rec, err := harness.RunStackFile(RepoRoot(), name)
+	rec, err := runProgram(name)
 	if err != nil {
 		e.fail = fmt.Sprintf("running the program: %v", err)
 		return
