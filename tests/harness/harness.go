@@ -148,7 +148,18 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 	if err := ctx.RegisterResource("aws:eks/cluster:Cluster", standInCluster, pulumi.Map{"name": pulumi.String(clusterName)}, &cl); err != nil {
 		return fmt.Errorf("registering stand-in EKS cluster: %w", err)
 	}
-	return nil
+	// Registrations are asynchronous: the eks:index:Cluster mock's references to these two are
+	// resolved (pulumi:pulumi:getResource) as soon as that cluster's registration returns, which
+	// can be before the mock monitor has stored the stand-ins, and the lookup then fails with
+	// "unknown resource". Their ids resolve only once the monitor has stored them, so wait for those.
+	stored := make(chan struct{})
+	pulumi.All(oidc.ID(), cl.ID()).ApplyT(func([]any) error { close(stored); return nil })
+	select {
+	case <-stored:
+		return nil
+	case <-time.After(30 * time.Second):
+		return fmt.Errorf("harness: the stand-in registrations did not complete within 30s")
+	}
 }
 
 type standIn struct{ pulumi.CustomResourceState }
