@@ -88,9 +88,10 @@ type LocalChart struct {
 }
 
 // FindLocalChart maps a chart short name of the program ("karpenter",
-// "keda") to its local copy: the Karpenter chart from the pinned
-// github.com/aws/karpenter-provider-aws module, the KEDA chart from
-// $KEDA_CHART_DIR or ../shared/reference/charts/keda.
+// "keda") to its local copy, both from Go modules in the module cache: the
+// Karpenter chart from the pinned github.com/aws/karpenter-provider-aws
+// module, the KEDA chart from github.com/kedacore/charts at the program's
+// KEDA version.
 func FindLocalChart(name string) (*LocalChart, error) {
 	lc := &LocalChart{}
 	var err error
