@@ -34,10 +34,13 @@ func readReference(t *testing.T, rel string) []byte {
 	p := filepath.Join(referenceDir, filepath.FromSlash(rel))
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
+		if abs, aerr := filepath.Abs(p); aerr == nil {
+			p = abs
+		}
 		t.Skipf("skipping %s, the comparison of the program's Karpenter IAM and queue resources with Karpenter %s's "+
 			"getting-started CloudFormation template: %s is absent. The template is not in the Go module zip; it exists only "+
-			"beside the team's checkout (../shared/reference/%s). To run this test, put aws/karpenter-provider-aws@v%s's "+
-			"website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml there",
+			"beside the team's checkout, in ../shared/reference/%s relative to the repository root. To run this test, put "+
+			"aws/karpenter-provider-aws@v%s's website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml there",
 			t.Name(), infra.KarpenterVersion, p, rel, infra.KarpenterVersion)
 	}
 	require.NoError(t, err)
