@@ -225,7 +225,7 @@ func (d *Deployment) deployChart(ctx context.Context, c *Client, ch Chart, kubeV
 		k, _ := o["kind"].(string)
 		kinds[k]++
 	}
-	logf("chart %s: rendered %d objects (release %s, namespace %s): %v", name, len(objs), ch.Release, ch.Namespace, kinds)
+	logf("chart %s: rendered %d objects from %s (release %s, namespace %s): %v", name, len(objs), lc.Dir, ch.Release, ch.Namespace, kinds)
 	for _, obj := range objs {
 		d.apply(ctx, c, Source{URN: ch.URN, Chart: name}, obj, ch.Namespace)
 		if obj["kind"] == "CustomResourceDefinition" {
