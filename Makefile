@@ -3,7 +3,7 @@
 
 STACK ?= dev
 GO ?= go
-# Where tools this project installs (ko, golangci-lint) go; git-ignored.
+# Where tools this project installs (ko, crane, actionlint) go; git-ignored.
 CACHE_DIR ?= $(CURDIR)/.cache
 export GOTOOLCHAIN ?= local
 
@@ -28,11 +28,11 @@ test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker
 test-verify: ## Nested module tests/verify: real CRDs (OpenAPI + CEL), strict k8s decoding, real Helm charts
 	cd tests/verify && $(GO) test -count=1 ./...
 
-lint: ## gofmt check of every tracked Go file and go vet of every module
+lint: ## gofmt check of every tracked Go file, go vet of every module, actionlint of the workflow
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
-	$(MAKE) --no-print-directory lint-integration twin-vet
+	$(MAKE) --no-print-directory lint-integration twin-vet lint-workflow
 
 # What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
 # CLI, Go (the Pulumi Go language host compiles the program) and the AWS CLI (the kubeconfig the

@@ -2,19 +2,12 @@ package infra
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"sigs.k8s.io/yaml"
 )
-
-// kedaChartDir is the KEDA chart fixture (../shared/reference from the repository root).
-var kedaChartDir = filepath.Join("..", "..", "shared", "reference", "charts", "keda")
 
 func testKedaSpec() KedaSpec {
 	return KedaSpec{
@@ -31,21 +24,6 @@ func toMap(t *testing.T, v any) map[string]any {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(b, &m))
 	return m
-}
-
-// leafPaths lists the dotted paths of every leaf of a decoded JSON/YAML object.
-func leafPaths(prefix string, v any, out *[]string) {
-	if m, ok := v.(map[string]any); ok && len(m) > 0 {
-		for k, x := range m {
-			p := k
-			if prefix != "" {
-				p = prefix + "." + k
-			}
-			leafPaths(p, x, out)
-		}
-		return
-	}
-	*out = append(*out, prefix)
 }
 
 func lookup(m map[string]any, path string) (any, bool) {
@@ -91,41 +69,4 @@ func TestKedaValues(t *testing.T) {
 	assert.NotContains(t, sa["operator"], "annotations")
 	assert.NotContains(t, sa, "metricServer")
 	assert.NotContains(t, sa, "webhooks")
-}
-
-// Every value the program sets must be a key the chart's own values.yaml declares: a typo
-// (e.g. metricsServer instead of metricServer under resources) would be silently ignored by Helm.
-func TestKedaValuesExistInChart(t *testing.T) {
-	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(kedaChartDir, "values.yaml"))
-	if os.IsNotExist(err) {
-		t.Skipf("KEDA chart fixture %s is absent: fill it with `helm pull kedacore/keda --version %s --untar`", kedaChartDir, KedaVersion)
-	}
-	require.NoError(t, err)
-	var defaults map[string]any
-	require.NoError(t, yaml.Unmarshal(data, &defaults))
-	var paths []string
-	leafPaths("", toMap(t, KedaValues(testKedaSpec())), &paths)
-	sort.Strings(paths)
-	require.NotEmpty(t, paths)
-	for _, p := range paths {
-		_, ok := lookup(defaults, p)
-		assert.True(t, ok, "chart %s values.yaml has no key %s", KedaVersion, p)
-	}
-}
-
-// The chart reads podIdentity.aws.irsa only in the operator's service account template.
-func TestKedaChartReadsIRSAOnlyForOperator(t *testing.T) {
-	t.Parallel()
-	read := func(rel string) string {
-		b, err := os.ReadFile(filepath.Join(kedaChartDir, "templates", rel))
-		if os.IsNotExist(err) {
-			t.Skipf("KEDA chart fixture %s is absent: fill it with `helm pull kedacore/keda --version %s --untar`", kedaChartDir, KedaVersion)
-		}
-		require.NoError(t, err)
-		return string(b)
-	}
-	assert.Contains(t, read("manager/serviceaccount.yaml"), ".Values.podIdentity.aws.irsa.roleArn")
-	assert.NotContains(t, read("metrics-server/serviceaccount.yaml"), "irsa")
-	assert.NotContains(t, read("webhooks/serviceaccount.yaml"), "irsa")
 }

@@ -15,24 +15,33 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // referenceDir is ../shared/reference relative to the repository root (see its README): upstream
-// data the tests compare with. It is not part of the repository.
+// data kept beside the team's own checkout, not part of the repository and absent from a user's
+// clone. Only the comparison with Karpenter's getting-started CloudFormation template reads it
+// (that file is not in the karpenter-provider-aws module zip); every chart and CRD comes from Go
+// modules instead.
 var referenceDir = filepath.Join(projectDir, "..", "shared", "reference")
 
-// readReference returns a reference file, or skips the test saying what is missing.
+// readReference returns a reference file, or skips the test saying what is skipped and what
+// enables it, also with CI=true: a user's clone never has the folder.
 func readReference(t *testing.T, rel string) []byte {
 	t.Helper()
 	p := filepath.Join(referenceDir, filepath.FromSlash(rel))
 	b, err := os.ReadFile(p)
 	if errors.Is(err, os.ErrNotExist) {
-		t.Skipf("reference file %s is absent (the upstream fixtures live beside the repository in ../shared/reference); "+
-			"place Karpenter v1.14.1's %s there to run this comparison", p, rel)
+		if abs, aerr := filepath.Abs(p); aerr == nil {
+			p = abs
+		}
+		t.Skipf("skipping %s, the comparison of the program's Karpenter IAM and queue resources with Karpenter %s's "+
+			"getting-started CloudFormation template: %s is absent. The template is not in the Go module zip; it exists only "+
+			"beside the team's checkout, in ../shared/reference/%s relative to the repository root. To run this test, put "+
+			"aws/karpenter-provider-aws@v%s's website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml there",
+			t.Name(), infra.KarpenterVersion, p, rel, infra.KarpenterVersion)
 	}
 	require.NoError(t, err)
 	return b
@@ -243,39 +252,4 @@ func mapKeys[M ~map[string]V, V any](m M) func(func(string) bool) {
 			}
 		}
 	}
-}
-
-// TestKarpenterChartValuesExistInChart checks that every value the program sets is a value the
-// Karpenter 1.14 chart declares (a misspelt key is silently ignored by Helm). Descent stops at
-// free-form values (empty maps and lists in values.yaml: annotations, resources, env).
-func TestKarpenterChartValuesExistInChart(t *testing.T) {
-	t.Parallel()
-	var chartValues map[string]any
-	require.NoError(t, sigsyaml.Unmarshal(readReference(t, "charts/karpenter/values.yaml"), &chartValues))
-	for _, stack := range []string{"dev", "prod"} {
-		values := one(t, stackRun(t, stack), tChart, "karpenter").Inputs["values"].(map[string]any)
-		var walk func(path string, ours, theirs map[string]any)
-		walk = func(path string, ours, theirs map[string]any) {
-			for k, v := range ours {
-				tv, ok := theirs[k]
-				if !assert.True(t, ok, "%s: chart value %s%s is not in the chart's values.yaml", stack, path, k) {
-					continue
-				}
-				om, isMap := v.(map[string]any)
-				tm, theirsMap := tv.(map[string]any)
-				if isMap && theirsMap && len(tm) > 0 {
-					walk(path+k+".", om, tm)
-				}
-			}
-		}
-		walk("", values, chartValues)
-	}
-	// The chart reads exactly these settings and the service account name/annotations.
-	tpl := string(readReference(t, "charts/karpenter/templates/deployment.yaml"))
-	for _, ref := range []string{".Values.settings.clusterName", ".Values.settings.clusterEndpoint", ".Values.settings.interruptionQueue",
-		".Values.dnsPolicy", ".Values.replicas", ".Values.controller.resources", ".Values.controller.env", ".Values.topologySpreadConstraints"} {
-		assert.Contains(t, tpl, ref)
-	}
-	sa := string(readReference(t, "charts/karpenter/templates/serviceaccount.yaml"))
-	assert.Contains(t, sa, ".Values.serviceAccount.annotations")
 }

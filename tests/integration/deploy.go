@@ -88,9 +88,10 @@ type LocalChart struct {
 }
 
 // FindLocalChart maps a chart short name of the program ("karpenter",
-// "keda") to its local copy: the Karpenter chart from the pinned
-// github.com/aws/karpenter-provider-aws module, the KEDA chart from
-// $KEDA_CHART_DIR or ../shared/reference/charts/keda.
+// "keda") to its local copy, both from Go modules in the module cache: the
+// Karpenter chart from the pinned github.com/aws/karpenter-provider-aws
+// module, the KEDA chart from github.com/kedacore/charts at the program's
+// KEDA version.
 func FindLocalChart(name string) (*LocalChart, error) {
 	lc := &LocalChart{}
 	var err error
@@ -224,7 +225,7 @@ func (d *Deployment) deployChart(ctx context.Context, c *Client, ch Chart, kubeV
 		k, _ := o["kind"].(string)
 		kinds[k]++
 	}
-	logf("chart %s: rendered %d objects (release %s, namespace %s): %v", name, len(objs), ch.Release, ch.Namespace, kinds)
+	logf("chart %s: rendered %d objects from %s (release %s, namespace %s): %v", name, len(objs), lc.Dir, ch.Release, ch.Namespace, kinds)
 	for _, obj := range objs {
 		d.apply(ctx, c, Source{URN: ch.URN, Chart: name}, obj, ch.Namespace)
 		if obj["kind"] == "CustomResourceDefinition" {

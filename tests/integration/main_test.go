@@ -90,7 +90,7 @@ func stopClusters() {
 }
 
 // requirePrerequisite skips the test with the reason, or fails it when
-// CI=true: in CI a missing server binary or fixture is an error.
+// CI=true: in CI a missing server binary is an error.
 func requirePrerequisite(t *testing.T, err error) {
 	t.Helper()
 	if err == nil {
@@ -164,10 +164,6 @@ func (e *stackEnv) setup(t *testing.T, name string) {
 			e.skip = err.Error()
 			return
 		}
-	}
-	if _, err := FindLocalChart("keda"); err != nil && errors.Is(err, os.ErrNotExist) {
-		e.skip = err.Error()
-		return
 	}
 	start := time.Now()
 	rec, err := runProgram(name)

@@ -14,7 +14,7 @@
 //	objs := harness.Run(t, ...)            // []map[string]any
 //	verify.AssertValid(t, objs)            // or: err := verify.ValidateObjects(objs)
 //
-// CRDs come from the pinned Go modules (see [KarpenterModule] and
-// [KEDAModule]); the KEDA chart comes from a fixtures directory (see
-// [KEDAChartDir]).
+// CRDs and charts come from pinned Go modules in the module cache (see
+// [KarpenterModule], [KEDAModule] and [KEDAChartModule]; [KarpenterChartDir],
+// [KEDAChartDir]), so nothing outside the repository is needed.
 package verify

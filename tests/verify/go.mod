@@ -8,6 +8,10 @@ replace github.com/eventscale/eventscale => ../..
 require (
 	github.com/aws/karpenter-provider-aws v1.14.1
 	github.com/eventscale/eventscale v0.0.0-00010101000000-000000000000
+	// The KEDA chart (folder keda/), at infra.KedaVersion. No Go package is
+	// imported from it, so `go mod tidy` drops this line; put it back
+	// (TestModuleVersionsMatchGoMod fails without it).
+	github.com/kedacore/charts v2.20.2+incompatible
 	github.com/kedacore/keda/v2 v2.20.2
 	helm.sh/helm/v3 v3.22.0
 	k8s.io/api v0.37.2

@@ -3,10 +3,13 @@ package verify_test
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/stacks"
@@ -368,4 +371,60 @@ func dig(v any, path ...string) any {
 		v = m[p]
 	}
 	return v
+}
+
+// TestKarpenterChartValuesExistInChart checks that every value the program sets is a value the
+// chart of the pinned Karpenter module declares (a misspelt key is silently ignored by Helm).
+// Descent stops at free-form values (empty maps and lists in values.yaml: annotations,
+// resources, env).
+func TestKarpenterChartValuesExistInChart(t *testing.T) {
+	t.Parallel()
+	dir, err := verify.KarpenterChartDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(rel string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var chartValues map[string]any
+	if err := yaml.Unmarshal(read("values.yaml"), &chartValues); err != nil {
+		t.Fatal(err)
+	}
+	for _, stack := range []string{"dev", "prod"} {
+		values, _ := karpenterChartResource(t, programRun(t, stack)).Inputs["values"].(map[string]any)
+		if len(values) == 0 {
+			t.Fatalf("%s: the program gives the Karpenter chart no values", stack)
+		}
+		var walk func(path string, ours, theirs map[string]any)
+		walk = func(path string, ours, theirs map[string]any) {
+			for k, v := range ours {
+				tv, ok := theirs[k]
+				if !ok {
+					t.Errorf("%s: chart value %s%s is not in the chart's values.yaml", stack, path, k)
+					continue
+				}
+				om, isMap := v.(map[string]any)
+				tm, theirsMap := tv.(map[string]any)
+				if isMap && theirsMap && len(tm) > 0 {
+					walk(path+k+".", om, tm)
+				}
+			}
+		}
+		walk("", values, chartValues)
+	}
+	// The chart reads exactly these settings and the service account name/annotations.
+	tpl := string(read("templates/deployment.yaml"))
+	for _, ref := range []string{".Values.settings.clusterName", ".Values.settings.clusterEndpoint", ".Values.settings.interruptionQueue",
+		".Values.dnsPolicy", ".Values.replicas", ".Values.controller.resources", ".Values.controller.env", ".Values.topologySpreadConstraints"} {
+		if !strings.Contains(tpl, ref) {
+			t.Errorf("templates/deployment.yaml does not read %s", ref)
+		}
+	}
+	if sa := string(read("templates/serviceaccount.yaml")); !strings.Contains(sa, ".Values.serviceAccount.annotations") {
+		t.Error("templates/serviceaccount.yaml does not read .Values.serviceAccount.annotations")
+	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/eventscale/eventscale/infra"
+
 	// Keeps github.com/kedacore/keda/v2 in go.mod/go.sum (the module's CRDs
 	// are read from its directory). The package is two variables and has no
 	// imports, so it costs nothing to build.
@@ -36,9 +38,18 @@ const (
 	// KEDACRDDir is the CRD directory inside KEDAModule.
 	KEDACRDDir = "config/crd/bases"
 
-	// KEDAChartDirEnv overrides the KEDA chart directory (e.g. the output of
-	// `helm pull kedacore/keda --version 2.20.2 --untar`).
-	KEDAChartDirEnv = "KEDA_CHART_DIR"
+	// KEDAChartModule is the kedacore/charts repository as the Go module
+	// proxy serves it (the repository has no go.mod, hence +incompatible).
+	// It provides no Go package: go.mod requires it only so that its sum is
+	// in go.sum, and `go mod tidy` drops that requirement
+	// (TestModuleVersionsMatchGoMod then fails).
+	KEDAChartModule = "github.com/kedacore/charts"
+	// KEDAChartModuleVersion is the module version of the KEDA chart the
+	// program pins: the charts repository tags release X.Y.Z as vX.Y.Z, so it
+	// is derived from [infra.KedaVersion].
+	KEDAChartModuleVersion = "v" + infra.KedaVersion + "+incompatible"
+	// KEDAChartPath is the chart directory inside KEDAChartModule.
+	KEDAChartPath = "keda"
 )
 
 var moduleDirs sync.Map // "path@version" -> string
@@ -101,23 +112,25 @@ func KarpenterChartDir() (string, error) {
 	return filepath.Join(dir, filepath.FromSlash(KarpenterChartPath)), nil
 }
 
-// KEDAChartDir returns the KEDA chart fixtures directory: $KEDA_CHART_DIR if
-// set, else ../shared/reference/charts/keda relative to the repository root.
-// It returns an error wrapping [os.ErrNotExist] if the directory is missing,
-// so tests can skip with a clear reason.
+// KEDAChartDir returns the KEDA chart directory (keda/) inside the
+// github.com/kedacore/charts module at the version the program pins, from the
+// Go module cache (downloaded through the Go module proxy if it is not there).
 func KEDAChartDir() (string, error) {
-	dir := os.Getenv(KEDAChartDirEnv)
-	if dir == "" {
-		dir = filepath.Join(SharedReferenceDir(), "charts", "keda")
+	dir, err := ModuleDir(KEDAChartModule, KEDAChartModuleVersion)
+	if err != nil {
+		return "", fmt.Errorf("KEDA chart: %w", err)
 	}
+	dir = filepath.Join(dir, filepath.FromSlash(KEDAChartPath))
 	if _, err := os.Stat(filepath.Join(dir, "Chart.yaml")); err != nil {
-		return "", fmt.Errorf("KEDA chart not found in %s (set %s, or run `helm pull kedacore/keda --version 2.20.2 --untar`): %w", dir, KEDAChartDirEnv, err)
+		return "", fmt.Errorf("KEDA chart: %s@%s has no %s/Chart.yaml: %w", KEDAChartModule, KEDAChartModuleVersion, KEDAChartPath, err)
 	}
 	return dir, nil
 }
 
 // SharedReferenceDir returns ../shared/reference relative to the repository
-// root (the reference fixtures beside the work tree). It may not exist.
+// root: upstream copies kept beside the team's own checkout, absent from a
+// user's clone. Only comparisons with those copies read it, and they skip
+// where it is absent.
 func SharedReferenceDir() string {
 	return filepath.Join(RepoRoot(), "..", "shared", "reference")
 }

@@ -294,7 +294,7 @@ func TestPipelineKedaChartRendersProgramValues(t *testing.T) {
 	t.Parallel()
 	dir, err := verify.KEDAChartDir()
 	if err != nil {
-		t.Skipf("no KEDA chart to render: %v", err)
+		t.Fatal(err)
 	}
 	for _, c := range pipelineCases {
 		t.Run(c.name, func(t *testing.T) {

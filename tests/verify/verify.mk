@@ -3,10 +3,9 @@
 #
 # tests/verify is a separate Go module so that k8s.io/apiextensions-apiserver,
 # CEL and the Helm SDK stay out of the Pulumi program's build. It reads CRDs
-# and the Karpenter chart from the Go module cache (github.com/aws/karpenter-provider-aws
-# and github.com/kedacore/keda/v2, pinned in tests/verify/go.mod), so the
-# modules must be downloaded (and extracted) first; the KEDA chart comes from
-# $(KEDA_CHART_DIR), by default ../shared/reference/charts/keda.
+# and charts from the Go module cache (github.com/aws/karpenter-provider-aws,
+# github.com/kedacore/keda/v2 and github.com/kedacore/charts, pinned in
+# tests/verify/go.mod); the tests download them if they are missing.
 
 VERIFY_DIR := tests/verify
 
@@ -15,11 +14,11 @@ _verify_saved_default_goal := $(.DEFAULT_GOAL)
 
 .PHONY: verify-deps test-verify
 
-# Download every module of tests/verify/go.mod, including the two whose
+# Download every module of tests/verify/go.mod, including the three whose
 # directories (CRDs, charts) the tests read but whose packages are not all built.
 verify-deps:
 	cd $(VERIFY_DIR) && go mod download
-	cd $(VERIFY_DIR) && go mod download github.com/aws/karpenter-provider-aws github.com/kedacore/keda/v2
+	cd $(VERIFY_DIR) && go mod download github.com/aws/karpenter-provider-aws github.com/kedacore/keda/v2 github.com/kedacore/charts
 
 test-verify: verify-deps
 	cd $(VERIFY_DIR) && go test ./...
