@@ -3,8 +3,10 @@ package karpenter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -238,6 +240,16 @@ func TestProdSpreadsWorkers(t *testing.T) {
 			}
 			if len(r.Nodes) < 3 || r.PinnedZones() < 2 {
 				t.Errorf("%d workers on %d nodes in %d zones (%s); want at least 3 nodes in at least 2 zones", pods, len(r.Nodes), r.PinnedZones(), zonesCell(r))
+			}
+			// The spread held (Karpenter did not have to relax it): every node is pinned to a
+			// zone, and the zones' worker counts differ by at most maxSkew 1.
+			nodes, perZone := zoneGroups(r)
+			if nodes[AnyZone] > 0 {
+				t.Errorf("%d nodes not pinned to a zone", nodes[AnyZone])
+			}
+			counts := slices.Collect(maps.Values(perZone))
+			if len(counts) > 0 && slices.Max(counts)-slices.Min(counts) > 1 {
+				t.Errorf("workers per zone %v: skew above 1, the zone spread was relaxed", perZone)
 			}
 			for _, n := range r.Nodes {
 				if bound >= 1 && n.CPU.Cmp(*resource.NewQuantity(int64(bound), resource.DecimalSI)) > 0 {
