@@ -134,12 +134,24 @@ func zonesCell(r Result) string {
 		for i, sh := range shares {
 			ns[i], ps[i] = fmt.Sprint(sh.nodes), fmt.Sprint(sh.pods)
 		}
-		parts = append(parts, fmt.Sprintf("%d zone(s): %s nodes, %s pods", len(shares), strings.Join(ns, "/"), strings.Join(ps, "/")))
+		one := len(shares) == 1
+		parts = append(parts, fmt.Sprintf("%s: %s %s, %s %s", plural(len(shares), "zone"),
+			strings.Join(ns, "/"), noun(one && shares[0].nodes == 1, "node"), strings.Join(ps, "/"), noun(one && shares[0].pods == 1, "pod")))
 	}
 	if anyNodes > 0 {
-		parts = append(parts, fmt.Sprintf("%d node(s) in %s", anyNodes, AnyZone))
+		parts = append(parts, fmt.Sprintf("%s in %s", plural(anyNodes, "node"), AnyZone))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// plural is "1 node", "2 nodes".
+func plural(n int, word string) string { return fmt.Sprintf("%d %s", n, noun(n == 1, word)) }
+
+func noun(singular bool, word string) string {
+	if singular {
+		return word
+	}
+	return word + "s"
 }
 
 // Render renders docs/scaling-table.md.

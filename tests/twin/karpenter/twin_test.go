@@ -396,9 +396,11 @@ func TestZonesCell(t *testing.T) {
 		want  string
 	}{
 		{nil, "—"},
-		{[]Node{{Pods: 1}, {Pods: 1}}, "2 node(s) in any zone"},
-		{[]Node{{Pods: 7, Zone: "z-b"}, {Pods: 6, Zone: "z-a"}, {Pods: 7, Zone: "z-c"}}, "3 zone(s): 1/1/1 nodes, 7/7/6 pods"},
-		{[]Node{{Pods: 7, Zone: "z-a"}, {Pods: 1, Zone: "z-a"}, {Pods: 7, Zone: "z-b"}, {Pods: 2}}, "2 zone(s): 2/1 nodes, 8/7 pods; 1 node(s) in any zone"},
+		{[]Node{{Pods: 1}, {Pods: 1}}, "2 nodes in any zone"},
+		{[]Node{{Pods: 1, Zone: "z-a"}}, "1 zone: 1 node, 1 pod"},
+		{[]Node{{Pods: 3, Zone: "z-a"}, {Pods: 4, Zone: "z-a"}}, "1 zone: 2 nodes, 7 pods"},
+		{[]Node{{Pods: 7, Zone: "z-b"}, {Pods: 6, Zone: "z-a"}, {Pods: 7, Zone: "z-c"}}, "3 zones: 1/1/1 nodes, 7/7/6 pods"},
+		{[]Node{{Pods: 7, Zone: "z-a"}, {Pods: 1, Zone: "z-a"}, {Pods: 7, Zone: "z-b"}, {Pods: 2}}, "2 zones: 2/1 nodes, 8/7 pods; 1 node in any zone"},
 	} {
 		r := Result{Nodes: c.nodes}
 		if got := zonesCell(r); got != c.want {
