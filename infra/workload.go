@@ -165,7 +165,7 @@ const (
 	// ZoneSpreadPreferred spreads the pods over zones with maxSkew 1 and ScheduleAnyway.
 	// Karpenter (preferencePolicy Respect, its default) treats it as required when it provisions
 	// and drops it only for a pod it cannot place otherwise; kube-scheduler scores by it. So a
-	// zone that cannot take pods (capacity, outage) never keeps workers Pending.
+	// zone that cannot take pods (capacity, outage) does not keep workers Pending.
 	ZoneSpreadPreferred = "preferred"
 	// ZoneSpreadRequired spreads the pods over zones with maxSkew 1 and DoNotSchedule: a pod
 	// that would raise the skew above 1 stays Pending, also while a zone is impaired.
