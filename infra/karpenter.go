@@ -69,6 +69,9 @@ type NodePoolSettings struct {
 	InstanceCategories []string
 	// InstanceGenerationGreaterThan, when set, requires karpenter.k8s.aws/instance-generation > N.
 	InstanceGenerationGreaterThan *int
+	// MaxInstanceCPU, when set, admits only instance types with at most N vCPUs
+	// (karpenter.k8s.aws/instance-cpu Lt N+1), which bounds how many pods one node carries.
+	MaxInstanceCPU *int
 	// LimitCPU and LimitMemory are quantities capping the NodePool's total capacity.
 	LimitCPU, LimitMemory string
 	// ConsolidationPolicy, ConsolidateAfter, ExpireAfter and DisruptionBudgetNodes shape disruption.
@@ -133,6 +136,7 @@ const (
 	LabelCapacityType       = "karpenter.sh/capacity-type"
 	LabelInstanceCategory   = "karpenter.k8s.aws/instance-category"
 	LabelInstanceGeneration = "karpenter.k8s.aws/instance-generation"
+	LabelInstanceCPU        = "karpenter.k8s.aws/instance-cpu"
 )
 
 // NewNodePoolSpec builds the NodePool spec for s, whose nodes use the EC2NodeClass nodeClassName.
@@ -153,6 +157,10 @@ func NewNodePoolSpec(s NodePoolSettings, nodeClassName string) NodePoolSpec {
 	}
 	if g := s.InstanceGenerationGreaterThan; g != nil {
 		t.Requirements = append(t.Requirements, NodeRequirement{Key: LabelInstanceGeneration, Operator: "Gt", Values: []string{strconv.Itoa(*g)}})
+	}
+	if c := s.MaxInstanceCPU; c != nil {
+		// Lt (a core node selector operator, as Gt above) rather than Karpenter's own Lte.
+		t.Requirements = append(t.Requirements, NodeRequirement{Key: LabelInstanceCPU, Operator: "Lt", Values: []string{strconv.Itoa(*c + 1)}})
 	}
 	t.ExpireAfter = s.ExpireAfter
 	spec.Limits = map[string]string{"cpu": s.LimitCPU, "memory": s.LimitMemory}

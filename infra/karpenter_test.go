@@ -208,6 +208,7 @@ func TestNodePoolSpec(t *testing.T) {
 	prod.CapacityTypes = []string{"spot", "on-demand"}
 	prod.InstanceCategories = []string{"c", "m", "r"}
 	prod.InstanceGenerationGreaterThan = gen(5)
+	prod.MaxInstanceCPU = gen(8)
 	spec := NewNodePoolSpec(prod, "nc")
 	assert.Equal(t, "nc", spec.Template.Spec.NodeClassRef.Name)
 	assert.Equal(t, []NodeRequirement{
@@ -216,7 +217,10 @@ func TestNodePoolSpec(t *testing.T) {
 		{Key: LabelCapacityType, Operator: "In", Values: []string{"spot", "on-demand"}},
 		{Key: LabelInstanceCategory, Operator: "In", Values: []string{"c", "m", "r"}},
 		{Key: LabelInstanceGeneration, Operator: "Gt", Values: []string{"5"}},
+		// At most 8 vCPUs: Lt takes one integer as a string, exclusive, so 8 + 1.
+		{Key: LabelInstanceCPU, Operator: "Lt", Values: []string{"9"}},
 	}, spec.Template.Spec.Requirements)
+	assert.Equal(t, "karpenter.k8s.aws/instance-cpu", LabelInstanceCPU, "the well-known label karpenter-provider-aws sets")
 
 	// The spec does not alias the settings' slices.
 	spec.Template.Spec.Requirements[2].Values[0] = "changed"

@@ -143,6 +143,56 @@ type PodSpec struct {
 	SecurityContext               PodSecurityContext `json:"securityContext"`
 	Containers                    []Container        `json:"containers"`
 	Volumes                       []Volume           `json:"volumes,omitempty"`
+	// TopologySpreadConstraints spread the workload's pods (set by WorkloadSpec.ZoneSpread).
+	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+}
+
+// TopologySpreadConstraint is a pod topology spread constraint.
+type TopologySpreadConstraint struct {
+	MaxSkew           int32         `json:"maxSkew"`
+	TopologyKey       string        `json:"topologyKey"`
+	WhenUnsatisfiable string        `json:"whenUnsatisfiable"`
+	LabelSelector     LabelSelector `json:"labelSelector"`
+	// MatchLabelKeys adds the incoming pod's values of these labels to the selector.
+	MatchLabelKeys []string `json:"matchLabelKeys,omitempty"`
+}
+
+// Zone spread modes of a workload (WorkloadSpec.ZoneSpread, `workloads[].zoneSpread`).
+const (
+	// ZoneSpreadNone sets no topology spread: Karpenter bin-packs the pods onto as few nodes
+	// as fit them, in whatever zone is cheapest.
+	ZoneSpreadNone = "none"
+	// ZoneSpreadPreferred spreads the pods over zones with maxSkew 1 and ScheduleAnyway.
+	// Karpenter (preferencePolicy Respect, its default) treats it as required when it provisions
+	// and drops it only for a pod it cannot place otherwise; kube-scheduler scores by it. So a
+	// zone that cannot take pods (capacity, outage) does not keep workers Pending.
+	ZoneSpreadPreferred = "preferred"
+	// ZoneSpreadRequired spreads the pods over zones with maxSkew 1 and DoNotSchedule: a pod
+	// that would raise the skew above 1 stays Pending, also while a zone is impaired.
+	ZoneSpreadRequired = "required"
+
+	// LabelZone is the well-known zone label of nodes.
+	LabelZone = "topology.kubernetes.io/zone"
+	// LabelPodTemplateHash is the label the Deployment controller puts on each revision's pods.
+	LabelPodTemplateHash = "pod-template-hash"
+)
+
+// ZoneSpreadModes are the valid values of WorkloadSpec.ZoneSpread.
+var ZoneSpreadModes = []string{ZoneSpreadNone, ZoneSpreadPreferred, ZoneSpreadRequired}
+
+// ZoneSpreadConstraints are the topology spread constraints of a zone spread mode for the pods
+// of workload: none for ZoneSpreadNone (or an unknown mode). Pods are counted per Deployment
+// revision (matchLabelKeys pod-template-hash), so a rollout spreads the new pods on their own.
+func ZoneSpreadConstraints(mode, workload string) []TopologySpreadConstraint {
+	when := map[string]string{ZoneSpreadPreferred: "ScheduleAnyway", ZoneSpreadRequired: "DoNotSchedule"}[mode]
+	if when == "" {
+		return nil
+	}
+	return []TopologySpreadConstraint{{
+		MaxSkew: 1, TopologyKey: LabelZone, WhenUnsatisfiable: when,
+		LabelSelector:  LabelSelector{MatchLabels: SelectorLabels(workload)},
+		MatchLabelKeys: []string{LabelPodTemplateHash},
+	}}
 }
 
 // PodSecurityContext is the pod-level security context.
@@ -262,6 +312,9 @@ type WorkloadSpec struct {
 	ScaleOnInFlight                               bool
 	// ScaleDownStabilizationSeconds, when set, is the HPA scale-down stabilization window.
 	ScaleDownStabilizationSeconds *int
+	// ZoneSpread is how the pods spread over zones: ZoneSpreadNone, ZoneSpreadPreferred or
+	// ZoneSpreadRequired (empty means none).
+	ZoneSpread string
 	// Labels are added to every object (the platform's app.kubernetes.io labels are set over them).
 	Labels map[string]string
 }
@@ -389,7 +442,8 @@ func WorkloadDeployment(s WorkloadSpec) Deployment {
 						},
 						VolumeMounts: []VolumeMount{{Name: "tmp", MountPath: "/tmp"}},
 					}},
-					Volumes: []Volume{{Name: "tmp", EmptyDir: &EmptyDirSource{SizeLimit: "64Mi"}}},
+					Volumes:                   []Volume{{Name: "tmp", EmptyDir: &EmptyDirSource{SizeLimit: "64Mi"}}},
+					TopologySpreadConstraints: ZoneSpreadConstraints(s.ZoneSpread, s.Name),
 				},
 			},
 		},

@@ -75,6 +75,39 @@ func TestWorkloadDeployment(t *testing.T) {
 	podLabels := spec["template"].(map[string]any)["metadata"].(map[string]any)["labels"].(map[string]any)
 	assert.Equal(t, "worker", podLabels["app.kubernetes.io/name"], "the pod template must match the selector")
 	assert.Equal(t, map[string]any{"type": "RollingUpdate", "rollingUpdate": map[string]any{"maxSurge": float64(0), "maxUnavailable": float64(1)}}, spec["strategy"])
+	assert.NotContains(t, pod, "topologySpreadConstraints", "no zone spread unless asked for")
+}
+
+func TestWorkloadDeploymentZoneSpread(t *testing.T) {
+	t.Parallel()
+	for mode, want := range map[string]string{ZoneSpreadPreferred: "ScheduleAnyway", ZoneSpreadRequired: "DoNotSchedule", ZoneSpreadNone: "", "": ""} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			s := testWorkloadSpec()
+			s.ZoneSpread = mode
+			d := WorkloadDeployment(s)
+			tsc := d.Spec.Template.Spec.TopologySpreadConstraints
+			if want == "" {
+				assert.Empty(t, tsc)
+				assert.NotContains(t, toMap(t, d)["spec"].(map[string]any)["template"].(map[string]any)["spec"], "topologySpreadConstraints")
+				return
+			}
+			require.Len(t, tsc, 1)
+			assert.Equal(t, TopologySpreadConstraint{
+				MaxSkew: 1, TopologyKey: "topology.kubernetes.io/zone", WhenUnsatisfiable: want,
+				LabelSelector:  LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "worker"}},
+				MatchLabelKeys: []string{"pod-template-hash"},
+			}, tsc[0])
+			// The selector counts the workload's own pods: it matches the pod template's labels.
+			for k, v := range tsc[0].LabelSelector.MatchLabels {
+				assert.Equal(t, v, d.Spec.Template.Metadata.Labels[k], "pod label %s", k)
+			}
+			// A second workload's constraint does not count this one's pods.
+			other := ZoneSpreadConstraints(mode, "other")
+			assert.Equal(t, map[string]string{"app.kubernetes.io/name": "other"}, other[0].LabelSelector.MatchLabels)
+		})
+	}
+	assert.Nil(t, ZoneSpreadConstraints("sometimes", "worker"), "an unknown mode (refused by config validation) adds nothing")
 }
 
 func TestWorkloadServiceAccountCarriesRole(t *testing.T) {

@@ -108,6 +108,9 @@ type NodePoolConfig struct {
 	InstanceCategories []string `json:"instanceCategories"`
 	// InstanceGenerationGreaterThan, when set, requires karpenter.k8s.aws/instance-generation > N.
 	InstanceGenerationGreaterThan *int `json:"instanceGenerationGreaterThan"`
+	// MaxInstanceCPU, when set, admits only instance types with at most N vCPUs
+	// (karpenter.k8s.aws/instance-cpu), so one node, and one spot interruption, carries few pods.
+	MaxInstanceCPU *int `json:"maxInstanceCpu"`
 	// LimitCPU and LimitMemory cap the total capacity of the NodePool's nodes (Kubernetes quantities).
 	LimitCPU    string `json:"limitCpu"`
 	LimitMemory string `json:"limitMemory"`
@@ -200,4 +203,7 @@ type WorkloadConfig struct {
 	ScaleOnInFlight bool `json:"scaleOnInFlight"`
 	// ScaleDownStabilizationSeconds, when set, is the HPA scale-down stabilization window.
 	ScaleDownStabilizationSeconds *int `json:"scaleDownStabilizationSeconds"`
+	// ZoneSpread spreads the pods over zones: "none", "preferred" (ScheduleAnyway) or "required"
+	// (DoNotSchedule), each with maxSkew 1 on topology.kubernetes.io/zone.
+	ZoneSpread string `json:"zoneSpread"`
 }

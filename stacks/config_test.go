@@ -115,6 +115,12 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:karpenter.nodePool.instanceCategories[0]", `"compute"`}},
 		{"instance generation", func(c *Config) { c.Karpenter.NodePool.InstanceGenerationGreaterThan = intp(0) },
 			[]string{"eventscale:karpenter.nodePool.instanceGenerationGreaterThan", "got 0"}},
+		{"max instance cpu zero", func(c *Config) { c.Karpenter.NodePool.MaxInstanceCPU = intp(0) },
+			[]string{"eventscale:karpenter.nodePool.maxInstanceCpu must be from 1 to 1024", "got 0"}},
+		{"max instance cpu too high", func(c *Config) { c.Karpenter.NodePool.MaxInstanceCPU = intp(2048) },
+			[]string{"eventscale:karpenter.nodePool.maxInstanceCpu", "got 2048"}},
+		{"workload does not fit max instance cpu", func(c *Config) { c.Karpenter.NodePool.MaxInstanceCPU, c.Workloads[0].CPU = intp(2), "2" },
+			[]string{`eventscale:workloads[0].cpu "2" does not fit on a node of at most eventscale:karpenter.nodePool.maxInstanceCpu (2) vCPUs`}},
 		{"consolidation policy", func(c *Config) { c.Karpenter.NodePool.ConsolidationPolicy = "WhenUnderutilized" },
 			[]string{"eventscale:karpenter.nodePool.consolidationPolicy", `"WhenUnderutilized"`}},
 		{"consolidate after", func(c *Config) { c.Karpenter.NodePool.ConsolidateAfter = "30 seconds" },
@@ -169,6 +175,10 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:workloads[0].simulatedWorkSeconds must be from 0 to", "got 45"}},
 		{"stabilization", func(c *Config) { c.Workloads[0].ScaleDownStabilizationSeconds = intp(7200) },
 			[]string{"eventscale:workloads[0].scaleDownStabilizationSeconds", "got 7200"}},
+		{"zone spread", func(c *Config) { c.Workloads[0].ZoneSpread = "always" },
+			[]string{"eventscale:workloads[0].zoneSpread must be one of none, preferred, required", `got "always"`}},
+		{"zone spread empty", func(c *Config) { c.Workloads[0].ZoneSpread = "" },
+			[]string{"eventscale:workloads[0].zoneSpread", `got ""`}},
 		{"reserved tag", func(c *Config) { c.Tags = map[string]string{"aws:owner": "me"} }, []string{`eventscale:tags["aws:owner"] is not allowed`}},
 		{"platform tag", func(c *Config) { c.Tags = map[string]string{"managed-by": "me"} }, []string{`eventscale:tags["managed-by"] is not allowed`}},
 	}
@@ -295,3 +305,29 @@ func TestReadStackFileRefusesSecrets(t *testing.T) {
 }
 
 func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
+
+// TestSpreadSettingsAccepted: the valid values of the spread settings pass, and a workload just
+// under the instance size bound fits it.
+func TestSpreadSettingsAccepted(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"none", "preferred", "required"} {
+		c := validConfig()
+		c.Workloads[0].ZoneSpread = mode
+		assert.NoError(t, c.Validate(), "zoneSpread %q", mode)
+	}
+	for _, tc := range []struct {
+		max *int
+		cpu string
+	}{{nil, "64"}, {intp(2), "1900m"}, {intp(8), "1"}, {intp(1024), "1"}} {
+		c := validConfig()
+		c.Karpenter.NodePool.MaxInstanceCPU, c.Workloads[0].CPU = tc.max, tc.cpu
+		c.Karpenter.NodePool.LimitCPU = "256" // above every request here
+		assert.NoError(t, c.Validate(), "maxInstanceCpu %v, cpu %s", tc.max, tc.cpu)
+	}
+	cfg, err := Load(raw("eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":16}}`, "eventscale:workloads", `[{"name":"a","zoneSpread":"preferred"},{"name":"b"}]`), "eventscale", "staging")
+	require.NoError(t, err)
+	assert.Equal(t, 16, *cfg.Karpenter.NodePool.MaxInstanceCPU)
+	assert.Equal(t, "preferred", cfg.Workloads[0].ZoneSpread)
+	assert.Equal(t, "none", cfg.Workloads[1].ZoneSpread, "the default is no spread")
+	assert.Nil(t, Defaults().Karpenter.NodePool.MaxInstanceCPU, "the default is no bound")
+}

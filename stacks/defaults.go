@@ -40,6 +40,7 @@ func Defaults() Config {
 				CapacityTypes:         []string{"on-demand"},
 				Architectures:         []string{"amd64"},
 				InstanceTypes:         []string{"m6i.large", "m5.large"},
+				MaxInstanceCPU:        nil, // no bound on instance size
 				LimitCPU:              "4",
 				LimitMemory:           "16Gi",
 				ConsolidationPolicy:   "WhenEmptyOrUnderutilized",
@@ -92,5 +93,6 @@ func DefaultWorkload() WorkloadConfig {
 		QueueLength:            1,
 		ActivationQueueLength:  0,
 		ScaleOnInFlight:        true,
+		ZoneSpread:             infra.ZoneSpreadNone,
 	}
 }

@@ -51,6 +51,7 @@ func KarpenterNodePoolSettings(cfg Config) infra.NodePoolSettings {
 		InstanceTypes:                 p.InstanceTypes,
 		InstanceCategories:            p.InstanceCategories,
 		InstanceGenerationGreaterThan: p.InstanceGenerationGreaterThan,
+		MaxInstanceCPU:                p.MaxInstanceCPU,
 		LimitCPU:                      p.LimitCPU,
 		LimitMemory:                   p.LimitMemory,
 		ConsolidationPolicy:           p.ConsolidationPolicy,

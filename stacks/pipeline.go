@@ -120,6 +120,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 			ActivationQueueLength:         w.ActivationQueueLength,
 			ScaleOnInFlight:               w.ScaleOnInFlight,
 			ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
+			ZoneSpread:                    w.ZoneSpread,
 			Provider:                      e.cluster.Provider,
 			KedaReady:                     []pulumi.Resource{kedaComp.Chart},
 			Tags:                          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),

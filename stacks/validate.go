@@ -242,6 +242,9 @@ func (c Config) validateKarpenter(v *validator) {
 	if g := p.InstanceGenerationGreaterThan; g != nil && (*g < 1 || *g > 10) {
 		v.add("%s must be from 1 to 10, got %d", pk("instanceGenerationGreaterThan"), *g)
 	}
+	if m := p.MaxInstanceCPU; m != nil && (*m < 1 || *m > 1024) {
+		v.add("%s must be from 1 to 1024 (vCPUs) or null (no bound), got %d", pk("maxInstanceCpu"), *m)
+	}
 	checkQuantity(v, pk("limitCpu"), p.LimitCPU)
 	checkQuantity(v, pk("limitMemory"), p.LimitMemory)
 	if p.ConsolidationPolicy != "WhenEmpty" && p.ConsolidationPolicy != "WhenEmptyOrUnderutilized" {
@@ -369,7 +372,12 @@ func (c Config) validateWorkloads(v *validator) {
 		if w.Image == "" && !regexp.MustCompile(`^[\w][\w.-]{0,127}$`).MatchString(w.ImageTag) {
 			v.add("%s must be an image tag such as \"v1\", got %q", wk("imageTag"), w.ImageTag)
 		}
-		checkQuantity(v, wk("cpu"), w.CPU)
+		if q, ok := checkQuantity(v, wk("cpu"), w.CPU); ok {
+			if m := c.Karpenter.NodePool.MaxInstanceCPU; m != nil && *m >= 1 && q.Cmp(*resource.NewQuantity(int64(*m), resource.DecimalSI)) >= 0 {
+				v.add("%s %q does not fit on a node of at most %s (%d) vCPUs, which also reserves CPU for the kubelet and DaemonSets: its pods would stay Pending",
+					wk("cpu"), w.CPU, key("karpenter", "nodePool.maxInstanceCpu"), *m)
+			}
+		}
 		checkQuantity(v, wk("memory"), w.Memory)
 		if w.Concurrency < 1 || w.Concurrency > 256 {
 			v.add("%s must be from 1 to 256, got %d", wk("concurrency"), w.Concurrency)
@@ -406,6 +414,9 @@ func (c Config) validateWorkloads(v *validator) {
 		}
 		if s := w.ScaleDownStabilizationSeconds; s != nil && (*s < 0 || *s > 3600) {
 			v.add("%s must be from 0 to 3600, got %d", wk("scaleDownStabilizationSeconds"), *s)
+		}
+		if !slices.Contains(infra.ZoneSpreadModes, w.ZoneSpread) {
+			v.add("%s must be one of %s, got %q", wk("zoneSpread"), strings.Join(infra.ZoneSpreadModes, ", "), w.ZoneSpread)
 		}
 	}
 }

@@ -500,12 +500,17 @@ func TestKarpenterNodeObjects(t *testing.T) {
 				check("node.kubernetes.io/instance-type", in([]string{"m6i.large", "m5.large"}))
 				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-category")
 				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-generation")
+				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-cpu", "dev keeps the tutorial's two 2-vCPU types, unbounded")
 				assert.Equal(t, "al2023@latest", n.AmiAlias)
 			case "prod":
 				assert.NotContains(t, reqs, "node.kubernetes.io/instance-type", "prod picks from families, not a fixed list")
 				check("karpenter.sh/capacity-type", in([]string{"spot", "on-demand"}))
 				check("karpenter.k8s.aws/instance-category", in([]string{"c", "m", "r"}))
 				check("karpenter.k8s.aws/instance-generation", map[string]any{"operator": "Gt", "values": []any{"5"}})
+				// At most 8 vCPUs per node: Lt is exclusive and takes one integer as a string.
+				require.NotNil(t, p.MaxInstanceCPU, "Pulumi.prod.yaml bounds the instance size")
+				assert.Equal(t, 8, *p.MaxInstanceCPU)
+				check("karpenter.k8s.aws/instance-cpu", map[string]any{"operator": "Lt", "values": []any{"9"}})
 				assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
 			}
 			assert.Len(t, reqs, len(at(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
@@ -596,6 +601,10 @@ func TestKarpenterConfigRefusedWithClearErrors(t *testing.T) {
 			`eventscale:karpenter.nodeClass.name must be at most 63 characters`},
 		{"long tag value", map[string]string{"eventscale:karpenter": `{"nodeClass":{"tags":{"team":"` + strings.Repeat("x", 257) + `"}}}`},
 			`eventscale:karpenter.nodeClass.tags["team"]: EC2 tag keys are at most 128 and values at most 256 characters`},
+		{"instance cpu bound zero", map[string]string{"eventscale:karpenter": `{"nodePool":{"maxInstanceCpu":0}}`},
+			`eventscale:karpenter.nodePool.maxInstanceCpu must be from 1 to 1024 (vCPUs) or null (no bound), got 0`},
+		{"worker larger than the bound", map[string]string{"eventscale:karpenter": `{"nodePool":{"instanceTypes":[],"instanceCategories":["m"],"maxInstanceCpu":1}}`},
+			`eventscale:workloads[0].cpu "1" does not fit on a node of at most eventscale:karpenter.nodePool.maxInstanceCpu (1) vCPUs`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

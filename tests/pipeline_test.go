@@ -444,6 +444,15 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			assert.Equal(t, false, obj(c, "securityContext", "allowPrivilegeEscalation"))
 			assert.Equal(t, []any{"ALL"}, obj(c, "securityContext", "capabilities", "drop"))
 			assert.Equal(t, obj(spec, "selector", "matchLabels", "app.kubernetes.io/name"), obj(spec, "template", "metadata", "labels", "app.kubernetes.io/name"))
+			if when := map[string]string{"preferred": "ScheduleAnyway", "required": "DoNotSchedule"}[w.ZoneSpread]; when != "" {
+				assert.Equal(t, []any{map[string]any{
+					"maxSkew": int64(1), "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": when,
+					"labelSelector":  map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": w.Name}},
+					"matchLabelKeys": []any{"pod-template-hash"},
+				}}, obj(pod, "topologySpreadConstraints"), "zone spread over this workload's own pods")
+			} else {
+				assert.NotContains(t, keysOf(pod), "topologySpreadConstraints", "zoneSpread %q sets no spread", w.ZoneSpread)
+			}
 			assert.Contains(t, d.Depends, ns.URN)
 			assert.Contains(t, d.Depends, sa.URN)
 
@@ -503,6 +512,8 @@ func TestPipelineDevReproducesTutorial(t *testing.T) {
 	assert.Equal(t, "1", obj(so, "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"])
 	c := obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec", "containers").([]any)[0]
 	assert.Equal(t, map[string]any{"cpu": "1", "memory": "3Gi"}, obj(c, "resources", "limits"))
+	assert.NotContains(t, keysOf(obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")), "topologySpreadConstraints",
+		"dev keeps the tutorial's scheduling: one pod per 2-vCPU node, no spread")
 	assert.Equal(t, float64(5), obj(jsonObject(t, r.one(t, typeSQSQueue, "queue-worker-main").Inputs["redrivePolicy"]), "maxReceiveCount"))
 	assert.Equal(t, int64(20), r.one(t, typeSQSQueue, "queue-worker-main").Inputs["receiveWaitTimeSeconds"])
 }
@@ -525,6 +536,19 @@ func TestPipelineImageRepository(t *testing.T) {
 		assert.Equal(t, !r.cfg.Queue.Protect, repo.Inputs["forceDelete"], "force delete only when not protected")
 		assert.Equal(t, harness.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
 	})
+}
+
+// The prod worker spreads over zones (Pulumi.prod.yaml: zoneSpread preferred).
+func TestPipelineProdWorkersSpreadOverZones(t *testing.T) {
+	t.Parallel()
+	r := runPipelineCase(t, pipelineCases[1])
+	require.Len(t, r.cfg.Workloads, 1)
+	assert.Equal(t, "preferred", r.cfg.Workloads[0].ZoneSpread)
+	pod := obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")
+	tsc, _ := obj(pod, "topologySpreadConstraints").([]any)
+	require.Len(t, tsc, 1)
+	assert.Equal(t, "topology.kubernetes.io/zone", obj(tsc[0], "topologyKey"))
+	assert.Equal(t, "ScheduleAnyway", obj(tsc[0], "whenUnsatisfiable"))
 }
 
 func TestPipelineProdQueuesProtected(t *testing.T) {
@@ -598,6 +622,8 @@ func TestPipelineConfigRefused(t *testing.T) {
 			[]string{"eventscale:workloads[0].scaleTargetRef is not a known key"}},
 		{"maxReceiveCount out of range", map[string]string{"eventscale:queue": `{"maxReceiveCount":0}`},
 			[]string{"eventscale:queue.maxReceiveCount must be from 1 to 1000, got 0"}},
+		{"zone spread misspelt", map[string]string{"eventscale:workloads": `[{"name":"worker","zoneSpread":"ScheduleAnyway"}]`},
+			[]string{`eventscale:workloads[0].zoneSpread must be one of none, preferred, required, got "ScheduleAnyway"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

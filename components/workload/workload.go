@@ -5,6 +5,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -54,6 +55,8 @@ type Args struct {
 	QueueLength, ActivationQueueLength            int
 	ScaleOnInFlight                               bool
 	ScaleDownStabilizationSeconds                 *int
+	// ZoneSpread is the pods' zone spread mode (infra.ZoneSpreadNone, ...Preferred, ...Required).
+	ZoneSpread string
 
 	// Provider deploys the Kubernetes objects.
 	Provider *kubernetes.Provider
@@ -93,6 +96,9 @@ func (a *Args) validate() error {
 	}
 	if a.MinReplicas < 0 || a.MaxReplicas < 1 || a.MinReplicas > a.MaxReplicas {
 		errs = append(errs, fmt.Errorf("need 0 <= MinReplicas (%d) <= MaxReplicas (%d) and MaxReplicas >= 1", a.MinReplicas, a.MaxReplicas))
+	}
+	if a.ZoneSpread != "" && !slices.Contains(infra.ZoneSpreadModes, a.ZoneSpread) {
+		errs = append(errs, fmt.Errorf("ZoneSpread must be empty or one of %q, got %q", infra.ZoneSpreadModes, a.ZoneSpread))
 	}
 	return errors.Join(errs...)
 }
@@ -174,6 +180,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		ActivationQueueLength:         args.ActivationQueueLength,
 		ScaleOnInFlight:               args.ScaleOnInFlight,
 		ScaleDownStabilizationSeconds: args.ScaleDownStabilizationSeconds,
+		ZoneSpread:                    args.ZoneSpread,
 	})
 
 	ns, err := manifest.New(ctx, name+"-namespace", objs.Namespace, &b, parent, k8s)

@@ -175,6 +175,29 @@ var badCases = []badCase{
 		want: []string{"must be less than or equal to cpu limit"},
 	},
 	{
+		name:    "deployment-zone-spread-config-value",
+		mistake: "the config's zone spread mode written into the pod spec: whenUnsatisfiable \"Preferred\" instead of ScheduleAnyway",
+		kind:    "Deployment",
+		mutate: func(o map[string]any) {
+			mp(o, "spec", "template", "spec")["topologySpreadConstraints"] = []any{map[string]any{
+				"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "Preferred",
+				"labelSelector": map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": "worker"}},
+			}}
+		},
+		want: []string{`spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable: Unsupported value: "Preferred"`},
+	},
+	{
+		name:    "nodepool-instance-cpu-range-in-one-requirement",
+		mistake: "an instance size range written as one Lt requirement with two values (Lt takes exactly one integer)",
+		kind:    "NodePool",
+		mutate: func(o map[string]any) {
+			spec := mp(o, "spec", "template", "spec")
+			reqs, _ := spec["requirements"].([]any)
+			spec["requirements"] = append(reqs, map[string]any{"key": "karpenter.k8s.aws/instance-cpu", "operator": "Lt", "values": []any{"4", "17"}})
+		},
+		want: []string{"requirements operator 'Gt', 'Lt', 'Gte', or 'Lte' must have a single positive integer value"},
+	},
+	{
 		name:    "serviceaccount-role-arn-as-label",
 		mistake: "the IRSA role ARN put in labels instead of annotations",
 		kind:    "ServiceAccount",

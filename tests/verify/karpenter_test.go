@@ -204,6 +204,8 @@ func TestKarpenterBadConfigsRefusedTwice(t *testing.T) {
 			`eventscale:karpenter.nodePool.architectures must list at least one of`, "NodePool", "spec.template.spec.requirements"},
 		{"negative generation", "eventscale:karpenter", `{"nodePool":{"instanceGenerationGreaterThan":-1}}`,
 			`eventscale:karpenter.nodePool.instanceGenerationGreaterThan must be from 1 to 10, got -1`, "NodePool", "spec.template.spec.requirements"},
+		{"negative instance cpu bound", "eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":-2}}`,
+			`eventscale:karpenter.nodePool.maxInstanceCpu must be from 1 to 1024 (vCPUs) or null (no bound), got -2`, "NodePool", "spec.template.spec.requirements"},
 		{"cpu limit in words", "eventscale:karpenter", `{"nodePool":{"limitCpu":"sixteen"}}`,
 			`eventscale:karpenter.nodePool.limitCpu must be a positive Kubernetes quantity`, "NodePool", "spec.limits.cpu"},
 	} {

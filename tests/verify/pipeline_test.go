@@ -263,6 +263,25 @@ func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 				if len(pod.NodeSelector) > 0 || pod.Affinity != nil || len(pod.Tolerations) > 0 {
 					t.Errorf("%s: scheduling constraints would keep the pod off Karpenter's nodes", w.Name)
 				}
+				switch w.ZoneSpread {
+				case infra.ZoneSpreadNone:
+					if len(pod.TopologySpreadConstraints) > 0 {
+						t.Errorf("%s: zoneSpread none, but the pod has %v", w.Name, pod.TopologySpreadConstraints)
+					}
+				default:
+					if len(pod.TopologySpreadConstraints) != 1 {
+						t.Fatalf("%s: zoneSpread %s, constraints %v", w.Name, w.ZoneSpread, pod.TopologySpreadConstraints)
+					}
+					tsc := pod.TopologySpreadConstraints[0]
+					want := map[string]corev1.UnsatisfiableConstraintAction{infra.ZoneSpreadPreferred: corev1.ScheduleAnyway, infra.ZoneSpreadRequired: corev1.DoNotSchedule}[w.ZoneSpread]
+					if tsc.TopologyKey != corev1.LabelTopologyZone || tsc.WhenUnsatisfiable != want || tsc.MaxSkew != 1 {
+						t.Errorf("%s: constraint %+v, want maxSkew 1 on %s, %s", w.Name, tsc, corev1.LabelTopologyZone, want)
+					}
+					// The constraint counts exactly this workload's pods: its selector matches them.
+					if sel, err := metav1.LabelSelectorAsSelector(tsc.LabelSelector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+						t.Errorf("%s: the spread selector %v does not match the pod labels %v", w.Name, tsc.LabelSelector, d.Spec.Template.Labels)
+					}
+				}
 				if got, want := *pod.TerminationGracePeriodSeconds, int64(w.MaxProcessingSeconds+10); got != want {
 					t.Errorf("%s: grace period %d, want %d", w.Name, got, want)
 				}

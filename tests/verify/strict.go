@@ -203,5 +203,57 @@ func validatePodSpec(ps *corev1.PodSpec, pth *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(pth.Child("serviceAccountName"), ps.ServiceAccountName, msg))
 		}
 	}
+	errs = append(errs, validateTopologySpread(ps.TopologySpreadConstraints, pth.Child("topologySpreadConstraints"))...)
+	return errs
+}
+
+// validateTopologySpread holds the API server's rules for topology spread constraints
+// (k8s.io/kubernetes pkg/apis/core/validation validateTopologySpreadConstraints): a positive
+// maxSkew, a topology key, a known whenUnsatisfiable, one constraint per key and mode, a valid
+// selector, and matchLabelKeys disjoint from the selector's keys.
+func validateTopologySpread(tscs []corev1.TopologySpreadConstraint, pth *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := sets.New[string]()
+	for i, c := range tscs {
+		p := pth.Index(i)
+		if c.MaxSkew <= 0 {
+			errs = append(errs, field.Invalid(p.Child("maxSkew"), c.MaxSkew, "must be greater than zero"))
+		}
+		if c.TopologyKey == "" {
+			errs = append(errs, field.Required(p.Child("topologyKey"), "can not be empty"))
+		} else if msgs := validation.IsQualifiedName(c.TopologyKey); len(msgs) > 0 {
+			errs = append(errs, field.Invalid(p.Child("topologyKey"), c.TopologyKey, strings.Join(msgs, "; ")))
+		}
+		if c.WhenUnsatisfiable != corev1.DoNotSchedule && c.WhenUnsatisfiable != corev1.ScheduleAnyway {
+			errs = append(errs, field.NotSupported(p.Child("whenUnsatisfiable"), c.WhenUnsatisfiable, []string{string(corev1.DoNotSchedule), string(corev1.ScheduleAnyway)}))
+		}
+		if pair := c.TopologyKey + "/" + string(c.WhenUnsatisfiable); seen.Has(pair) {
+			errs = append(errs, field.Duplicate(p, pair))
+		} else {
+			seen.Insert(pair)
+		}
+		if c.LabelSelector != nil {
+			if _, err := metav1.LabelSelectorAsSelector(c.LabelSelector); err != nil {
+				errs = append(errs, field.Invalid(p.Child("labelSelector"), c.LabelSelector, err.Error()))
+			}
+		} else if len(c.MatchLabelKeys) > 0 {
+			errs = append(errs, field.Forbidden(p.Child("matchLabelKeys"), "must not be specified when labelSelector is not set"))
+		}
+		for j, k := range c.MatchLabelKeys {
+			if msgs := validation.IsQualifiedName(k); len(msgs) > 0 {
+				errs = append(errs, field.Invalid(p.Child("matchLabelKeys").Index(j), k, strings.Join(msgs, "; ")))
+			}
+			if c.LabelSelector != nil {
+				_, inLabels := c.LabelSelector.MatchLabels[k]
+				inExpr := false
+				for _, e := range c.LabelSelector.MatchExpressions {
+					inExpr = inExpr || e.Key == k
+				}
+				if inLabels || inExpr {
+					errs = append(errs, field.Invalid(p.Child("matchLabelKeys").Index(j), k, "exists in both matchLabelKeys and labelSelector"))
+				}
+			}
+		}
+	}
 	return errs
 }

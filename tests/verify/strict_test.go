@@ -175,6 +175,26 @@ func TestValidateBuiltin(t *testing.T) {
 			wants: []want{{"spec.template.spec.containers[0].image", "Required value"}},
 		},
 		{
+			name: "Deployment with a zone spread",
+			manifest: func(t testing.TB) string {
+				return edit(t, validDeployment, "      containers:", "      topologySpreadConstraints:\n        - maxSkew: 1\n          topologyKey: topology.kubernetes.io/zone\n          whenUnsatisfiable: ScheduleAnyway\n          labelSelector:\n            matchLabels:\n              app: worker\n          matchLabelKeys: [pod-template-hash]\n      containers:")
+			},
+		},
+		{
+			name: "zone spread with an unknown whenUnsatisfiable, no skew and a matchLabelKey in its selector",
+			manifest: func(t testing.TB) string {
+				m := edit(t, validDeployment, "      containers:", "      topologySpreadConstraints:\n        - maxSkew: 1\n          topologyKey: topology.kubernetes.io/zone\n          whenUnsatisfiable: ScheduleAnyway\n          labelSelector:\n            matchLabels:\n              app: worker\n          matchLabelKeys: [pod-template-hash]\n      containers:")
+				m = edit(t, m, "whenUnsatisfiable: ScheduleAnyway", "whenUnsatisfiable: Preferred")
+				m = edit(t, m, "maxSkew: 1", "maxSkew: 0")
+				return edit(t, m, "[pod-template-hash]", "[app]")
+			},
+			wants: []want{
+				{"spec.template.spec.topologySpreadConstraints[0].whenUnsatisfiable", "Unsupported value"},
+				{"spec.template.spec.topologySpreadConstraints[0].maxSkew", "must be greater than zero"},
+				{"spec.template.spec.topologySpreadConstraints[0].matchLabelKeys[0]", "exists in both matchLabelKeys and labelSelector"},
+			},
+		},
+		{
 			name: "label value too long",
 			manifest: func(t testing.TB) string {
 				return edit(t, validNamespace, "eventscale\n", "eventscale-0123456789012345678901234567890123456789012345678901234567890123\n")

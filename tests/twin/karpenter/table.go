@@ -81,6 +81,79 @@ func podsPerNode(r Result) string {
 	return fmt.Sprintf("%d–%d", lo, hi)
 }
 
+// AnyZone labels the nodes whose NodeClaim does not pin a zone: EC2 Fleet picks among the
+// allowed ones.
+const AnyZone = "any zone"
+
+// zoneGroups counts nodes and pods per zone (AnyZone for the nodes not pinned to one).
+func zoneGroups(r Result) (nodes, pods map[string]int) {
+	nodes, pods = map[string]int{}, map[string]int{}
+	for _, n := range r.Nodes {
+		z := n.Zone
+		if z == "" {
+			z = AnyZone
+		}
+		nodes[z]++
+		pods[z] += n.Pods
+	}
+	return nodes, pods
+}
+
+// PinnedZones is how many distinct zones the nodes are pinned to.
+func (r Result) PinnedZones() int {
+	nodes, _ := zoneGroups(r)
+	delete(nodes, AnyZone)
+	return len(nodes)
+}
+
+// zonesCell shows how the nodes and pods spread over zones without naming the zones: which
+// zone gets the larger share is not determined (the scheduler ranks equal domains in map order),
+// how many zones and their shares are.
+func zonesCell(r Result) string {
+	if len(r.Nodes) == 0 {
+		return "—"
+	}
+	nodes, pods := zoneGroups(r)
+	anyNodes := nodes[AnyZone]
+	delete(nodes, AnyZone)
+	type share struct{ nodes, pods int }
+	var shares []share
+	for z, n := range nodes {
+		shares = append(shares, share{n, pods[z]})
+	}
+	sort.Slice(shares, func(i, j int) bool {
+		if shares[i].pods != shares[j].pods {
+			return shares[i].pods > shares[j].pods
+		}
+		return shares[i].nodes > shares[j].nodes
+	})
+	var parts []string
+	if len(shares) > 0 {
+		ns := make([]string, len(shares))
+		ps := make([]string, len(shares))
+		for i, sh := range shares {
+			ns[i], ps[i] = fmt.Sprint(sh.nodes), fmt.Sprint(sh.pods)
+		}
+		one := len(shares) == 1
+		parts = append(parts, fmt.Sprintf("%s: %s %s, %s %s", plural(len(shares), "zone"),
+			strings.Join(ns, "/"), noun(one && shares[0].nodes == 1, "node"), strings.Join(ps, "/"), noun(one && shares[0].pods == 1, "pod")))
+	}
+	if anyNodes > 0 {
+		parts = append(parts, fmt.Sprintf("%s in %s", plural(anyNodes, "node"), AnyZone))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// plural is "1 node", "2 nodes".
+func plural(n int, word string) string { return fmt.Sprintf("%d %s", n, noun(n == 1, word)) }
+
+func noun(singular bool, word string) string {
+	if singular {
+		return word
+	}
+	return word + "s"
+}
+
 // Render renders docs/scaling-table.md.
 func Render(tables []StackTable, latency []Latency, daemonSets []DaemonSet) string {
 	var b strings.Builder
@@ -107,15 +180,15 @@ func Render(tables []StackTable, latency []Latency, daemonSets []DaemonSet) stri
 			}
 			rows = append(rows, []string{
 				spec.Thousands(row.Messages()), metric, fmt.Sprint(row.Active), fmt.Sprint(row.Replicas),
-				fmt.Sprint(len(r.Nodes)), nodesCell(r), podsPerNode(r), pending, price(r.HourlyPrice()),
+				fmt.Sprint(len(r.Nodes)), nodesCell(r), podsPerNode(r), zonesCell(r), pending, price(r.HourlyPrice()),
 			})
 		}
-		b.WriteString(spec.Table([]string{"messages", "KEDA metric", "active", "pods", "nodes", "instance type (capacity)", "pods/node", "Pending", "$/h ¹"}, rows))
+		b.WriteString(spec.Table([]string{"messages", "KEDA metric", "active", "pods", "nodes", "instance type (capacity)", "pods/node", "zones ³", "Pending", "$/h ¹"}, rows))
 		b.WriteString("\n")
 	}
 	b.WriteString("¹ Sum of the cheapest candidates' on-demand list prices in karpenter-provider-aws v1.14.1's built-in price table (us-east-1 data; Karpenter falls back to it offline for other regions). ")
 	b.WriteString("Spot prices are not known offline: Karpenter prices spot at the on-demand price until its first spot price update, so spot rows are an upper bound. ")
-	b.WriteString("Each row is one provisioning pass with all its pods pending at once; scaling up from zero, the HPA adds pods in waves (latency budget below) and Karpenter provisions each batch on its own, so a deep queue may get several smaller nodes instead of the one large node shown.\n\n")
+	b.WriteString("Each row is one provisioning pass with all its pods pending at once; scaling up from zero, the HPA adds pods in waves (latency budget below) and Karpenter provisions each batch on its own, so a deep queue may get other (more, smaller, or partly filled) nodes than shown.\n\n")
 	unmeasured := false
 	for _, t := range tables {
 		for _, row := range t.Decisions.Rows {
@@ -126,6 +199,7 @@ func Render(tables []StackTable, latency []Latency, daemonSets []DaemonSet) stri
 		fmt.Fprintf(&b, "² Not read from moto: moto 5.2.1 walks the whole queue on every SendMessage, so a queue deeper than %s messages takes too long to build (10,000 ≈ 40 min). The count goes through KEDA's activation rule and the same replica steps; every row up to %s is KEDA's scaler reading a real queue.\n\n", spec.Thousands(spec.MaxRealMessages), spec.Thousands(spec.MaxRealMessages))
 	}
 
+	b.WriteString("³ The zones the NodeClaims require, with the nodes and the workload's pods in each (largest share first; which zone gets it is not determined). A zone spread of the Deployment (`workloads[].zoneSpread`) makes Karpenter's scheduler pin each new node to one zone. \"" + AnyZone + "\": the NodeClaim allows every zone of the EC2NodeClass's subnets and EC2 Fleet picks one (for spot, price-capacity-optimized: often the same pool, so the same zone, for every node).\n\n")
 	b.WriteString("#### Scale-from-zero latency budget (shipped settings)\n\n")
 	header := []string{"step"}
 	for _, l := range latency {

@@ -13,6 +13,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -340,6 +341,10 @@ type Node struct {
 	Candidates   int
 	// CPU and Memory are InstanceType's capacity.
 	CPU, Memory resource.Quantity
+	// Zones are the zones the launch may land in (the candidates' offerings the NodeClaim's
+	// requirements admit); Zone is the only one, or "" when EC2 Fleet picks among several.
+	Zone  string
+	Zones []string
 }
 
 // Result is one scheduling pass.
@@ -382,12 +387,13 @@ func (c *Cluster) Schedule(ctx context.Context, replicas int) (Result, error) {
 		return Result{}, err
 	}
 	its := map[string][]*cloudprovider.InstanceType{nodePool.Name: listed}
-	topology, err := scheduling.NewTopology(ctx, kube, cluster, nil, []*karpv1.NodePool{nodePool}, its, pods)
+	opts := SchedulerOptions(ctx)
+	topology, err := scheduling.NewTopology(ctx, kube, cluster, nil, []*karpv1.NodePool{nodePool}, its, pods, opts...)
 	if err != nil {
 		return Result{}, fmt.Errorf("topology: %w", err)
 	}
 	s := scheduling.NewScheduler(ctx, kube, []*karpv1.NodePool{nodePool}, cluster, nil, topology, its,
-		daemonSetPods(c.DaemonSets), events.NewRecorder(&record.FakeRecorder{}), clk, nil, nil)
+		daemonSetPods(c.DaemonSets), events.NewRecorder(&record.FakeRecorder{}), clk, nil, nil, opts...)
 	results, err := s.Solve(ctx, pods)
 	if err != nil {
 		return Result{}, fmt.Errorf("solve: %w", err)
@@ -407,6 +413,25 @@ func (c *Cluster) Schedule(ctx context.Context, replicas int) (Result, error) {
 	}
 	sort.SliceStable(r.Nodes, func(i, j int) bool { return r.Nodes[i].InstanceType < r.Nodes[j].InstanceType })
 	return r, nil
+}
+
+// SchedulerOptions are the options Provisioner.Schedule gives NewTopology and NewScheduler
+// (sigs.k8s.io/karpenter pkg/controllers/provisioning/provisioner.go), from the options in ctx:
+// no fallback from reserved capacity, the concurrency of the controller's CPU requests, the
+// minValues policy, and IgnorePreferences when preferencePolicy is Ignore. With the default
+// (Respect) the scheduler treats preferences such as a ScheduleAnyway topology spread as
+// required, and relaxes them one by one only for a pod it cannot place otherwise.
+func SchedulerOptions(ctx context.Context) []scheduling.Options {
+	o := coreoptions.FromContext(ctx)
+	opts := []scheduling.Options{
+		scheduling.DisableReservedCapacityFallback,
+		scheduling.NumConcurrentReconciles(int(math.Ceil(float64(o.CPURequests) / 1000.0))),
+		scheduling.MinValuesPolicy(o.MinValuesPolicy),
+	}
+	if o.PreferencePolicy == coreoptions.PreferencePolicyIgnore {
+		opts = append(opts, scheduling.IgnorePreferences)
+	}
+	return opts
 }
 
 // launch resolves what karpenter-provider-aws's instance provider does with a NodeClaim
@@ -476,7 +501,21 @@ func (c *Cluster) launch(ctx context.Context, nc *scheduling.NodeClaim) (Node, e
 	}
 	sort.Slice(cheapest, func(i, j int) bool { return cheapest[i].Name < cheapest[j].Name })
 	best := cheapest[0]
+	// The zones the launch may land in: those of the candidates' offerings of that capacity
+	// type that the NodeClaim's requirements (a zone spread pins one) admit.
+	zoneSet := map[string]bool{}
+	for _, it := range its {
+		for _, o := range it.Offerings.Available().Compatible(r) {
+			zoneSet[o.Zone()] = true
+		}
+	}
+	zones := spec.SortedKeys(zoneSet)
+	zone := ""
+	if len(zones) == 1 {
+		zone = zones[0]
+	}
 	return Node{
+		Zone: zone, Zones: zones,
 		Pods: len(nc.Pods), CapacityType: capacityType, Price: bestPrice, Candidates: len(its),
 		InstanceType: strings.Join(lo.Map(cheapest, func(it *cloudprovider.InstanceType, _ int) string { return it.Name }), "/"),
 		CPU:          best.Capacity[corev1.ResourceCPU], Memory: best.Capacity[corev1.ResourceMemory],

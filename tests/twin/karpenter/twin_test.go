@@ -3,8 +3,11 @@ package karpenter
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +136,9 @@ func TestDevClaims(t *testing.T) {
 				if n.Pods != 1 || n.CapacityType != "on-demand" {
 					t.Errorf("node %+v: want 1 pod on on-demand capacity", n)
 				}
+				if n.Zone != "" {
+					t.Errorf("node %+v: pinned to %s; dev sets no zone spread, so EC2 Fleet picks the zone", n, n.Zone)
+				}
 				for _, typ := range strings.Split(n.InstanceType, "/") {
 					if typ != "m5.large" && typ != "m6i.large" {
 						t.Errorf("node type %s not allowed by the NodePool", typ)
@@ -184,6 +190,74 @@ func TestProdScales(t *testing.T) {
 		}
 	}
 	t.Logf("50 pods → %s, $%.3f/h", nodesCell(r), r.HourlyPrice())
+}
+
+// TestProdSpreadsWorkers: from 100 messages up, prod's workers run on at least 3 nodes in at
+// least 2 zones, so one spot interruption or one zone event never stops every worker, and no
+// node is larger than the NodePool's instance-cpu bound. The replica counts are KEDA's from zero
+// (ceil(messages / queueLength), capped at maxReplicaCount) for the table's message counts.
+func TestProdSpreadsWorkers(t *testing.T) {
+	e := setup(t, "prod")
+	// The instance types offer capacity in every zone of the EC2NodeClass, so a spread can be met.
+	zones := map[string]bool{}
+	for _, it := range e.cluster.Allowed() {
+		for _, o := range it.Offerings.Available() {
+			zones[o.Zone()] = true
+		}
+	}
+	if len(zones) < 3 || len(e.cluster.NodeClass.Status.Subnets) < 3 {
+		t.Fatalf("prod's instance types are offered in zones %v over %d subnets; the spread needs 3", spec.SortedKeys(zones), len(e.cluster.NodeClass.Status.Subnets))
+	}
+	bound := -1
+	for _, r := range e.cluster.NodePool.Spec.Template.Spec.Requirements {
+		if r.Key == "karpenter.k8s.aws/instance-cpu" && r.Operator == corev1.NodeSelectorOpLt && len(r.Values) == 1 {
+			fmt.Sscan(r.Values[0], &bound)
+			bound-- // Lt N+1: at most N vCPUs
+		}
+	}
+	if bound < 1 {
+		t.Errorf("the prod NodePool has no karpenter.k8s.aws/instance-cpu Lt bound: one node may carry every worker")
+	}
+	maxReplicas, _ := spec.Get(e.objs.ScaledObject, "spec", "maxReplicaCount").(float64)
+	triggers, _ := spec.Get(e.objs.ScaledObject, "spec", "triggers").([]any)
+	if len(triggers) != 1 || maxReplicas < 1 {
+		t.Fatalf("ScaledObject: maxReplicaCount %v, %d triggers", maxReplicas, len(triggers))
+	}
+	queueLength, err := strconv.Atoi(spec.Str(triggers[0].(map[string]any), "metadata", "queueLength"))
+	if err != nil || queueLength < 1 {
+		t.Fatalf("queueLength: %v", err)
+	}
+	for _, messages := range spec.TableMessages("prod") {
+		if messages < 100 {
+			continue
+		}
+		pods := min(int(maxReplicas), (messages+queueLength-1)/queueLength)
+		t.Run(fmt.Sprintf("%d messages, %d pods", messages, pods), func(t *testing.T) {
+			r := e.schedule(t, pods)
+			t.Logf("%d pods → %s; per zone %s; Pending %d", pods, nodesCell(r), zonesCell(r), r.Pending)
+			if r.Pending != 0 {
+				t.Errorf("%d pods Pending: %v", r.Pending, r.Reasons)
+			}
+			if len(r.Nodes) < 3 || r.PinnedZones() < 2 {
+				t.Errorf("%d workers on %d nodes in %d zones (%s); want at least 3 nodes in at least 2 zones", pods, len(r.Nodes), r.PinnedZones(), zonesCell(r))
+			}
+			// The spread held (Karpenter did not have to relax it): every node is pinned to a
+			// zone, and the zones' worker counts differ by at most maxSkew 1.
+			nodes, perZone := zoneGroups(r)
+			if nodes[AnyZone] > 0 {
+				t.Errorf("%d nodes not pinned to a zone", nodes[AnyZone])
+			}
+			counts := slices.Collect(maps.Values(perZone))
+			if len(counts) > 0 && slices.Max(counts)-slices.Min(counts) > 1 {
+				t.Errorf("workers per zone %v: skew above 1, the zone spread was relaxed", perZone)
+			}
+			for _, n := range r.Nodes {
+				if bound >= 1 && n.CPU.Cmp(*resource.NewQuantity(int64(bound), resource.DecimalSI)) > 0 {
+					t.Errorf("node %s has %s vCPUs, above the NodePool's bound of %d", n.InstanceType, n.CPU.String(), bound)
+				}
+			}
+		})
+	}
 }
 
 // TestScalingTable joins the KEDA half's decisions (out/twin/keda-<stack>.json) with the
@@ -313,6 +387,28 @@ func TestDefaultScaleUpSteps(t *testing.T) {
 		if got := DefaultScaleUpSteps(n); got != want {
 			t.Errorf("DefaultScaleUpSteps(%d) = %d, want %d", n, got, want)
 		}
+	}
+}
+
+func TestZonesCell(t *testing.T) {
+	for _, c := range []struct {
+		nodes []Node
+		want  string
+	}{
+		{nil, "—"},
+		{[]Node{{Pods: 1}, {Pods: 1}}, "2 nodes in any zone"},
+		{[]Node{{Pods: 1, Zone: "z-a"}}, "1 zone: 1 node, 1 pod"},
+		{[]Node{{Pods: 3, Zone: "z-a"}, {Pods: 4, Zone: "z-a"}}, "1 zone: 2 nodes, 7 pods"},
+		{[]Node{{Pods: 7, Zone: "z-b"}, {Pods: 6, Zone: "z-a"}, {Pods: 7, Zone: "z-c"}}, "3 zones: 1/1/1 nodes, 7/7/6 pods"},
+		{[]Node{{Pods: 7, Zone: "z-a"}, {Pods: 1, Zone: "z-a"}, {Pods: 7, Zone: "z-b"}, {Pods: 2}}, "2 zones: 2/1 nodes, 8/7 pods; 1 node in any zone"},
+	} {
+		r := Result{Nodes: c.nodes}
+		if got := zonesCell(r); got != c.want {
+			t.Errorf("zonesCell(%+v) = %q, want %q", c.nodes, got, c.want)
+		}
+	}
+	if got := (Result{Nodes: []Node{{Zone: "a"}, {Zone: "a"}, {}}}).PinnedZones(); got != 1 {
+		t.Errorf("PinnedZones = %d, want 1 (nodes in any zone do not count)", got)
 	}
 }
 
