@@ -5,7 +5,6 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -50,21 +49,18 @@ func (a *Args) validate() error {
 		return errors.New("cluster: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{"Name": a.Name, "Version": a.Version, "Partition": a.Partition, "Region": a.Region, "AccountID": a.AccountID} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+	for _, f := range []struct{ name, v string }{
+		{"Name", a.Name}, {"Version", a.Version}, {"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
 	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
 	}
-	for i, arn := range a.AdminPrincipalArns {
-		if slices.Index(a.AdminPrincipalArns, arn) != i {
-			errs = append(errs, fmt.Errorf("AdminPrincipalArns[%d] repeats %q (one access entry per principal)", i, arn))
-		}
-	}
-	if len(a.FargateNamespaces) == 0 || len(a.FargateNamespaces) > 5 {
-		errs = append(errs, fmt.Errorf("FargateNamespaces must hold 1 to 5 namespaces, got %d", len(a.FargateNamespaces)))
+	if len(a.FargateNamespaces) == 0 {
+		errs = append(errs, errors.New("FargateNamespaces is required: the Fargate profile needs at least one namespace"))
 	}
 	return errors.Join(errs...)
 }

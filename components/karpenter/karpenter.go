@@ -91,9 +91,6 @@ func (a *Args) validate() error {
 			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
-	if a.Replicas < 1 {
-		errs = append(errs, fmt.Errorf("Replicas must be at least 1, got %d", a.Replicas))
-	}
 	if len(a.NodePool.CapacityTypes) == 0 || len(a.NodePool.Architectures) == 0 {
 		errs = append(errs, errors.New("NodePool.CapacityTypes and NodePool.Architectures must not be empty"))
 	}

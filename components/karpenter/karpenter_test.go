@@ -19,7 +19,7 @@ func TestArgsValidate(t *testing.T) {
 		"ClusterName is required", "ClusterEndpoint is required", "OidcProviderArn is required", "OidcProviderURL is required",
 		"Provider is required", "Partition is required", "Region is required", "AccountID is required",
 		"Namespace is required", "ServiceAccount is required", "NodePool.Name is required", "NodeClass.Name is required",
-		"NodeClass.AmiAlias is required", "Replicas must be at least 1, got 0",
+		"NodeClass.AmiAlias is required",
 		"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
 	} {
 		assert.Contains(t, err.Error(), want)
@@ -29,5 +29,4 @@ func TestArgsValidate(t *testing.T) {
 	err = partial.validate()
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "ClusterName is required")
-	assert.NotContains(t, err.Error(), "Replicas")
 }

@@ -49,18 +49,15 @@ func (a *Args) validate() error {
 		return errors.New("keda: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{
-		"Namespace": a.Namespace, "ClusterName": a.ClusterName,
-		"OperatorCPU": a.OperatorCPU, "OperatorMemory": a.OperatorMemory,
-		"MetricsServerCPU": a.MetricsServerCPU, "MetricsServerMemory": a.MetricsServerMemory,
-		"WebhooksCPU": a.WebhooksCPU, "WebhooksMemory": a.WebhooksMemory,
+	for _, f := range []struct{ name, v string }{
+		{"Namespace", a.Namespace}, {"ClusterName", a.ClusterName},
+		{"OperatorCPU", a.OperatorCPU}, {"OperatorMemory", a.OperatorMemory},
+		{"MetricsServerCPU", a.MetricsServerCPU}, {"MetricsServerMemory", a.MetricsServerMemory},
+		{"WebhooksCPU", a.WebhooksCPU}, {"WebhooksMemory", a.WebhooksMemory},
 	} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
-	}
-	if a.OperatorReplicas < 1 {
-		errs = append(errs, fmt.Errorf("OperatorReplicas must be at least 1, got %d", a.OperatorReplicas))
 	}
 	if a.OidcProviderArn == nil || a.OidcProviderURL == nil {
 		errs = append(errs, errors.New("OidcProviderArn and OidcProviderURL are required"))

@@ -5,7 +5,6 @@ package workload
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -71,17 +70,22 @@ func (a *Args) validate() error {
 		return errors.New("workload: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{"Name": a.Name, "Namespace": a.Namespace, "Region": a.Region, "CPU": a.CPU, "Memory": a.Memory} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+	for _, f := range []struct{ name, v string }{
+		{"Name", a.Name}, {"Namespace", a.Namespace}, {"Region", a.Region}, {"CPU", a.CPU}, {"Memory", a.Memory},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
-	for field, v := range map[string]pulumi.StringInput{
-		"Image": a.Image, "QueueURL": a.QueueURL, "QueueArn": a.QueueArn,
-		"OidcProviderArn": a.OidcProviderArn, "OidcProviderURL": a.OidcProviderURL,
+	for _, f := range []struct {
+		name string
+		v    pulumi.StringInput
+	}{
+		{"Image", a.Image}, {"QueueURL", a.QueueURL}, {"QueueArn", a.QueueArn},
+		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
 	} {
-		if v == nil {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+		if f.v == nil {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
 	if a.Provider == nil {
@@ -89,16 +93,6 @@ func (a *Args) validate() error {
 	}
 	if len(a.KedaReady) == 0 {
 		errs = append(errs, errors.New("KedaReady is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs"))
-	}
-	if a.MaxProcessingSeconds < 1 || a.VisibilityTimeoutSeconds <= a.MaxProcessingSeconds {
-		errs = append(errs, fmt.Errorf("VisibilityTimeoutSeconds (%d) must exceed MaxProcessingSeconds (%d), which must be positive",
-			a.VisibilityTimeoutSeconds, a.MaxProcessingSeconds))
-	}
-	if a.MinReplicas < 0 || a.MaxReplicas < 1 || a.MinReplicas > a.MaxReplicas {
-		errs = append(errs, fmt.Errorf("need 0 <= MinReplicas (%d) <= MaxReplicas (%d) and MaxReplicas >= 1", a.MinReplicas, a.MaxReplicas))
-	}
-	if a.ZoneSpread != "" && !slices.Contains(infra.ZoneSpreadModes, a.ZoneSpread) {
-		errs = append(errs, fmt.Errorf("ZoneSpread must be empty or one of %q, got %q", infra.ZoneSpreadModes, a.ZoneSpread))
 	}
 	return errors.Join(errs...)
 }
