@@ -16,7 +16,7 @@ func deployKarpenter(ctx *pulumi.Context, e *env) error {
 		OidcProviderArn:  e.cluster.OidcProviderArn,
 		OidcProviderURL:  e.cluster.OidcProviderURL,
 		Provider:         e.cluster.Provider,
-		SystemReady:      e.cluster.SystemReady,
+		DependsOn:        e.cluster.Ready,
 		Partition:        e.partition,
 		Region:           e.cfg.Region,
 		AccountID:        e.accountID,

@@ -80,7 +80,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		OidcProviderURL:     e.cluster.OidcProviderURL,
 		QueueArns:           queueArns,
 		Provider:            e.cluster.Provider,
-		DependsOn:           e.cluster.SystemReady,
+		DependsOn:           e.cluster.Ready,
 		Tags:                e.tags,
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 			ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
 			ZoneSpread:                    w.ZoneSpread,
 			Provider:                      e.cluster.Provider,
-			KedaReady:                     []pulumi.Resource{kedaComp.Chart},
+			DependsOn:                     kedaComp.Ready,
 			Tags:                          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
 		})
 		if err != nil {

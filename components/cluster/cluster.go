@@ -94,9 +94,9 @@ type Cluster struct {
 
 	// Provider deploys Kubernetes objects to this cluster; pass it to every Kubernetes resource.
 	Provider *kubernetes.Provider `pulumi:"-"`
-	// SystemReady is the set of resources that must exist before pods in the Fargate namespaces can run
-	// (the Fargate profile and CoreDNS); later components depend on it.
-	SystemReady []pulumi.Resource `pulumi:"-"`
+	// Ready is what must exist before pods in the Fargate namespaces can run (the Fargate profile
+	// and CoreDNS); the components running there take it as their DependsOn.
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 // New creates a Cluster.
@@ -211,7 +211,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.Kubeconfig = pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
 	comp.FargateProfileName = profile.FargateProfileName
 	comp.Provider = provider
-	comp.SystemReady = []pulumi.Resource{profile, coredns}
+	comp.Ready = []pulumi.Resource{profile, coredns}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"clusterName":            comp.ClusterName,
 		"clusterArn":             comp.ClusterArn,

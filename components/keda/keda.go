@@ -38,7 +38,8 @@ type Args struct {
 	QueueArns []pulumi.StringInput
 	// Provider deploys the namespace and the chart.
 	Provider *kubernetes.Provider
-	// DependsOn must exist before KEDA's pods can run: the Fargate profile and CoreDNS.
+	// DependsOn must exist before KEDA's pods can run: the cluster's Ready (the Fargate profile
+	// and CoreDNS).
 	DependsOn []pulumi.Resource
 	// Tags go on the IAM role.
 	Tags map[string]string
@@ -91,6 +92,9 @@ type Keda struct {
 	// Chart is the KEDA release. KEDA custom resources (ScaledObject, TriggerAuthentication) must
 	// depend on it: it installs their CRDs.
 	Chart *helmv4.Chart `pulumi:"-"`
+	// Ready is what must exist before KEDA custom resources can be created: the chart, which
+	// installs their CRDs.
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 // New creates Keda.
@@ -174,6 +178,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.Namespace = ns.Name
 	comp.RoleArn = role.Arn
 	comp.Chart = chart
+	comp.Ready = []pulumi.Resource{chart}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"namespace": comp.Namespace,
 		"roleArn":   comp.RoleArn,

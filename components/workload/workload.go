@@ -59,8 +59,9 @@ type Args struct {
 
 	// Provider deploys the Kubernetes objects.
 	Provider *kubernetes.Provider
-	// KedaReady is what the KEDA custom resources depend on: the KEDA chart (it installs the CRDs).
-	KedaReady []pulumi.Resource
+	// DependsOn must exist before the KEDA custom resources: KEDA's Ready (the chart, which
+	// installs their CRDs).
+	DependsOn []pulumi.Resource
 	// Tags go on the IAM role.
 	Tags map[string]string
 }
@@ -91,8 +92,8 @@ func (a *Args) validate() error {
 	if a.Provider == nil {
 		errs = append(errs, errors.New("Provider is required"))
 	}
-	if len(a.KedaReady) == 0 {
-		errs = append(errs, errors.New("KedaReady is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs"))
+	if len(a.DependsOn) == 0 {
+		errs = append(errs, errors.New("DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)"))
 	}
 	return errors.Join(errs...)
 }
@@ -105,7 +106,7 @@ func (a *Args) validate() error {
 // (receive, delete, change visibility, get attributes on its queue only), and the Kubernetes objects
 // built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (no replicas:
 // KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
-// ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on KedaReady.
+// ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on DependsOn.
 type Workload struct {
 	pulumi.ResourceState
 
@@ -191,7 +192,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	kedaDeps := append(append([]pulumi.Resource{}, args.KedaReady...), ns)
+	kedaDeps := append(append([]pulumi.Resource{}, args.DependsOn...), ns)
 	ta, err := manifest.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
 	if err != nil {
 		return nil, err
