@@ -149,7 +149,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	var b manifest.Bindings
-	values, err := manifest.ToInputs(infra.KedaValues(infra.KedaSpec{
+	values, err := manifest.ToInputs(infra.NewKedaChartValues(infra.KedaChartSettings{
 		ClusterName:         args.ClusterName,
 		OperatorReplicas:    args.OperatorReplicas,
 		RoleArn:             b.Bind(role.Arn),

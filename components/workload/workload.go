@@ -153,7 +153,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	var b manifest.Bindings
-	objs := infra.BuildWorkloadObjects(infra.WorkloadSpec{
+	objs := infra.NewWorkloadObjects(infra.WorkloadSettings{
 		Name:                          args.Name,
 		Namespace:                     args.Namespace,
 		Image:                         b.Bind(args.Image),

@@ -206,7 +206,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
 			w := cfg.Workloads[0]
-			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSpec{
+			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSettings{
 				Name: w.Name, Namespace: w.Namespace, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
 				MinReplicas: w.MinReplicas, MaxReplicas: w.MaxReplicas, PollingIntervalSeconds: w.PollingIntervalSeconds,
 				CooldownPeriodSeconds: w.CooldownPeriodSeconds, QueueLength: w.QueueLength, ActivationQueueLength: w.ActivationQueueLength,
