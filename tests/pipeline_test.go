@@ -20,7 +20,7 @@ import (
 	"github.com/eventscale/eventscale/tests/harness"
 )
 
-// Whole-stack tests of the event pipeline (issue #4): work queues, KEDA and the workloads, for
+// Whole-stack tests of the event pipeline: work queues, KEDA and the workloads, for
 // the dev and prod stack files and for edited configurations (two workloads; images only).
 
 // Resource types of the pipeline.

@@ -22,7 +22,7 @@ import (
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
-// The pipeline's Kubernetes objects (issue #4) and KEDA chart values, taken from runs of the real
+// The pipeline's Kubernetes objects and KEDA chart values, taken from runs of the real
 // program on the mocked monitor (tests/harness): the ScaledObject and TriggerAuthentication are
 // validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
 // strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
