@@ -32,6 +32,8 @@ type Args struct {
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("network: args are required")
