@@ -116,8 +116,8 @@ type PodIdentity struct {
 	IdentityOwner string `json:"identityOwner,omitempty"`
 }
 
-// KedaSpec is the plain input of the KEDA chart values.
-type KedaSpec struct {
+// KedaChartSettings is the plain input of the KEDA chart values.
+type KedaChartSettings struct {
 	// ClusterName is reported by KEDA in events (chart value clusterName).
 	ClusterName string
 	// OperatorReplicas of the keda-operator Deployment.
@@ -182,10 +182,10 @@ type KedaResources struct {
 	Webhooks     KubeResources `json:"webhooks"`
 }
 
-// KedaValues builds the KEDA chart values: the operator's IRSA role through the chart's own
+// NewKedaChartValues builds the KEDA chart values: the operator's IRSA role through the chart's own
 // podIdentity.aws.irsa values, the operator service account named explicitly, and requests =
 // limits for the three pods (Fargate sizes a pod by them).
-func KedaValues(s KedaSpec) KedaChartValues {
+func NewKedaChartValues(s KedaChartSettings) KedaChartValues {
 	return KedaChartValues{
 		ClusterName:    s.ClusterName,
 		Operator:       KedaOperatorValues{ReplicaCount: s.OperatorReplicas},

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func testKedaSpec() KedaSpec {
-	return KedaSpec{
+func testKedaChartSettings() KedaChartSettings {
+	return KedaChartSettings{
 		ClusterName: "eventscale-dev", OperatorReplicas: 2, RoleArn: "arn:aws:iam::123456789012:role/keda",
 		OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
 		WebhooksCPU: "100m", WebhooksMemory: "256Mi",
@@ -42,7 +42,7 @@ func lookup(m map[string]any, path string) (any, bool) {
 
 func TestKedaValues(t *testing.T) {
 	t.Parallel()
-	v := toMap(t, KedaValues(testKedaSpec()))
+	v := toMap(t, NewKedaChartValues(testKedaChartSettings()))
 	for path, want := range map[string]any{
 		"podIdentity.aws.irsa.enabled":           true,
 		"podIdentity.aws.irsa.roleArn":           "arn:aws:iam::123456789012:role/keda",

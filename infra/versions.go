@@ -1,6 +1,13 @@
 // Package infra holds pure, resource-free building blocks of the platform: version pins,
 // names and tags, IAM policy documents and Kubernetes object specs. Nothing here talks to
 // Pulumi or AWS, so all of it is unit-tested with plain Go values.
+//
+// Naming: the plain input of a Kubernetes object or chart values builder is an XSettings struct
+// (NodePoolSettings, KedaChartSettings, WorkloadSettings, ...; the IAM documents take a
+// KarpenterScope); "Spec" names only the spec of a Kubernetes object (NodePoolSpec). A
+// builder is named after what it returns: NewX when it returns the type X (NewNodePoolSpec,
+// NewKedaChartValues, NewWorkloadObjects), otherwise the thing itself (KarpenterChartValues,
+// WorkloadDeployment, IRSATrust).
 package infra
 
 import (

@@ -143,7 +143,7 @@ type PodSpec struct {
 	SecurityContext               PodSecurityContext `json:"securityContext"`
 	Containers                    []Container        `json:"containers"`
 	Volumes                       []Volume           `json:"volumes,omitempty"`
-	// TopologySpreadConstraints spread the workload's pods (set by WorkloadSpec.ZoneSpread).
+	// TopologySpreadConstraints spread the workload's pods (set by WorkloadSettings.ZoneSpread).
 	TopologySpreadConstraints []TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 }
 
@@ -157,7 +157,7 @@ type TopologySpreadConstraint struct {
 	MatchLabelKeys []string `json:"matchLabelKeys,omitempty"`
 }
 
-// Zone spread modes of a workload (WorkloadSpec.ZoneSpread, `workloads[].zoneSpread`).
+// Zone spread modes of a workload (WorkloadSettings.ZoneSpread, `workloads[].zoneSpread`).
 const (
 	// ZoneSpreadNone sets no topology spread: Karpenter bin-packs the pods onto as few nodes
 	// as fit them, in whatever zone is cheapest.
@@ -177,7 +177,7 @@ const (
 	LabelPodTemplateHash = "pod-template-hash"
 )
 
-// ZoneSpreadModes are the valid values of WorkloadSpec.ZoneSpread.
+// ZoneSpreadModes are the valid values of WorkloadSettings.ZoneSpread.
 var ZoneSpreadModes = []string{ZoneSpreadNone, ZoneSpreadPreferred, ZoneSpreadRequired}
 
 // ZoneSpreadConstraints are the topology spread constraints of a zone spread mode for the pods
@@ -279,9 +279,9 @@ type VolumeMount struct {
 	MountPath string `json:"mountPath"`
 }
 
-// WorkloadSpec is the plain input of a workload's Kubernetes objects. Values that come from
+// WorkloadSettings is the plain input of a workload's Kubernetes objects. Values that come from
 // other resources (image, queue URL, role ARN) are plain strings here; the component binds them.
-type WorkloadSpec struct {
+type WorkloadSettings struct {
 	// Name names the ServiceAccount, Deployment and ScaledObject (and prefixes the TriggerAuthentication).
 	Name string
 	// Namespace is the workload's own namespace (not on Fargate).
@@ -342,7 +342,7 @@ func TerminationGracePeriodSeconds(maxProcessingSeconds int) int64 {
 func TriggerAuthenticationName(workload string) string { return workload + "-aws" }
 
 // WorkloadLabels are the labels of a workload's objects; SelectorLabels the subset that selects its pods.
-func WorkloadLabels(s WorkloadSpec) map[string]string {
+func WorkloadLabels(s WorkloadSettings) map[string]string {
 	l := maps.Clone(s.Labels)
 	if l == nil {
 		l = map[string]string{}
@@ -360,7 +360,7 @@ func SelectorLabels(workload string) map[string]string {
 }
 
 // WorkerEnv is the worker container's environment, exactly per the worker contract.
-func WorkerEnv(s WorkloadSpec) []EnvVar {
+func WorkerEnv(s WorkloadSettings) []EnvVar {
 	return []EnvVar{
 		{EnvQueueURL, s.QueueURL},
 		{EnvRegion, s.Region},
@@ -377,8 +377,8 @@ func WorkerEnv(s WorkloadSpec) []EnvVar {
 // goDuration renders whole seconds as a Go duration the worker parses ("35s", "0s").
 func goDuration(d time.Duration) string { return fmt.Sprintf("%ds", int64(d/time.Second)) }
 
-// BuildWorkloadObjects builds all Kubernetes objects of a workload.
-func BuildWorkloadObjects(s WorkloadSpec) WorkloadObjects {
+// NewWorkloadObjects builds all Kubernetes objects of a workload.
+func NewWorkloadObjects(s WorkloadSettings) WorkloadObjects {
 	return WorkloadObjects{
 		Namespace:             NewKubeNamespace(s.Namespace, WorkloadLabels(s)),
 		ServiceAccount:        WorkloadServiceAccount(s),
@@ -389,7 +389,7 @@ func BuildWorkloadObjects(s WorkloadSpec) WorkloadObjects {
 }
 
 // WorkloadServiceAccount is the workload's service account, annotated with its IRSA role.
-func WorkloadServiceAccount(s WorkloadSpec) ServiceAccount {
+func WorkloadServiceAccount(s WorkloadSettings) ServiceAccount {
 	return ServiceAccount{
 		KubeTypeMeta: KubeTypeMeta{"v1", "ServiceAccount"},
 		Metadata: KubeMeta{
@@ -403,7 +403,7 @@ func WorkloadServiceAccount(s WorkloadSpec) ServiceAccount {
 // health probes, a locked-down security context, and a grace period longer than the drain timeout.
 // Its rolling update never surges: with the NodePool at its limit a surge pod could only stay
 // Pending and block the rollout, while a queue worker tolerates one pod less for a moment.
-func WorkloadDeployment(s WorkloadSpec) Deployment {
+func WorkloadDeployment(s WorkloadSettings) Deployment {
 	labels := WorkloadLabels(s)
 	probe := func(path string, period int32) *Probe {
 		return &Probe{HTTPGet: HTTPGetAction{Path: path, Port: WorkerHealthPort}, PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3}
@@ -453,7 +453,7 @@ func WorkloadDeployment(s WorkloadSpec) Deployment {
 // WorkloadTriggerAuthentication lets the workload's trigger authenticate with pod identity
 // (provider aws) as the KEDA operator (identityOwner keda): the operator's IRSA role reads queue
 // depth, so the workload's role is neither shared with KEDA nor trusted for its service account.
-func WorkloadTriggerAuthentication(s WorkloadSpec) TriggerAuthentication {
+func WorkloadTriggerAuthentication(s WorkloadSettings) TriggerAuthentication {
 	return TriggerAuthentication{
 		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "TriggerAuthentication"},
 		Metadata:     KubeMeta{Name: TriggerAuthenticationName(s.Name), Namespace: s.Namespace, Labels: WorkloadLabels(s)},
@@ -462,7 +462,7 @@ func WorkloadTriggerAuthentication(s WorkloadSpec) TriggerAuthentication {
 }
 
 // WorkloadScaledObject scales the worker Deployment on the depth of its queue.
-func WorkloadScaledObject(s WorkloadSpec) ScaledObject {
+func WorkloadScaledObject(s WorkloadSettings) ScaledObject {
 	so := ScaledObject{
 		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "ScaledObject"},
 		Metadata:     KubeMeta{Name: s.Name, Namespace: s.Namespace, Labels: WorkloadLabels(s)},

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func testWorkloadSpec() WorkloadSpec {
-	return WorkloadSpec{
+func testWorkloadSettings() WorkloadSettings {
+	return WorkloadSettings{
 		Name: "worker", Namespace: "worker", Image: "123456789012.dkr.ecr.us-west-2.amazonaws.com/eventscale-dev/worker:latest",
 		QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/eventscale-dev-worker", Region: "us-west-2",
 		RoleArn: "arn:aws:iam::123456789012:role/worker", CPU: "1", Memory: "3Gi",
@@ -21,7 +21,7 @@ func testWorkloadSpec() WorkloadSpec {
 
 func TestWorkerEnvIsTheContract(t *testing.T) {
 	t.Parallel()
-	s := testWorkloadSpec()
+	s := testWorkloadSettings()
 	assert.Equal(t, []EnvVar{
 		{"QUEUE_URL", s.QueueURL},
 		{"AWS_REGION", "us-west-2"},
@@ -47,7 +47,7 @@ func TestWorkerEnvIsTheContract(t *testing.T) {
 
 func TestWorkloadDeployment(t *testing.T) {
 	t.Parallel()
-	s := testWorkloadSpec()
+	s := testWorkloadSettings()
 	d := toMap(t, WorkloadDeployment(s))
 	spec := d["spec"].(map[string]any)
 	assert.NotContains(t, spec, "replicas", "KEDA owns the replica count")
@@ -83,7 +83,7 @@ func TestWorkloadDeploymentZoneSpread(t *testing.T) {
 	for mode, want := range map[string]string{ZoneSpreadPreferred: "ScheduleAnyway", ZoneSpreadRequired: "DoNotSchedule", ZoneSpreadNone: "", "": ""} {
 		t.Run(mode, func(t *testing.T) {
 			t.Parallel()
-			s := testWorkloadSpec()
+			s := testWorkloadSettings()
 			s.ZoneSpread = mode
 			d := WorkloadDeployment(s)
 			tsc := d.Spec.Template.Spec.TopologySpreadConstraints
@@ -112,7 +112,7 @@ func TestWorkloadDeploymentZoneSpread(t *testing.T) {
 
 func TestWorkloadServiceAccountCarriesRole(t *testing.T) {
 	t.Parallel()
-	sa := WorkloadServiceAccount(testWorkloadSpec())
+	sa := WorkloadServiceAccount(testWorkloadSettings())
 	assert.Equal(t, "ServiceAccount", sa.Kind)
 	assert.Equal(t, "worker", sa.Metadata.Name)
 	assert.Equal(t, "worker", sa.Metadata.Namespace)
@@ -121,7 +121,7 @@ func TestWorkloadServiceAccountCarriesRole(t *testing.T) {
 
 func TestWorkloadScaledObject(t *testing.T) {
 	t.Parallel()
-	s := testWorkloadSpec()
+	s := testWorkloadSettings()
 	so := toMap(t, WorkloadScaledObject(s))
 	assert.Equal(t, "keda.sh/v1alpha1", so["apiVersion"])
 	assert.Equal(t, "ScaledObject", so["kind"])
@@ -152,7 +152,7 @@ func TestWorkloadScaledObject(t *testing.T) {
 
 func TestWorkloadTriggerAuthentication(t *testing.T) {
 	t.Parallel()
-	ta := toMap(t, WorkloadTriggerAuthentication(testWorkloadSpec()))
+	ta := toMap(t, WorkloadTriggerAuthentication(testWorkloadSettings()))
 	assert.Equal(t, "TriggerAuthentication", ta["kind"])
 	assert.Equal(t, "worker-aws", ta["metadata"].(map[string]any)["name"])
 	assert.Equal(t, map[string]any{"podIdentity": map[string]any{"provider": "aws", "identityOwner": "keda"}}, ta["spec"])
@@ -160,10 +160,10 @@ func TestWorkloadTriggerAuthentication(t *testing.T) {
 
 func TestBuildWorkloadObjectsNamespace(t *testing.T) {
 	t.Parallel()
-	s := testWorkloadSpec()
+	s := testWorkloadSettings()
 	s.Namespace = "jobs"
 	s.Labels = map[string]string{"team": "a", "app.kubernetes.io/name": "overridden"}
-	objs := BuildWorkloadObjects(s)
+	objs := NewWorkloadObjects(s)
 	assert.Equal(t, KubeTypeMeta{"v1", "Namespace"}, objs.Namespace.KubeTypeMeta)
 	assert.Equal(t, "jobs", objs.Namespace.Metadata.Name)
 	assert.Empty(t, objs.Namespace.Metadata.Namespace)

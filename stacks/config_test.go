@@ -98,6 +98,8 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:fargate.namespaces[2]", "DNS-1123", `"Team_A"`}},
 		{"fargate too many", func(c *Config) { c.Fargate.Namespaces = append(c.Fargate.Namespaces, "a", "b", "c", "d") },
 			[]string{"eventscale:fargate.namespaces must list 1 to 5", "got 6"}},
+		{"fargate empty", func(c *Config) { c.Fargate.Namespaces = nil },
+			[]string{"eventscale:fargate.namespaces must list 1 to 5", "got 0"}},
 		{"karpenter namespace", func(c *Config) { c.Karpenter.Namespace = "Karpenter" }, []string{"eventscale:karpenter.namespace", `"Karpenter"`}},
 		{"karpenter replicas", func(c *Config) { c.Karpenter.Replicas = 0 }, []string{"eventscale:karpenter.replicas", "got 0"}},
 		{"controller cpu quantity", func(c *Config) { c.Karpenter.ControllerCPU = "one" }, []string{"eventscale:karpenter.controllerCpu", `"one"`}},
@@ -121,6 +123,10 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:karpenter.nodePool.maxInstanceCpu", "got 2048"}},
 		{"workload does not fit max instance cpu", func(c *Config) { c.Karpenter.NodePool.MaxInstanceCPU, c.Workloads[0].CPU = intp(2), "2" },
 			[]string{`eventscale:workloads[0].cpu "2" does not fit on a node of at most eventscale:karpenter.nodePool.maxInstanceCpu (2) vCPUs`}},
+		{"workload as large as a one-vCPU bound", func(c *Config) {
+			c.Karpenter.NodePool.InstanceTypes, c.Karpenter.NodePool.InstanceCategories = nil, []string{"m"}
+			c.Karpenter.NodePool.MaxInstanceCPU = intp(1)
+		}, []string{`eventscale:workloads[0].cpu "1" does not fit on a node of at most eventscale:karpenter.nodePool.maxInstanceCpu (1) vCPUs`}},
 		{"consolidation policy", func(c *Config) { c.Karpenter.NodePool.ConsolidationPolicy = "WhenUnderutilized" },
 			[]string{"eventscale:karpenter.nodePool.consolidationPolicy", `"WhenUnderutilized"`}},
 		{"consolidate after", func(c *Config) { c.Karpenter.NodePool.ConsolidateAfter = "30 seconds" },
@@ -133,8 +139,18 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:karpenter.nodeClass.amiAlias", `"al2023"`}},
 		{"root volume too small", func(c *Config) { c.Karpenter.NodeClass.RootVolumeSize = "2Gi" },
 			[]string{"eventscale:karpenter.nodeClass.rootVolumeSize must be from 8Gi", `"2Gi"`}},
+		{"root volume in Mi", func(c *Config) { c.Karpenter.NodeClass.RootVolumeSize = "20480Mi" },
+			[]string{`eventscale:karpenter.nodeClass.rootVolumeSize must be a whole number of Gi, G, Ti or T such as "20Gi" (the EC2NodeClass volumeSize format), got "20480Mi"`}},
+		{"node pool name longer than a label value", func(c *Config) { c.Karpenter.NodePool.Name = strings.Repeat("a", 64) },
+			[]string{"eventscale:karpenter.nodePool.name must be at most 63 characters (Karpenter sets it as the node label karpenter.sh/nodepool), got 64"}},
+		{"node class name longer than a label value", func(c *Config) { c.Karpenter.NodeClass.Name = strings.Repeat("b", 70) },
+			[]string{"eventscale:karpenter.nodeClass.name must be at most 63 characters (Karpenter sets it as the node label karpenter.k8s.aws/ec2nodeclass), got 70"}},
 		{"restricted node tag", func(c *Config) { c.Karpenter.NodeClass.Tags = map[string]string{"kubernetes.io/cluster/x": "owned"} },
 			[]string{`eventscale:karpenter.nodeClass.tags["kubernetes.io/cluster/x"] is not allowed`}},
+		{"node tag value too long", func(c *Config) { c.Karpenter.NodeClass.Tags = map[string]string{"team": strings.Repeat("x", 257)} },
+			[]string{`eventscale:karpenter.nodeClass.tags["team"]: EC2 tag keys are at most 128 and values at most 256 characters`}},
+		{"stack tag that Karpenter reserves on nodes", func(c *Config) { c.Tags = map[string]string{"karpenter.sh/nodepool": "x"} },
+			[]string{`eventscale:tags["karpenter.sh/nodepool"] is not allowed: the stack's tags are also set on Karpenter's nodes`}},
 		{"keda namespace equals karpenter", func(c *Config) {
 			c.Karpenter.Namespace, c.Keda.Namespace = "platform", "platform"
 			c.Fargate.Namespaces = []string{"kube-system", "platform"}
@@ -146,19 +162,30 @@ func TestValidateRejects(t *testing.T) {
 			c.Fargate.Namespaces = []string{"kube-system", "default"}
 		}, []string{`eventscale:keda.namespace "default" is a namespace Kubernetes creates itself`}},
 		{"keda quantity", func(c *Config) { c.Keda.OperatorMemory = "1 GiB" }, []string{"eventscale:keda.operatorMemory", `"1 GiB"`}},
+		{"keda operator replicas", func(c *Config) { c.Keda.OperatorReplicas = 0 }, []string{"eventscale:keda.operatorReplicas must be from 1 to 5", "got 0"}},
 		{"visibility too long", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 50000 }, []string{"eventscale:queue.visibilityTimeoutSeconds", "got 50000"}},
 		{"visibility below processing", func(c *Config) { c.Queue.VisibilityTimeoutSeconds = 30 },
 			[]string{"eventscale:queue.visibilityTimeoutSeconds (30) must exceed eventscale:workloads[0].maxProcessingSeconds (30)"}},
 		{"retention", func(c *Config) { c.Queue.MessageRetentionSeconds = 30 }, []string{"eventscale:queue.messageRetentionSeconds", "got 30"}},
 		{"dlq retention shorter", func(c *Config) { c.Queue.DlqRetentionSeconds = 3600 },
 			[]string{"eventscale:queue.dlqRetentionSeconds (3600) must be at least eventscale:queue.messageRetentionSeconds (345600)"}},
-		{"max receive count", func(c *Config) { c.Queue.MaxReceiveCount = 0 }, []string{"eventscale:queue.maxReceiveCount", "got 0"}},
+		{"max receive count", func(c *Config) { c.Queue.MaxReceiveCount = 0 }, []string{"eventscale:queue.maxReceiveCount must be from 1 to 1000, got 0"}},
 		{"receive wait", func(c *Config) { c.Queue.ReceiveWaitTimeSeconds = 25 }, []string{"eventscale:queue.receiveWaitTimeSeconds", "got 25"}},
 		{"workload name", func(c *Config) { c.Workloads[0].Name = "Worker" }, []string{"eventscale:workloads[0].name", `"Worker"`}},
 		{"workload duplicate", func(c *Config) { c.Workloads = append(c.Workloads, c.Workloads[0]) },
 			[]string{`eventscale:workloads[1].name "worker" repeats the name of eventscale:workloads[0]`}},
 		{"workload on fargate", func(c *Config) { c.Workloads[0].Namespace = "keda" },
 			[]string{`eventscale:workloads[0].namespace "keda" is a Fargate namespace`}},
+		{"workload in a namespace Kubernetes creates", func(c *Config) { c.Workloads[0].Namespace = "default" },
+			[]string{`eventscale:workloads[0].namespace "default" is a namespace Kubernetes creates itself`}},
+		{"workloads sharing a namespace", func(c *Config) {
+			a, b := DefaultWorkload(), DefaultWorkload()
+			a.Name, a.Namespace, b.Name, b.Namespace = "a", "jobs", "b", "jobs"
+			c.Workloads = []WorkloadConfig{a, b}
+		}, []string{`eventscale:workloads[1].namespace "jobs" is also the namespace of eventscale:workloads[0]`}},
+		{"dead-letter queue name too long", func(c *Config) {
+			c.Cluster.Name, c.Workloads[0].Name = strings.Repeat("c", 40), strings.Repeat("w", 40)
+		}, []string{`eventscale:workloads[0].name "` + strings.Repeat("w", 40) + `" makes the dead-letter queue name`, "85 characters long, over the SQS limit of 80", "eventscale:cluster.name"}},
 		{"workload image", func(c *Config) { c.Workloads[0].Image = "Not An Image" }, []string{"eventscale:workloads[0].image", `"Not An Image"`}},
 		{"workload image tag", func(c *Config) { c.Workloads[0].ImageTag = "has space" }, []string{"eventscale:workloads[0].imageTag", `"has space"`}},
 		{"workload cpu", func(c *Config) { c.Workloads[0].CPU = "-1" }, []string{"eventscale:workloads[0].cpu", `"-1"`}},
@@ -166,6 +193,9 @@ func TestValidateRejects(t *testing.T) {
 		{"min above max", func(c *Config) { c.Workloads[0].MinReplicas, c.Workloads[0].MaxReplicas = 3, 2 },
 			[]string{"eventscale:workloads[0].minReplicas (3) must not exceed eventscale:workloads[0].maxReplicas (2)"}},
 		{"max zero", func(c *Config) { c.Workloads[0].MaxReplicas = 0 }, []string{"eventscale:workloads[0].maxReplicas", "got 0"}},
+		{"min negative", func(c *Config) { c.Workloads[0].MinReplicas = -1 }, []string{"eventscale:workloads[0].minReplicas must be 0 or more", "got -1"}},
+		{"max processing zero", func(c *Config) { c.Workloads[0].MaxProcessingSeconds = 0 },
+			[]string{"eventscale:workloads[0].maxProcessingSeconds must be from 1 to 3600", "got 0"}},
 		{"queue length zero", func(c *Config) { c.Workloads[0].QueueLength = 0 }, []string{"eventscale:workloads[0].queueLength must be 1 or more", "got 0"}},
 		{"activation negative", func(c *Config) { c.Workloads[0].ActivationQueueLength = -1 }, []string{"eventscale:workloads[0].activationQueueLength", "got -1"}},
 		{"polling zero", func(c *Config) { c.Workloads[0].PollingIntervalSeconds = 0 }, []string{"eventscale:workloads[0].pollingIntervalSeconds", "got 0"}},
@@ -177,6 +207,8 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:workloads[0].scaleDownStabilizationSeconds", "got 7200"}},
 		{"zone spread", func(c *Config) { c.Workloads[0].ZoneSpread = "always" },
 			[]string{"eventscale:workloads[0].zoneSpread must be one of none, preferred, required", `got "always"`}},
+		{"zone spread as Kubernetes spells it", func(c *Config) { c.Workloads[0].ZoneSpread = "ScheduleAnyway" },
+			[]string{`eventscale:workloads[0].zoneSpread must be one of none, preferred, required, got "ScheduleAnyway"`}},
 		{"zone spread empty", func(c *Config) { c.Workloads[0].ZoneSpread = "" },
 			[]string{"eventscale:workloads[0].zoneSpread", `got ""`}},
 		{"reserved tag", func(c *Config) { c.Tags = map[string]string{"aws:owner": "me"} }, []string{`eventscale:tags["aws:owner"] is not allowed`}},
@@ -305,6 +337,16 @@ func TestReadStackFileRefusesSecrets(t *testing.T) {
 }
 
 func writeFile(p, s string) error { return os.WriteFile(p, []byte(s), 0o644) }
+
+// TestKarpenterBoundariesAccepted: the longest node pool name a label value allows and a root
+// volume in Ti pass.
+func TestKarpenterBoundariesAccepted(t *testing.T) {
+	t.Parallel()
+	c := validConfig()
+	c.Karpenter.NodePool.Name, c.Karpenter.NodeClass.Name = strings.Repeat("a", 63), strings.Repeat("b", 63)
+	c.Karpenter.NodeClass.RootVolumeSize = "1Ti"
+	assert.NoError(t, c.Validate())
+}
 
 // TestSpreadSettingsAccepted: the valid values of the spread settings pass, and a workload just
 // under the instance size bound fits it.

@@ -7,7 +7,7 @@ import (
 	"github.com/eventscale/eventscale/infra"
 )
 
-// deployKarpenter creates the Karpenter component (issue #3) and exports its outputs.
+// deployKarpenter creates the Karpenter component and exports its outputs.
 func deployKarpenter(ctx *pulumi.Context, e *env) error {
 	k := e.cfg.Karpenter
 	kp, err := karpenter.New(ctx, "karpenter", &karpenter.Args{
@@ -16,7 +16,7 @@ func deployKarpenter(ctx *pulumi.Context, e *env) error {
 		OidcProviderArn:  e.cluster.OidcProviderArn,
 		OidcProviderURL:  e.cluster.OidcProviderURL,
 		Provider:         e.cluster.Provider,
-		SystemReady:      e.cluster.SystemReady,
+		DependsOn:        e.cluster.Ready,
 		Partition:        e.partition,
 		Region:           e.cfg.Region,
 		AccountID:        e.accountID,

@@ -17,7 +17,7 @@ import (
 // defaults (queueLength 1, maxReplicas 2) three messages show the cap at two pods.
 const testMessageCount = 3
 
-// deployPipeline creates the event pipeline (issue #4): per workload a work queue with its DLQ,
+// deployPipeline creates the event pipeline: per workload a work queue with its DLQ,
 // KEDA with an IRSA role that reads those queues' depth, and per workload the worker Deployment
 // with its IRSA role, TriggerAuthentication and ScaledObject. It exports the pipeline's outputs.
 func deployPipeline(ctx *pulumi.Context, e *env) error {
@@ -80,7 +80,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		OidcProviderURL:     e.cluster.OidcProviderURL,
 		QueueArns:           queueArns,
 		Provider:            e.cluster.Provider,
-		DependsOn:           e.cluster.SystemReady,
+		DependsOn:           e.cluster.Ready,
 		Tags:                e.tags,
 	})
 	if err != nil {
@@ -122,7 +122,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 			ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
 			ZoneSpread:                    w.ZoneSpread,
 			Provider:                      e.cluster.Provider,
-			KedaReady:                     []pulumi.Resource{kedaComp.Chart},
+			DependsOn:                     kedaComp.Ready,
 			Tags:                          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
 		})
 		if err != nil {

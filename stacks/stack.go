@@ -55,6 +55,12 @@ func Program(raw map[string]string) pulumi.RunFunc {
 
 // env is what every part of the stack shares: the validated config, the account facts and
 // the components already created.
+//
+// Ordering between components has one name on each side: a component exposes Ready, what must
+// exist before others may use it (the cluster's Fargate profile and CoreDNS, KEDA's chart, the
+// NodePool), and an Args takes DependsOn, what must exist before the component's own resources.
+// DependsOn is the name of the pulumi.DependsOn option it feeds, so the wiring reads
+// `DependsOn: e.cluster.Ready`.
 type env struct {
 	cfg       Config
 	partition string

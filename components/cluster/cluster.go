@@ -5,7 +5,6 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
@@ -45,26 +44,25 @@ type Args struct {
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("cluster: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{"Name": a.Name, "Version": a.Version, "Partition": a.Partition, "Region": a.Region, "AccountID": a.AccountID} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+	for _, f := range []struct{ name, v string }{
+		{"Name", a.Name}, {"Version", a.Version}, {"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
 	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
 	}
-	for i, arn := range a.AdminPrincipalArns {
-		if slices.Index(a.AdminPrincipalArns, arn) != i {
-			errs = append(errs, fmt.Errorf("AdminPrincipalArns[%d] repeats %q (one access entry per principal)", i, arn))
-		}
-	}
-	if len(a.FargateNamespaces) == 0 || len(a.FargateNamespaces) > 5 {
-		errs = append(errs, fmt.Errorf("FargateNamespaces must hold 1 to 5 namespaces, got %d", len(a.FargateNamespaces)))
+	if len(a.FargateNamespaces) == 0 {
+		errs = append(errs, errors.New("FargateNamespaces is required: the Fargate profile needs at least one namespace"))
 	}
 	return errors.Join(errs...)
 }
@@ -98,9 +96,9 @@ type Cluster struct {
 
 	// Provider deploys Kubernetes objects to this cluster; pass it to every Kubernetes resource.
 	Provider *kubernetes.Provider `pulumi:"-"`
-	// SystemReady is the set of resources that must exist before pods in the Fargate namespaces can run
-	// (the Fargate profile and CoreDNS); later components depend on it.
-	SystemReady []pulumi.Resource `pulumi:"-"`
+	// Ready is what must exist before pods in the Fargate namespaces can run (the Fargate profile
+	// and CoreDNS); the components running there take it as their DependsOn.
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 // New creates a Cluster.
@@ -215,7 +213,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.Kubeconfig = pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
 	comp.FargateProfileName = profile.FargateProfileName
 	comp.Provider = provider
-	comp.SystemReady = []pulumi.Resource{profile, coredns}
+	comp.Ready = []pulumi.Resource{profile, coredns}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"clusterName":            comp.ClusterName,
 		"clusterArn":             comp.ClusterArn,

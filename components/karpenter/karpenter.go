@@ -34,10 +34,10 @@ type Args struct {
 	ClusterEndpoint pulumi.StringInput
 	OidcProviderArn pulumi.StringInput
 	OidcProviderURL pulumi.StringInput
-	// Provider deploys to the cluster; SystemReady are the resources that must exist before pods in
-	// the controller's (Fargate) namespace can run, e.g. the Fargate profile and CoreDNS.
-	Provider    *kubernetes.Provider
-	SystemReady []pulumi.Resource
+	// Provider deploys to the cluster; DependsOn must exist before pods in the controller's
+	// (Fargate) namespace can run: the cluster's Ready (the Fargate profile and CoreDNS).
+	Provider  *kubernetes.Provider
+	DependsOn []pulumi.Resource
 
 	// Partition, Region and AccountID scope the controller's IAM policies.
 	Partition, Region, AccountID string
@@ -61,6 +61,8 @@ type Args struct {
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("args are required")
@@ -90,9 +92,6 @@ func (a *Args) validate() error {
 		if f.v == "" {
 			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
-	}
-	if a.Replicas < 1 {
-		errs = append(errs, fmt.Errorf("Replicas must be at least 1, got %d", a.Replicas))
 	}
 	if len(a.NodePool.CapacityTypes) == 0 || len(a.NodePool.Architectures) == 0 {
 		errs = append(errs, errors.New("NodePool.CapacityTypes and NodePool.Architectures must not be empty"))
@@ -138,7 +137,7 @@ type Karpenter struct {
 	// Namespace the controller runs in.
 	Namespace pulumi.StringOutput `pulumi:"namespace"`
 
-	// Ready is what workloads needing Karpenter nodes may depend on (the NodePool).
+	// Ready is what must exist before pods can get Karpenter's EC2 nodes (the NodePool).
 	Ready []pulumi.Resource `pulumi:"-"`
 }
 
@@ -310,7 +309,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			ControllerMemory:      args.ControllerMemory,
 		})
 	}).(pulumi.MapOutput)
-	chartDeps = append(append(chartDeps, args.SystemReady...), controllerAccess...)
+	chartDeps = append(append(chartDeps, args.DependsOn...), controllerAccess...)
 	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
 		Chart:     pulumi.String(infra.KarpenterChart),
 		Version:   pulumi.String(infra.KarpenterVersion),

@@ -1,33 +1,83 @@
 package karpenter
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
+func validArgs() *Args {
+	return &Args{
+		ClusterName: pulumi.String("eventscale-test"), ClusterEndpoint: pulumi.String("https://example"),
+		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
+		Provider:  &kubernetes.Provider{},
+		Partition: "aws", Region: "us-west-2", AccountID: "123456789012",
+		Namespace: "kube-system", ServiceAccount: "karpenter", Replicas: 1,
+		ControllerCPU: "1", ControllerMemory: "1Gi",
+		NodePool:  infra.NodePoolSettings{Name: "default", CapacityTypes: []string{"on-demand"}, Architectures: []string{"amd64"}},
+		NodeClass: infra.NodeClassSettings{Name: "default", AmiAlias: "al2023@latest", RootVolumeSize: "20Gi"},
+	}
+}
+
+// TestArgsValidate: only presence is checked, and the messages come in a fixed order. The
+// replica range and every other rule are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	var nilArgs *Args
-	require.EqualError(t, nilArgs.validate(), "args are required")
-
-	err := (&Args{}).validate()
-	require.Error(t, err)
-	for _, want := range []string{
-		"ClusterName is required", "ClusterEndpoint is required", "OidcProviderArn is required", "OidcProviderURL is required",
-		"Provider is required", "Partition is required", "Region is required", "AccountID is required",
-		"Namespace is required", "ServiceAccount is required", "NodePool.Name is required", "NodeClass.Name is required",
-		"NodeClass.AmiAlias is required", "Replicas must be at least 1, got 0",
-		"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
+	for _, tc := range []struct {
+		name string
+		args func() *Args
+		want []string // the messages, in order; none = valid
+	}{
+		{"nil", func() *Args { return nil }, []string{"args are required"}},
+		{"valid", validArgs, nil},
+		{"empty", func() *Args { return &Args{} }, []string{
+			"ClusterName is required",
+			"ClusterEndpoint is required",
+			"OidcProviderArn is required",
+			"OidcProviderURL is required",
+			"Provider is required: every Kubernetes object must go to the cluster",
+			"Partition is required",
+			"Region is required",
+			"AccountID is required",
+			"Namespace is required",
+			"ServiceAccount is required",
+			"ControllerCPU is required",
+			"ControllerMemory is required",
+			"NodePool.Name is required",
+			"NodeClass.Name is required",
+			"NodeClass.AmiAlias is required",
+			"NodeClass.RootVolumeSize is required",
+			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
+		}},
+		{"no provider, no architectures", func() *Args {
+			a := validArgs()
+			a.Provider, a.NodePool.Architectures = nil, nil
+			return a
+		}, []string{
+			"Provider is required: every Kubernetes object must go to the cluster",
+			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
+		}},
+		{"no replicas: stacks' rule, not checked here", func() *Args {
+			a := validArgs()
+			a.Replicas = 0
+			return a
+		}, nil},
 	} {
-		assert.Contains(t, err.Error(), want)
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.args().validate()
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
+		})
 	}
-
-	partial := &Args{ClusterName: pulumi.String("c"), Replicas: 2}
-	err = partial.validate()
-	require.Error(t, err)
-	assert.NotContains(t, err.Error(), "ClusterName is required")
-	assert.NotContains(t, err.Error(), "Replicas")
 }

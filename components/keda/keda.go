@@ -38,29 +38,29 @@ type Args struct {
 	QueueArns []pulumi.StringInput
 	// Provider deploys the namespace and the chart.
 	Provider *kubernetes.Provider
-	// DependsOn must exist before KEDA's pods can run: the Fargate profile and CoreDNS.
+	// DependsOn must exist before KEDA's pods can run: the cluster's Ready (the Fargate profile
+	// and CoreDNS).
 	DependsOn []pulumi.Resource
 	// Tags go on the IAM role.
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("keda: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{
-		"Namespace": a.Namespace, "ClusterName": a.ClusterName,
-		"OperatorCPU": a.OperatorCPU, "OperatorMemory": a.OperatorMemory,
-		"MetricsServerCPU": a.MetricsServerCPU, "MetricsServerMemory": a.MetricsServerMemory,
-		"WebhooksCPU": a.WebhooksCPU, "WebhooksMemory": a.WebhooksMemory,
+	for _, f := range []struct{ name, v string }{
+		{"Namespace", a.Namespace}, {"ClusterName", a.ClusterName},
+		{"OperatorCPU", a.OperatorCPU}, {"OperatorMemory", a.OperatorMemory},
+		{"MetricsServerCPU", a.MetricsServerCPU}, {"MetricsServerMemory", a.MetricsServerMemory},
+		{"WebhooksCPU", a.WebhooksCPU}, {"WebhooksMemory", a.WebhooksMemory},
 	} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
-	}
-	if a.OperatorReplicas < 1 {
-		errs = append(errs, fmt.Errorf("OperatorReplicas must be at least 1, got %d", a.OperatorReplicas))
 	}
 	if a.OidcProviderArn == nil || a.OidcProviderURL == nil {
 		errs = append(errs, errors.New("OidcProviderArn and OidcProviderURL are required"))
@@ -94,6 +94,9 @@ type Keda struct {
 	// Chart is the KEDA release. KEDA custom resources (ScaledObject, TriggerAuthentication) must
 	// depend on it: it installs their CRDs.
 	Chart *helmv4.Chart `pulumi:"-"`
+	// Ready is what must exist before KEDA custom resources can be created: the chart, which
+	// installs their CRDs.
+	Ready []pulumi.Resource `pulumi:"-"`
 }
 
 // New creates Keda.
@@ -148,7 +151,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	var b manifest.Bindings
-	values, err := manifest.ToInputs(infra.KedaValues(infra.KedaSpec{
+	values, err := manifest.ToInputs(infra.NewKedaChartValues(infra.KedaChartSettings{
 		ClusterName:         args.ClusterName,
 		OperatorReplicas:    args.OperatorReplicas,
 		RoleArn:             b.Bind(role.Arn),
@@ -177,6 +180,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.Namespace = ns.Name
 	comp.RoleArn = role.Arn
 	comp.Chart = chart
+	comp.Ready = []pulumi.Resource{chart}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
 		"namespace": comp.Namespace,
 		"roleArn":   comp.RoleArn,

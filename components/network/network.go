@@ -4,7 +4,6 @@ package network
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -33,18 +32,21 @@ type Args struct {
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("network: args are required")
 	}
 	var errs []error
-	if _, err := netip.ParsePrefix(a.VpcCidr); err != nil {
-		errs = append(errs, fmt.Errorf("VpcCidr %q: %w", a.VpcCidr, err))
+	if a.VpcCidr == "" {
+		errs = append(errs, errors.New("VpcCidr is required"))
 	}
 	n := len(a.AvailabilityZones)
-	if n < 2 {
-		errs = append(errs, fmt.Errorf("need at least 2 availability zones, got %d", n))
+	if n == 0 {
+		errs = append(errs, errors.New("AvailabilityZones is required"))
 	}
+	// Each zone needs its two CIDRs: New indexes both lists by zone.
 	if len(a.PrivateSubnetCidrs) != n || len(a.PublicSubnetCidrs) != n {
 		errs = append(errs, fmt.Errorf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public",
 			n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))

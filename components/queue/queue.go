@@ -36,29 +36,19 @@ type Args struct {
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("queue: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{"Partition": a.Partition, "Region": a.Region, "AccountID": a.AccountID} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+	for _, f := range []struct{ name, v string }{
+		{"Name", a.Name}, {"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
-	}
-	if a.Name == "" || len(a.Name)+len(infra.WorkQueueDLQSuffix) > infra.MaxQueueNameLength {
-		errs = append(errs, fmt.Errorf("Name must be 1 to %d characters (the DLQ adds %q), got %q",
-			infra.MaxQueueNameLength-len(infra.WorkQueueDLQSuffix), infra.WorkQueueDLQSuffix, a.Name))
-	}
-	if a.MaxReceiveCount < 1 {
-		errs = append(errs, fmt.Errorf("MaxReceiveCount must be at least 1, got %d", a.MaxReceiveCount))
-	}
-	if a.ReceiveWaitTimeSeconds < 1 || a.ReceiveWaitTimeSeconds > 20 {
-		errs = append(errs, fmt.Errorf("ReceiveWaitTimeSeconds must be from 1 to 20 (long polling), got %d", a.ReceiveWaitTimeSeconds))
-	}
-	if a.MessageRetentionSeconds <= 0 || a.DlqRetentionSeconds < a.MessageRetentionSeconds {
-		errs = append(errs, fmt.Errorf("DlqRetentionSeconds (%d) must be at least MessageRetentionSeconds (%d), which must be positive",
-			a.DlqRetentionSeconds, a.MessageRetentionSeconds))
 	}
 	return errors.Join(errs...)
 }

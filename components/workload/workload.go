@@ -5,7 +5,6 @@ package workload
 import (
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
@@ -60,45 +59,43 @@ type Args struct {
 
 	// Provider deploys the Kubernetes objects.
 	Provider *kubernetes.Provider
-	// KedaReady is what the KEDA custom resources depend on: the KEDA chart (it installs the CRDs).
-	KedaReady []pulumi.Resource
+	// DependsOn must exist before the KEDA custom resources: KEDA's Ready (the chart, which
+	// installs their CRDs).
+	DependsOn []pulumi.Resource
 	// Tags go on the IAM role.
 	Tags map[string]string
 }
 
+// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("workload: args are required")
 	}
 	var errs []error
-	for field, v := range map[string]string{"Name": a.Name, "Namespace": a.Namespace, "Region": a.Region, "CPU": a.CPU, "Memory": a.Memory} {
-		if v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+	for _, f := range []struct{ name, v string }{
+		{"Name", a.Name}, {"Namespace", a.Namespace}, {"Region", a.Region}, {"CPU", a.CPU}, {"Memory", a.Memory},
+	} {
+		if f.v == "" {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
-	for field, v := range map[string]pulumi.StringInput{
-		"Image": a.Image, "QueueURL": a.QueueURL, "QueueArn": a.QueueArn,
-		"OidcProviderArn": a.OidcProviderArn, "OidcProviderURL": a.OidcProviderURL,
+	for _, f := range []struct {
+		name string
+		v    pulumi.StringInput
+	}{
+		{"Image", a.Image}, {"QueueURL", a.QueueURL}, {"QueueArn", a.QueueArn},
+		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
 	} {
-		if v == nil {
-			errs = append(errs, fmt.Errorf("%s is required", field))
+		if f.v == nil {
+			errs = append(errs, fmt.Errorf("%s is required", f.name))
 		}
 	}
 	if a.Provider == nil {
 		errs = append(errs, errors.New("Provider is required"))
 	}
-	if len(a.KedaReady) == 0 {
-		errs = append(errs, errors.New("KedaReady is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs"))
-	}
-	if a.MaxProcessingSeconds < 1 || a.VisibilityTimeoutSeconds <= a.MaxProcessingSeconds {
-		errs = append(errs, fmt.Errorf("VisibilityTimeoutSeconds (%d) must exceed MaxProcessingSeconds (%d), which must be positive",
-			a.VisibilityTimeoutSeconds, a.MaxProcessingSeconds))
-	}
-	if a.MinReplicas < 0 || a.MaxReplicas < 1 || a.MinReplicas > a.MaxReplicas {
-		errs = append(errs, fmt.Errorf("need 0 <= MinReplicas (%d) <= MaxReplicas (%d) and MaxReplicas >= 1", a.MinReplicas, a.MaxReplicas))
-	}
-	if a.ZoneSpread != "" && !slices.Contains(infra.ZoneSpreadModes, a.ZoneSpread) {
-		errs = append(errs, fmt.Errorf("ZoneSpread must be empty or one of %q, got %q", infra.ZoneSpreadModes, a.ZoneSpread))
+	if len(a.DependsOn) == 0 {
+		errs = append(errs, errors.New("DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)"))
 	}
 	return errors.Join(errs...)
 }
@@ -111,7 +108,7 @@ func (a *Args) validate() error {
 // (receive, delete, change visibility, get attributes on its queue only), and the Kubernetes objects
 // built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (no replicas:
 // KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
-// ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on KedaReady.
+// ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on DependsOn.
 type Workload struct {
 	pulumi.ResourceState
 
@@ -158,7 +155,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	var b manifest.Bindings
-	objs := infra.BuildWorkloadObjects(infra.WorkloadSpec{
+	objs := infra.NewWorkloadObjects(infra.WorkloadSettings{
 		Name:                          args.Name,
 		Namespace:                     args.Namespace,
 		Image:                         b.Bind(args.Image),
@@ -197,7 +194,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, err
 	}
-	kedaDeps := append(append([]pulumi.Resource{}, args.KedaReady...), ns)
+	kedaDeps := append(append([]pulumi.Resource{}, args.DependsOn...), ns)
 	ta, err := manifest.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
 	if err != nil {
 		return nil, err

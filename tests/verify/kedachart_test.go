@@ -104,11 +104,11 @@ func TestKEDAChartMatchesReference(t *testing.T) {
 	}
 }
 
-// programKedaValues are the chart values the program builds (infra.KedaValues),
+// programKedaValues are the chart values the program builds (infra.NewKedaChartValues),
 // decoded as Helm sees them.
 func programKedaValues(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := json.Marshal(infra.KedaValues(infra.KedaSpec{
+	b, err := json.Marshal(infra.NewKedaChartValues(infra.KedaChartSettings{
 		ClusterName: "eventscale-dev", OperatorReplicas: 2, RoleArn: "arn:aws:iam::123456789012:role/keda",
 		OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
 		WebhooksCPU: "100m", WebhooksMemory: "256Mi",

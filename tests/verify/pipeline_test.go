@@ -22,7 +22,7 @@ import (
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
-// The pipeline's Kubernetes objects (issue #4) and KEDA chart values, taken from runs of the real
+// The pipeline's Kubernetes objects and KEDA chart values, taken from runs of the real
 // program on the mocked monitor (tests/harness): the ScaledObject and TriggerAuthentication are
 // validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
 // strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
@@ -206,7 +206,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
 			w := cfg.Workloads[0]
-			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSpec{
+			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSettings{
 				Name: w.Name, Namespace: w.Namespace, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
 				MinReplicas: w.MinReplicas, MaxReplicas: w.MaxReplicas, PollingIntervalSeconds: w.PollingIntervalSeconds,
 				CooldownPeriodSeconds: w.CooldownPeriodSeconds, QueueLength: w.QueueLength, ActivationQueueLength: w.ActivationQueueLength,

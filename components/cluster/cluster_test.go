@@ -1,0 +1,64 @@
+package cluster
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validArgs() *Args {
+	return &Args{
+		Name: "eventscale-test", Version: "1.35",
+		VpcID: pulumi.String("vpc-1"), PrivateSubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"}),
+		FargateNamespaces: []string{"kube-system", "keda"},
+		Partition:         "aws", Region: "us-west-2", AccountID: "123456789012",
+	}
+}
+
+// TestArgsValidate: only presence is checked, and the messages come in a fixed order. Repeated
+// admin ARNs and the Fargate namespace count are stacks.Validate's, under the config keys.
+func TestArgsValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args func() *Args
+		want []string // the messages, in order; none = valid
+	}{
+		{"nil", func() *Args { return nil }, []string{"cluster: args are required"}},
+		{"valid", validArgs, nil},
+		{"empty", func() *Args { return &Args{} }, []string{
+			"Name is required",
+			"Version is required",
+			"Partition is required",
+			"Region is required",
+			"AccountID is required",
+			"VpcID and PrivateSubnetIDs are required",
+			"FargateNamespaces is required: the Fargate profile needs at least one namespace",
+		}},
+		{"no subnets", func() *Args {
+			a := validArgs()
+			a.PrivateSubnetIDs = nil
+			return a
+		}, []string{"VpcID and PrivateSubnetIDs are required"}},
+		{"repeated admin and six namespaces: stacks' rules, not checked here", func() *Args {
+			a := validArgs()
+			a.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"}
+			a.FargateNamespaces = []string{"a", "b", "c", "d", "e", "f"}
+			return a
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.args().validate()
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
+		})
+	}
+}

@@ -1,0 +1,60 @@
+package network
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validArgs() *Args {
+	return &Args{
+		VpcCidr:            "10.0.0.0/16",
+		AvailabilityZones:  []string{"us-west-2a", "us-west-2b"},
+		PrivateSubnetCidrs: []string{"10.0.0.0/19", "10.0.32.0/19"},
+		PublicSubnetCidrs:  []string{"10.0.96.0/24", "10.0.97.0/24"},
+		ClusterName:        "eventscale-test",
+	}
+}
+
+// TestArgsValidate: only presence is checked, and the messages come in a fixed order. Ranges
+// and syntax (the VPC CIDR, the zone count) are stacks.Validate's, under the config keys.
+func TestArgsValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args func() *Args
+		want []string // the messages, in order; none = valid
+	}{
+		{"nil", func() *Args { return nil }, []string{"network: args are required"}},
+		{"valid", validArgs, nil},
+		{"empty", func() *Args { return &Args{} }, []string{
+			"VpcCidr is required",
+			"AvailabilityZones is required",
+			"ClusterName is required (it is the karpenter.sh/discovery tag value)",
+		}},
+		{"a zone without its public subnet", func() *Args {
+			a := validArgs()
+			a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1]
+			return a
+		}, []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}},
+		{"one zone and a CIDR that is not one: stacks' rules, not checked here", func() *Args {
+			a := validArgs()
+			a.VpcCidr, a.AvailabilityZones = "10.0.0.0/33", a.AvailabilityZones[:1]
+			a.PrivateSubnetCidrs, a.PublicSubnetCidrs = a.PrivateSubnetCidrs[:1], a.PublicSubnetCidrs[:1]
+			return a
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.args().validate()
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
+		})
+	}
+}

@@ -1,0 +1,77 @@
+package workload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func validArgs() *Args {
+	return &Args{
+		Name: "worker", Namespace: "worker", Region: "us-west-2",
+		Image: pulumi.String("ghcr.io/example/worker:1"), QueueURL: pulumi.String("https://sqs/q"), QueueArn: pulumi.String("arn:aws:sqs:us-west-2:123456789012:q"),
+		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
+		CPU: "1", Memory: "3Gi", Concurrency: 1, WaitSeconds: 20,
+		VisibilityTimeoutSeconds: 60, MaxProcessingSeconds: 30, MinReplicas: 0, MaxReplicas: 2,
+		ZoneSpread: "none",
+		Provider:   &kubernetes.Provider{},
+		DependsOn:  []pulumi.Resource{&kubernetes.Provider{}},
+	}
+}
+
+// TestArgsValidate: only presence is checked, and the messages come in a fixed order. The
+// visibility timeout against the processing time, the replica bounds and the zone spread modes
+// are stacks.Validate's, under the config keys.
+func TestArgsValidate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args func() *Args
+		want []string // the messages, in order; none = valid
+	}{
+		{"nil", func() *Args { return nil }, []string{"workload: args are required"}},
+		{"valid", validArgs, nil},
+		{"empty", func() *Args { return &Args{} }, []string{
+			"Name is required",
+			"Namespace is required",
+			"Region is required",
+			"CPU is required",
+			"Memory is required",
+			"Image is required",
+			"QueueURL is required",
+			"QueueArn is required",
+			"OidcProviderArn is required",
+			"OidcProviderURL is required",
+			"Provider is required",
+			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
+		}},
+		{"no queue, no KEDA", func() *Args {
+			a := validArgs()
+			a.QueueURL, a.DependsOn = nil, nil
+			return a
+		}, []string{
+			"QueueURL is required",
+			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
+		}},
+		{"visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", func() *Args {
+			a := validArgs()
+			a.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
+			return a
+		}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := tc.args().validate()
+			if tc.want == nil {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
+		})
+	}
+}
