@@ -12,8 +12,8 @@ import (
 
 	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // Types the Karpenter component registers.
@@ -36,17 +36,17 @@ const (
 
 // karpenterRun is a recorded stack with the facts the Karpenter tests compare against.
 type karpenterRun struct {
-	rec  *harness.Recording
+	rec  *offline.Recording
 	cfg  stacks.Config
 	comp string // URN of the Karpenter component
 	// Names and ARNs the mocks computed.
 	nodeRoleName, nodeRoleArn, controllerRoleArn, queueName, queueArn, queueURL string
 }
 
-func karpenterFacts(t *testing.T, rec *harness.Recording, cfg stacks.Config) karpenterRun {
+func karpenterFacts(t *testing.T, rec *offline.Recording, cfg stacks.Config) karpenterRun {
 	t.Helper()
 	k := karpenterRun{rec: rec, cfg: cfg, comp: urnOf(t, rec, karpenter.TypeToken, "karpenter")}
-	acct, region := harness.AccountID, cfg.Region
+	acct, region := offline.AccountID, cfg.Region
 	k.nodeRoleName = one(t, rec, tRole, "karpenter-node-role").ID
 	k.nodeRoleArn = "arn:aws:iam::" + acct + ":role/" + k.nodeRoleName
 	k.controllerRoleArn = "arn:aws:iam::" + acct + ":role/" + one(t, rec, tRole, "karpenter-controller-role").ID
@@ -69,11 +69,11 @@ func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
 	for k, v := range edits {
 		raw[k] = v
 	}
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	if err != nil {
 		return karpenterRun{rec: rec}, err
 	}
-	cfg, err := stacks.Load(raw, harness.Project, "dev")
+	cfg, err := stacks.Load(raw, offline.Project, "dev")
 	require.NoError(t, err)
 	return karpenterFacts(t, rec, cfg), nil
 }
@@ -85,7 +85,7 @@ func decodePolicy(t *testing.T, v any) infra.PolicyDocument {
 	return d
 }
 
-func specOf(r harness.Resource) map[string]any {
+func specOf(r offline.Resource) map[string]any {
 	m, _ := r.Inputs["spec"].(map[string]any)
 	return m
 }
@@ -166,7 +166,7 @@ func TestKarpenterControllerTrustIsExact(t *testing.T) {
 	issuer := "oidc.eks." + k.cfg.Region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{
 		"Effect":"Allow",
-		"Principal":{"Federated":"arn:aws:iam::`+harness.AccountID+`:oidc-provider/`+issuer+`"},
+		"Principal":{"Federated":"arn:aws:iam::`+offline.AccountID+`:oidc-provider/`+issuer+`"},
 		"Action":["sts:AssumeRoleWithWebIdentity"],
 		"Condition":{"StringEquals":{
 			"`+issuer+`:sub":"system:serviceaccount:kube-system:karpenter",
@@ -268,7 +268,7 @@ func TestKarpenterControllerPolicies(t *testing.T) {
 			t.Parallel()
 			k := karpenterStack(t, stack)
 			scope := infra.KarpenterScope{
-				Partition: "aws", Region: k.cfg.Region, AccountID: harness.AccountID, ClusterName: k.cfg.Cluster.Name,
+				Partition: "aws", Region: k.cfg.Region, AccountID: offline.AccountID, ClusterName: k.cfg.Cluster.Name,
 				NodeRoleArn: k.nodeRoleArn, InterruptionQueueArn: k.queueArn,
 			}
 			for _, p := range infra.KarpenterControllerPolicies(scope) {
@@ -276,7 +276,7 @@ func TestKarpenterControllerPolicies(t *testing.T) {
 				assert.JSONEq(t, p.Document.JSON(), str(pol.Inputs["policy"]), p.Name)
 				assert.Less(t, len(str(pol.Inputs["policy"])), infra.ManagedPolicyMaxChars, p.Name)
 				att := one(t, k.rec, tAttach, "karpenter-controller-"+p.Key)
-				assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
+				assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
 				assert.Equal(t, one(t, k.rec, tRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
 			}
 			all := ""

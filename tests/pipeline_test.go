@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // Whole-stack tests of the event pipeline (issue #4): work queues, KEDA and the workloads, for
@@ -62,7 +62,7 @@ var pipelineCases = []pipelineCase{
 
 // pipelineRun is one program run with the config it was given.
 type pipelineRun struct {
-	rec *harness.Recording
+	rec *offline.Recording
 	cfg stacks.Config
 }
 
@@ -82,9 +82,9 @@ func runPipelineCase(t *testing.T, c pipelineCase) pipelineRun {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + c.stack + ".yaml")
 	require.NoError(t, err)
 	maps.Copy(raw, c.edits)
-	cfg, err := stacks.Load(raw, harness.Project, c.stack)
+	cfg, err := stacks.Load(raw, offline.Project, c.stack)
 	require.NoError(t, err, "config of case %s", c.name)
-	rec, err := harness.Run(c.stack, raw, harness.Options{})
+	rec, err := offline.Run(c.stack, raw, offline.Options{})
 	require.NoError(t, err, "running case %s on mocks", c.name)
 	r := pipelineRun{rec: rec, cfg: cfg}
 	pipelineRuns[c.name] = r
@@ -101,14 +101,14 @@ func forEachPipelineCase(t *testing.T, f func(t *testing.T, r pipelineRun)) {
 	}
 }
 
-func (r pipelineRun) one(t *testing.T, typ, name string) harness.Resource {
+func (r pipelineRun) one(t *testing.T, typ, name string) offline.Resource {
 	t.Helper()
 	return one(t, r.rec, typ, name)
 }
 
 // children are the resources whose parent is urn.
-func (r pipelineRun) children(urn string) []harness.Resource {
-	var out []harness.Resource
+func (r pipelineRun) children(urn string) []offline.Resource {
+	var out []offline.Resource
 	for _, x := range r.rec.Resources {
 		if x.Parent == urn {
 			out = append(out, x)
@@ -129,7 +129,7 @@ func (r pipelineRun) output(t *testing.T, key string) any {
 	return plain
 }
 
-// queueURL and queueArn are the mocked outputs of a work queue (the harness answers with
+// queueURL and queueArn are the mocked outputs of a work queue (the offline mocks answer with
 // the real formats: the id is the URL).
 func (r pipelineRun) queueURL(t *testing.T, workload string) string {
 	t.Helper()
@@ -137,12 +137,12 @@ func (r pipelineRun) queueURL(t *testing.T, workload string) string {
 }
 
 func (r pipelineRun) queueArn(workload string) string {
-	return infra.QueueArn("aws", r.cfg.Region, harness.AccountID, infra.WorkQueueName(r.cfg.Cluster.Name, workload))
+	return infra.QueueArn("aws", r.cfg.Region, offline.AccountID, infra.WorkQueueName(r.cfg.Cluster.Name, workload))
 }
 
 func (r pipelineRun) roleArn(t *testing.T, name string) string {
 	t.Helper()
-	return "arn:aws:iam::" + harness.AccountID + ":role/" + r.one(t, typeRole, name).ID
+	return "arn:aws:iam::" + offline.AccountID + ":role/" + r.one(t, typeRole, name).ID
 }
 
 // oidcIssuer is the issuer as IAM condition keys spell it: the stand-in URL carries https://,
@@ -240,11 +240,11 @@ func TestPipelineQueues(t *testing.T) {
 			name := infra.WorkQueueName(r.cfg.Cluster.Name, w.Name)
 			main := r.one(t, typeSQSQueue, "queue-"+w.Name+"-main")
 			dlq := r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq")
-			dlqArn := infra.QueueArn("aws", r.cfg.Region, harness.AccountID, name+"-dlq")
+			dlqArn := infra.QueueArn("aws", r.cfg.Region, offline.AccountID, name+"-dlq")
 
 			assert.Equal(t, name, main.Inputs["name"])
 			assert.Equal(t, name+"-dlq", dlq.Inputs["name"])
-			for _, q := range []harness.Resource{main, dlq} {
+			for _, q := range []offline.Resource{main, dlq} {
 				assert.Equal(t, true, q.Inputs["sqsManagedSseEnabled"], "%s: SSE-SQS", q.Name)
 				assert.NotContains(t, q.Inputs, "kmsMasterKeyId", q.Name)
 				assert.Equal(t, int64(qc.ReceiveWaitTimeSeconds), q.Inputs["receiveWaitTimeSeconds"], "%s: long polling", q.Name)
@@ -376,7 +376,7 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 		chartURN := r.one(t, typeChart, "keda-chart").URN
 		repoURL := ""
 		if repos := byType(r.rec, typeECRRepo); len(repos) == 1 {
-			repoURL = harness.AccountID + ".dkr.ecr." + r.cfg.Region + ".amazonaws.com/" + str(repos[0].Inputs["name"])
+			repoURL = offline.AccountID + ".dkr.ecr." + r.cfg.Region + ".amazonaws.com/" + str(repos[0].Inputs["name"])
 		}
 		for _, w := range r.cfg.Workloads {
 			p := "workload-" + w.Name
@@ -534,7 +534,7 @@ func TestPipelineImageRepository(t *testing.T) {
 		assert.Equal(t, map[string]any{"scanOnPush": true}, repo.Inputs["imageScanningConfiguration"])
 		assert.Equal(t, "MUTABLE", repo.Inputs["imageTagMutability"])
 		assert.Equal(t, !r.cfg.Queue.Protect, repo.Inputs["forceDelete"], "force delete only when not protected")
-		assert.Equal(t, harness.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
+		assert.Equal(t, offline.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
 	})
 }
 
@@ -631,7 +631,7 @@ func TestPipelineConfigRefused(t *testing.T) {
 			raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 			require.NoError(t, err)
 			maps.Copy(raw, tt.edits)
-			rec, err := harness.Run("dev", raw, harness.Options{})
+			rec, err := offline.Run("dev", raw, offline.Options{})
 			require.Error(t, err)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)

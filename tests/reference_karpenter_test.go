@@ -17,7 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/eventscale/eventscale/infra"
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
 // referenceDir is ../shared/reference relative to the repository root (see its README): upstream
@@ -155,7 +155,7 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 			t.Parallel()
 			k := karpenterStack(t, stack)
 			vars := map[string]string{
-				"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": harness.AccountID, "AWS::URLSuffix": "amazonaws.com",
+				"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": offline.AccountID, "AWS::URLSuffix": "amazonaws.com",
 				"ClusterName": k.cfg.Cluster.Name, "KarpenterNodeRole.Arn": k.nodeRoleArn, "KarpenterInterruptionQueue.Arn": k.queueArn,
 			}
 

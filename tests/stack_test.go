@@ -1,5 +1,5 @@
 // Package tests holds whole-stack tests: the real program run on Pulumi's mocked resource
-// monitor (see tests/harness) for the dev and prod stack files and for edited configurations.
+// monitor (see internal/offline) for the dev and prod stack files and for edited configurations.
 package tests
 
 import (
@@ -19,8 +19,8 @@ import (
 
 	"github.com/eventscale/eventscale/components/cluster"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // projectDir is where Pulumi.yaml and the stack files live, relative to this package.
@@ -28,18 +28,18 @@ const projectDir = ".."
 
 var (
 	runsMu sync.Mutex
-	runs   = map[string]*harness.Recording{}
+	runs   = map[string]*offline.Recording{}
 )
 
 // stackRun runs a stack file once per test binary and shares the recording (read-only).
-func stackRun(t *testing.T, stack string) *harness.Recording {
+func stackRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
 	runsMu.Lock()
 	defer runsMu.Unlock()
 	if rec, ok := runs[stack]; ok {
 		return rec
 	}
-	rec, err := harness.RunStackFile(projectDir, stack)
+	rec, err := offline.RunStackFile(projectDir, stack)
 	require.NoError(t, err, "running stack %s on mocks", stack)
 	runs[stack] = rec
 	return rec
@@ -50,13 +50,13 @@ func stackConfig(t *testing.T, stack string) stacks.Config {
 	t.Helper()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 	require.NoError(t, err)
-	cfg, err := stacks.Load(raw, harness.Project, stack)
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	require.NoError(t, err)
 	return cfg
 }
 
-func byType(rec *harness.Recording, typ string) []harness.Resource {
-	var out []harness.Resource
+func byType(rec *offline.Recording, typ string) []offline.Resource {
+	var out []offline.Resource
 	for _, r := range rec.Resources {
 		if r.Type == typ && !r.StandIn {
 			out = append(out, r)
@@ -65,7 +65,7 @@ func byType(rec *harness.Recording, typ string) []harness.Resource {
 	return out
 }
 
-func one(t *testing.T, rec *harness.Recording, typ, name string) harness.Resource {
+func one(t *testing.T, rec *offline.Recording, typ, name string) offline.Resource {
 	t.Helper()
 	for _, r := range rec.Resources {
 		if r.Type == typ && r.Name == name {
@@ -73,10 +73,10 @@ func one(t *testing.T, rec *harness.Recording, typ, name string) harness.Resourc
 		}
 	}
 	require.Failf(t, "resource not registered", "%s %q", typ, name)
-	return harness.Resource{}
+	return offline.Resource{}
 }
 
-func urnOf(t *testing.T, rec *harness.Recording, typ, name string) string {
+func urnOf(t *testing.T, rec *offline.Recording, typ, name string) string {
 	t.Helper()
 	return one(t, rec, typ, name).URN
 }
@@ -123,7 +123,7 @@ func TestNetwork(t *testing.T) {
 
 			subnets := byType(rec, "aws:ec2/subnet:Subnet")
 			require.Len(t, subnets, 2*cfg.Network.AzCount)
-			var private, public []harness.Resource
+			var private, public []offline.Resource
 			for _, s := range subnets {
 				assert.Equal(t, netURN, s.Parent, s.Name)
 				if strings.Contains(s.Name, "-private-") {
@@ -217,12 +217,12 @@ func TestCluster(t *testing.T) {
 			assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
 			assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
 			podRole := one(t, rec, "aws:iam/role:Role", "cluster-fargate-pod-role")
-			assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
+			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
 			var trust infra.PolicyDocument
 			require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
 			require.Len(t, trust.Statement, 1)
 			assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
-			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+harness.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
+			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+offline.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
 				trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
 			att := one(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-fargate-pod-role-policy")
 			assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
@@ -262,7 +262,7 @@ func TestAdminAccessEntries(t *testing.T) {
 		first  = "arn:aws:iam::123456789012:role/platform-admin"
 		second = "arn:aws:iam::123456789012:user/ci/deployer"
 	)
-	run := func(t *testing.T, stack string, admins []string) *harness.Recording {
+	run := func(t *testing.T, stack string, admins []string) *offline.Recording {
 		t.Helper()
 		raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
@@ -271,13 +271,13 @@ func TestAdminAccessEntries(t *testing.T) {
 			require.NoError(t, err)
 			raw["eventscale:cluster"] = string(b)
 		}
-		rec, err := harness.Run(stack, raw, harness.Options{})
+		rec, err := offline.Run(stack, raw, offline.Options{})
 		require.NoError(t, err)
 		return rec
 	}
 	// adminEntries are the access entries of the cluster component (not Karpenter's node entry).
-	adminEntries := func(rec *harness.Recording) []harness.Resource {
-		var out []harness.Resource
+	adminEntries := func(rec *offline.Recording) []offline.Resource {
+		var out []offline.Resource
 		for _, r := range byType(rec, tEntry) {
 			if strings.HasPrefix(r.Name, "cluster-admin-") {
 				out = append(out, r)
@@ -317,7 +317,7 @@ func TestAdminAccessEntries(t *testing.T) {
 				assert.Equal(t, "STANDARD", e.Inputs["type"])
 				assert.Equal(t, arn, e.Inputs["principalArn"])
 				assert.Equal(t, cfg.Cluster.Name, e.Inputs["clusterName"])
-				assert.Equal(t, infra.BaseTags(harness.Project, tc.stack, cfg.Tags), strMap(e.Inputs["tags"]))
+				assert.Equal(t, infra.BaseTags(offline.Project, tc.stack, cfg.Tags), strMap(e.Inputs["tags"]))
 
 				a := one(t, rec, tAssoc, name+"-cluster-admin")
 				assert.Equal(t, comp, a.Parent)
@@ -333,7 +333,7 @@ func TestAdminAccessEntries(t *testing.T) {
 	// Removing the first of two admins keeps the second one's names, so its entry is not replaced.
 	t.Run("stable names", func(t *testing.T) {
 		t.Parallel()
-		names := func(rec *harness.Recording) map[string]string {
+		names := func(rec *offline.Recording) map[string]string {
 			out := map[string]string{}
 			for _, e := range adminEntries(rec) {
 				out[str(e.Inputs["principalArn"])] = e.URN
@@ -362,7 +362,7 @@ func TestTagsAppliedEverywhere(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, stack)
 			cfg := stackConfig(t, stack)
-			want := infra.BaseTags(harness.Project, stack, cfg.Tags)
+			want := infra.BaseTags(offline.Project, stack, cfg.Tags)
 			checked := 0
 			for _, r := range rec.Resources {
 				if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
@@ -387,7 +387,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
 	raw["eventscale:network"] = `{"vpcCidr":"10.0.0.0/8","azCount":1}`
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `eventscale:network.vpcCidr must have a prefix length from /16 to /24`)
 	assert.Contains(t, err.Error(), `eventscale:network.azCount must be from 2 to 6`)
@@ -402,7 +402,7 @@ func TestTooFewZonesInRegion(t *testing.T) {
 	t.Parallel()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
-	rec, err := harness.Run("dev", raw, harness.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
+	rec, err := offline.Run("dev", raw, offline.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "eventscale:network.azCount is 3 but region us-west-2 has only 2 available zones")
 	for _, r := range rec.Resources {
@@ -415,7 +415,7 @@ func TestExplicitZonesSkipLookup(t *testing.T) {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2b","us-west-2d"]}`
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
 	for _, inv := range rec.Invokes {
 		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)

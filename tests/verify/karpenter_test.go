@@ -12,28 +12,28 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // The program's Karpenter objects (NodePool, EC2NodeClass, a Namespace and FlowSchemas outside
 // kube-system) and chart values are taken from a run of the real program on the mocked monitor
-// (tests/harness), so these tests check exactly what `pulumi up` would send.
+// (internal/offline), so these tests check exactly what `pulumi up` would send.
 
 var (
 	karpenterRunsMu sync.Mutex
-	karpenterRuns   = map[string]*harness.Recording{}
+	karpenterRuns   = map[string]*offline.Recording{}
 )
 
-func programRun(t *testing.T, stack string) *harness.Recording {
+func programRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
 	karpenterRunsMu.Lock()
 	defer karpenterRunsMu.Unlock()
 	if rec, ok := karpenterRuns[stack]; ok {
 		return rec
 	}
-	rec, err := harness.RunStackFile(verify.RepoRoot(), stack)
+	rec, err := offline.RunStackFile(verify.RepoRoot(), stack)
 	if err != nil {
 		t.Fatalf("running the program for stack %s: %v", stack, err)
 	}
@@ -47,7 +47,7 @@ func stackConfig(t *testing.T, stack string) (map[string]string, stacks.Config) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := stacks.Load(raw, harness.Project, stack)
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	if err != nil {
 		t.Fatalf("stack %s: %v", stack, err)
 	}
@@ -57,7 +57,7 @@ func stackConfig(t *testing.T, stack string) (map[string]string, stacks.Config) 
 const karpenterComponent = "eventscale:karpenter:Karpenter"
 
 // karpenterObjects returns the Kubernetes objects the Karpenter component registers, keyed by kind.
-func karpenterObjects(t *testing.T, rec *harness.Recording) map[string]map[string]any {
+func karpenterObjects(t *testing.T, rec *offline.Recording) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, r := range rec.Resources {
@@ -82,7 +82,7 @@ func karpenterObjects(t *testing.T, rec *harness.Recording) map[string]map[strin
 	return out
 }
 
-func karpenterChartResource(t *testing.T, rec *harness.Recording) harness.Resource {
+func karpenterChartResource(t *testing.T, rec *offline.Recording) offline.Resource {
 	t.Helper()
 	for _, r := range rec.Resources {
 		if r.Type == "kubernetes:helm.sh/v4:Chart" && strings.Contains(r.Parent, karpenterComponent) {
@@ -90,7 +90,7 @@ func karpenterChartResource(t *testing.T, rec *harness.Recording) harness.Resour
 		}
 	}
 	t.Fatal("the program registered no Karpenter chart")
-	return harness.Resource{}
+	return offline.Resource{}
 }
 
 func mapKeys[V any](m map[string]V) []string {
@@ -213,7 +213,7 @@ func TestKarpenterBadConfigsRefusedTwice(t *testing.T) {
 			t.Parallel()
 			raw, _ := stackConfig(t, "dev")
 			raw[tc.key] = tc.val
-			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			cfg, err := stacks.Load(raw, offline.Project, "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}

@@ -17,13 +17,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // The pipeline's Kubernetes objects (issue #4) and KEDA chart values, taken from runs of the real
-// program on the mocked monitor (tests/harness): the ScaledObject and TriggerAuthentication are
+// program on the mocked monitor (internal/offline): the ScaledObject and TriggerAuthentication are
 // validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
 // strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
 
@@ -45,7 +45,7 @@ var pipelineCases = []pipelineCase{
 }
 
 type pipelineResult struct {
-	rec *harness.Recording
+	rec *offline.Recording
 	cfg stacks.Config
 }
 
@@ -66,11 +66,11 @@ func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
 		t.Fatal(err)
 	}
 	maps.Copy(raw, c.edits)
-	cfg, err := stacks.Load(raw, harness.Project, c.stack)
+	cfg, err := stacks.Load(raw, offline.Project, c.stack)
 	if err != nil {
 		t.Fatalf("case %s: %v", c.name, err)
 	}
-	rec, err := harness.Run(c.stack, raw, harness.Options{})
+	rec, err := offline.Run(c.stack, raw, offline.Options{})
 	if err != nil {
 		t.Fatalf("running the program for case %s: %v", c.name, err)
 	}
@@ -201,7 +201,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw["eventscale:workloads"] = "[" + tc.workload + "]"
-			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			cfg, err := stacks.Load(raw, offline.Project, "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
