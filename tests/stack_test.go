@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventscale/eventscale/components/cluster"
+	"github.com/eventscale/eventscale/components/network"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
@@ -26,22 +26,14 @@ import (
 // projectDir is where Pulumi.yaml and the stack files live, relative to this package.
 const projectDir = ".."
 
-var (
-	runsMu sync.Mutex
-	runs   = map[string]*offline.Recording{}
-)
+// runs holds each program run of this package's tests (read-only), so a stack runs once.
+var runs offline.Cache
 
 // stackRun runs a stack file once per test binary and shares the recording (read-only).
 func stackRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
-	runsMu.Lock()
-	defer runsMu.Unlock()
-	if rec, ok := runs[stack]; ok {
-		return rec
-	}
-	rec, err := offline.RunStackFile(projectDir, stack)
+	rec, err := runs.StackFile(projectDir, stack)
 	require.NoError(t, err, "running stack %s on mocks", stack)
-	runs[stack] = rec
 	return rec
 }
 
@@ -114,7 +106,7 @@ func TestNetwork(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, tc.stack)
 			cfg := stackConfig(t, tc.stack)
-			netURN := urnOf(t, rec, "eventscale:network:Network", "network")
+			netURN := urnOf(t, rec, network.TypeToken, "network")
 
 			vpc := one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
 			assert.Equal(t, netURN, vpc.Parent)
@@ -183,7 +175,7 @@ func TestCluster(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, stack)
 			cfg := stackConfig(t, stack)
-			clURN := urnOf(t, rec, "eventscale:cluster:Cluster", "cluster")
+			clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
 
 			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
 			assert.Equal(t, clURN, eks.Parent)
@@ -216,7 +208,7 @@ func TestCluster(t *testing.T) {
 			}
 			assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
 			assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
-			podRole := one(t, rec, "aws:iam/role:Role", "cluster-fargate-pod-role")
+			podRole := one(t, rec, typeRole, "cluster-fargate-pod-role")
 			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
 			var trust infra.PolicyDocument
 			require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
@@ -224,7 +216,7 @@ func TestCluster(t *testing.T) {
 			assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
 			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+offline.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
 				trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
-			att := one(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-fargate-pod-role-policy")
+			att := one(t, rec, typeRoleAttachment, "cluster-fargate-pod-role-policy")
 			assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
 			assert.Contains(t, fp.Depends, att.URN, "the profile waits for its role's policy")
 
@@ -238,7 +230,7 @@ func TestCluster(t *testing.T) {
 			assert.Equal(t, cfg.Cluster.Name, sgTag.Inputs["value"], "discovery tag value = cluster name")
 			assert.Equal(t, "sg-0eks0cluster0sg", sgTag.Inputs["resourceId"], "tags the EKS-managed cluster security group")
 
-			prov := one(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+			prov := one(t, rec, typeK8sProvider, "cluster-k8s")
 			assert.Contains(t, str(prov.Inputs["kubeconfig"]), cfg.Cluster.Name, "provider built from the cluster's kubeconfig")
 
 			assert.Equal(t, cfg.Cluster.Name, rec.Outputs["clusterName"])
@@ -257,7 +249,6 @@ func TestCluster(t *testing.T) {
 func TestAdminAccessEntries(t *testing.T) {
 	t.Parallel()
 	const (
-		tEntry = "aws:eks/accessEntry:AccessEntry"
 		tAssoc = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 		first  = "arn:aws:iam::123456789012:role/platform-admin"
 		second = "arn:aws:iam::123456789012:user/ci/deployer"
@@ -278,7 +269,7 @@ func TestAdminAccessEntries(t *testing.T) {
 	// adminEntries are the access entries of the cluster component (not Karpenter's node entry).
 	adminEntries := func(rec *offline.Recording) []offline.Resource {
 		var out []offline.Resource
-		for _, r := range byType(rec, tEntry) {
+		for _, r := range byType(rec, typeAccessEntry) {
 			if strings.HasPrefix(r.Name, "cluster-admin-") {
 				out = append(out, r)
 			}
@@ -312,7 +303,7 @@ func TestAdminAccessEntries(t *testing.T) {
 			require.Len(t, assocs, len(tc.admins), "one policy association per principal")
 			for _, arn := range tc.admins {
 				name := "cluster-admin-" + infra.AccessEntryKey(arn)
-				e := one(t, rec, tEntry, name)
+				e := one(t, rec, typeAccessEntry, name)
 				assert.Equal(t, comp, e.Parent)
 				assert.Equal(t, "STANDARD", e.Inputs["type"])
 				assert.Equal(t, arn, e.Inputs["principalArn"])
