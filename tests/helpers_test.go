@@ -46,14 +46,3 @@ func specOf(r offline.Resource) map[string]any {
 	m, _ := r.Inputs["spec"].(map[string]any)
 	return m
 }
-
-func at(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}

@@ -144,11 +144,11 @@ func TestKarpenterControllerTrustIsExact(t *testing.T) {
 	assert.Equal(t, "system:serviceaccount:autoscaler:karpenter-controller", trust.Statement[0].Condition["StringEquals"][issuer+":sub"])
 	chart := one(t, e.rec, typeChart, "karpenter")
 	assert.Equal(t, "autoscaler", chart.Inputs["namespace"])
-	assert.Equal(t, "karpenter-controller", at(chart.Inputs["values"], "serviceAccount", "name"))
-	assert.Equal(t, "autoscaler", at(one(t, e.rec, typeNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
+	assert.Equal(t, "karpenter-controller", offline.Lookup(chart.Inputs["values"], "serviceAccount", "name"))
+	assert.Equal(t, "autoscaler", offline.Lookup(one(t, e.rec, typeNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
 	for _, fs := range byType(e.rec, typeFlowSchema) {
 		assert.Equal(t, []any{map[string]any{"kind": "ServiceAccount", "serviceAccount": map[string]any{"namespace": "autoscaler", "name": "karpenter-controller"}}},
-			at(at(fs.Inputs, "spec", "rules").([]any)[0], "subjects"), fs.Name)
+			offline.Lookup(offline.Lookup(fs.Inputs, "spec", "rules").([]any)[0], "subjects"), fs.Name)
 	}
 }
 
@@ -182,12 +182,12 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 			assert.Equal(t, tc.namespace, chart.Inputs["namespace"])
 
 			for _, ns := range byType(e.rec, typeNamespace) {
-				assert.False(t, infra.IsSystemNamespace(str(at(ns.Inputs, "metadata", "name"))),
-					"%s creates (and on destroy deletes) system namespace %v", ns.Name, at(ns.Inputs, "metadata", "name"))
+				assert.False(t, infra.IsSystemNamespace(str(offline.Lookup(ns.Inputs, "metadata", "name"))),
+					"%s creates (and on destroy deletes) system namespace %v", ns.Name, offline.Lookup(ns.Inputs, "metadata", "name"))
 			}
 			if tc.ownsNS {
 				ns := one(t, e.rec, typeNamespace, "karpenter-namespace")
-				assert.Equal(t, tc.namespace, at(ns.Inputs, "metadata", "name"))
+				assert.Equal(t, tc.namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 				assert.Equal(t, e.comp, ns.Parent)
 				assert.True(t, strings.HasPrefix(ns.Provider, prov+"::"))
 				assert.Contains(t, chart.Depends, ns.URN, "the chart installs into the namespace after it exists")
@@ -338,19 +338,19 @@ func TestKarpenterChart(t *testing.T) {
 			assert.NotContains(t, in, "skipCrds", "the chart installs (and upgrades) the CRDs")
 
 			v := in["values"]
-			assert.Equal(t, k.cfg.Cluster.Name, at(v, "settings", "clusterName"))
-			assert.Equal(t, "https://EXAMPLE0123456789.gr7."+k.cfg.Region+".eks.amazonaws.com", at(v, "settings", "clusterEndpoint"))
-			assert.Equal(t, k.queueName, at(v, "settings", "interruptionQueue"), "the queue NAME, not its URL or ARN")
-			assert.Equal(t, k.controllerRoleArn, at(v, "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"))
-			assert.Equal(t, k.cfg.Karpenter.ServiceAccount, at(v, "serviceAccount", "name"))
-			assert.Equal(t, tc.replicas, at(v, "replicas"))
-			assert.Equal(t, "Default", at(v, "dnsPolicy"))
+			assert.Equal(t, k.cfg.Cluster.Name, offline.Lookup(v, "settings", "clusterName"))
+			assert.Equal(t, "https://EXAMPLE0123456789.gr7."+k.cfg.Region+".eks.amazonaws.com", offline.Lookup(v, "settings", "clusterEndpoint"))
+			assert.Equal(t, k.queueName, offline.Lookup(v, "settings", "interruptionQueue"), "the queue NAME, not its URL or ARN")
+			assert.Equal(t, k.controllerRoleArn, offline.Lookup(v, "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"))
+			assert.Equal(t, k.cfg.Karpenter.ServiceAccount, offline.Lookup(v, "serviceAccount", "name"))
+			assert.Equal(t, tc.replicas, offline.Lookup(v, "replicas"))
+			assert.Equal(t, "Default", offline.Lookup(v, "dnsPolicy"))
 			res := map[string]any{"cpu": k.cfg.Karpenter.ControllerCPU, "memory": k.cfg.Karpenter.ControllerMemory}
-			assert.Equal(t, res, at(v, "controller", "resources", "requests"))
-			assert.Equal(t, res, at(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
-			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, at(v, "controller", "env"))
-			assert.Equal(t, map[string]any{"tag": infra.KarpenterControllerImage.Tag, "digest": infra.KarpenterControllerImage.Digest}, at(v, "controller", "image"), "image pinned by tag and digest of one published release")
-			assert.Equal(t, "ScheduleAnyway", at(at(v, "topologySpreadConstraints").([]any)[0], "whenUnsatisfiable"), "zone spread never blocks a Fargate pod")
+			assert.Equal(t, res, offline.Lookup(v, "controller", "resources", "requests"))
+			assert.Equal(t, res, offline.Lookup(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
+			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, offline.Lookup(v, "controller", "env"))
+			assert.Equal(t, map[string]any{"tag": infra.KarpenterControllerImage.Tag, "digest": infra.KarpenterControllerImage.Digest}, offline.Lookup(v, "controller", "image"), "image pinned by tag and digest of one published release")
+			assert.Equal(t, "ScheduleAnyway", offline.Lookup(offline.Lookup(v, "topologySpreadConstraints").([]any)[0], "whenUnsatisfiable"), "zone spread never blocks a Fargate pod")
 		})
 	}
 }
@@ -400,7 +400,7 @@ func TestKarpenterNodeObjects(t *testing.T) {
 			nc := one(t, k.rec, typeNodeClass, "karpenter-nodeclass")
 			assert.Equal(t, "karpenter.k8s.aws/v1", nc.Inputs["apiVersion"])
 			assert.Equal(t, "EC2NodeClass", nc.Inputs["kind"])
-			assert.Equal(t, n.Name, at(nc.Inputs, "metadata", "name"))
+			assert.Equal(t, n.Name, offline.Lookup(nc.Inputs, "metadata", "name"))
 			ncSpec := specOf(nc)
 			assert.Equal(t, k.nodeRoleName, ncSpec["role"], "role = the node role's name")
 			assert.NotContains(t, ncSpec, "instanceProfile", "exactly one of role and instanceProfile")
@@ -425,15 +425,15 @@ func TestKarpenterNodeObjects(t *testing.T) {
 			np := one(t, k.rec, typeNodePool, "karpenter-nodepool")
 			assert.Equal(t, "karpenter.sh/v1", np.Inputs["apiVersion"])
 			assert.Equal(t, "NodePool", np.Inputs["kind"])
-			assert.Equal(t, p.Name, at(np.Inputs, "metadata", "name"))
+			assert.Equal(t, p.Name, offline.Lookup(np.Inputs, "metadata", "name"))
 			npSpec := specOf(np)
-			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, at(npSpec, "template", "spec", "nodeClassRef"))
-			assert.Equal(t, p.ExpireAfter, at(npSpec, "template", "spec", "expireAfter"))
+			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, offline.Lookup(npSpec, "template", "spec", "nodeClassRef"))
+			assert.Equal(t, p.ExpireAfter, offline.Lookup(npSpec, "template", "spec", "expireAfter"))
 			assert.Equal(t, map[string]any{"cpu": p.LimitCPU, "memory": p.LimitMemory}, npSpec["limits"], "limits are plain strings")
 			assert.Equal(t, map[string]any{"consolidationPolicy": p.ConsolidationPolicy, "consolidateAfter": p.ConsolidateAfter,
 				"budgets": []any{map[string]any{"nodes": p.DisruptionBudgetNodes}}}, npSpec["disruption"])
 			reqs := map[string]map[string]any{}
-			for _, r := range at(npSpec, "template", "spec", "requirements").([]any) {
+			for _, r := range offline.Lookup(npSpec, "template", "spec", "requirements").([]any) {
 				m := r.(map[string]any)
 				reqs[str(m["key"])] = m
 			}
@@ -472,7 +472,7 @@ func TestKarpenterNodeObjects(t *testing.T) {
 				check("karpenter.k8s.aws/instance-cpu", map[string]any{"operator": "Lt", "values": []any{"9"}})
 				assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
 			}
-			assert.Len(t, reqs, len(at(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
+			assert.Len(t, reqs, len(offline.Lookup(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
 		})
 	}
 }
@@ -483,9 +483,9 @@ func TestKarpenterBottlerocketDataVolume(t *testing.T) {
 	require.NoError(t, err)
 	devices := specOf(one(t, k.rec, typeNodeClass, "karpenter-nodeclass"))["blockDeviceMappings"].([]any)
 	require.Len(t, devices, 2)
-	assert.Equal(t, "/dev/xvdb", at(devices[1], "deviceName"))
-	assert.Equal(t, "40Gi", at(devices[1], "ebs", "volumeSize"))
-	assert.Equal(t, true, at(devices[1], "rootVolume"))
+	assert.Equal(t, "/dev/xvdb", offline.Lookup(devices[1], "deviceName"))
+	assert.Equal(t, "40Gi", offline.Lookup(devices[1], "ebs", "volumeSize"))
+	assert.Equal(t, true, offline.Lookup(devices[1], "rootVolume"))
 }
 
 func TestKarpenterExports(t *testing.T) {

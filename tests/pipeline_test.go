@@ -291,25 +291,25 @@ func TestPipelineKedaChart(t *testing.T) {
 		assert.Equal(t, "keda", chart.Inputs["chart"])
 		assert.Equal(t, infra.KedaVersion, chart.Inputs["version"])
 		assert.Equal(t, "2.20.2", chart.Inputs["version"])
-		assert.Equal(t, "https://kedacore.github.io/charts", at(chart.Inputs, "repositoryOpts", "repo"))
+		assert.Equal(t, "https://kedacore.github.io/charts", offline.Lookup(chart.Inputs, "repositoryOpts", "repo"))
 		assert.Equal(t, "keda", chart.Inputs["name"], "explicit release name")
 		assert.Equal(t, k.Namespace, chart.Inputs["namespace"])
 
 		values := chart.Inputs["values"]
-		assert.Equal(t, true, at(values, "podIdentity", "aws", "irsa", "enabled"))
-		assert.Equal(t, r.roleArn(t, "keda-operator-role"), at(values, "podIdentity", "aws", "irsa", "roleArn"))
-		assert.Equal(t, str(r.output(t, "kedaRoleArn")), at(values, "podIdentity", "aws", "irsa", "roleArn"))
+		assert.Equal(t, true, offline.Lookup(values, "podIdentity", "aws", "irsa", "enabled"))
+		assert.Equal(t, r.roleArn(t, "keda-operator-role"), offline.Lookup(values, "podIdentity", "aws", "irsa", "roleArn"))
+		assert.Equal(t, str(r.output(t, "kedaRoleArn")), offline.Lookup(values, "podIdentity", "aws", "irsa", "roleArn"))
 		// The tutorial's fallback annotates all three KEDA service accounts.
-		assert.Nil(t, at(values, "serviceAccount", "annotations"))
-		assert.Nil(t, at(values, "serviceAccount", "operator", "annotations"))
-		assert.Equal(t, "keda-operator", at(values, "serviceAccount", "operator", "name"), "the trust's sub is derived from this name")
-		assert.Equal(t, int64(k.OperatorReplicas), at(values, "operator", "replicaCount"))
+		assert.Nil(t, offline.Lookup(values, "serviceAccount", "annotations"))
+		assert.Nil(t, offline.Lookup(values, "serviceAccount", "operator", "annotations"))
+		assert.Equal(t, "keda-operator", offline.Lookup(values, "serviceAccount", "operator", "name"), "the trust's sub is derived from this name")
+		assert.Equal(t, int64(k.OperatorReplicas), offline.Lookup(values, "operator", "replicaCount"))
 		for comp, want := range map[string][2]string{
 			"operator": {k.OperatorCPU, k.OperatorMemory}, "metricServer": {k.MetricsServerCPU, k.MetricsServerMemory}, "webhooks": {k.WebhooksCPU, k.WebhooksMemory},
 		} {
 			res := map[string]any{"cpu": want[0], "memory": want[1]}
-			assert.Equal(t, res, at(values, "resources", comp, "requests"), comp)
-			assert.Equal(t, res, at(values, "resources", comp, "limits"), "%s: requests = limits (Fargate sizing)", comp)
+			assert.Equal(t, res, offline.Lookup(values, "resources", comp, "requests"), comp)
+			assert.Equal(t, res, offline.Lookup(values, "resources", comp, "limits"), "%s: requests = limits (Fargate sizing)", comp)
 		}
 
 		// The chart waits for the namespace, the operator's permissions and the Fargate profile + CoreDNS.
@@ -319,7 +319,7 @@ func TestPipelineKedaChart(t *testing.T) {
 		assert.Contains(t, chart.Depends, r.one(t, "aws:eks/addon:Addon", "cluster-coredns").URN)
 
 		ns := r.one(t, typeNamespace, "keda-namespace")
-		assert.Equal(t, k.Namespace, at(ns.Inputs, "metadata", "name"))
+		assert.Equal(t, k.Namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 		assert.Contains(t, r.cfg.Fargate.Namespaces, k.Namespace, "KEDA runs on Fargate")
 	})
 }
@@ -338,25 +338,25 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			require.True(t, strings.HasPrefix(queueURL, "https://sqs."+r.cfg.Region+"."), queueURL)
 
 			ns := r.one(t, typeNamespace, p+"-namespace")
-			assert.Equal(t, w.Namespace, at(ns.Inputs, "metadata", "name"))
+			assert.Equal(t, w.Namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 			assert.NotContains(t, r.cfg.Fargate.Namespaces, w.Namespace, "the workload's pods must land on Karpenter nodes")
 
 			sa := r.one(t, typeSA, p+"-service-account")
-			assert.Equal(t, w.Name, at(sa.Inputs, "metadata", "name"))
-			assert.Equal(t, w.Namespace, at(sa.Inputs, "metadata", "namespace"))
-			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role")}, at(sa.Inputs, "metadata", "annotations"))
+			assert.Equal(t, w.Name, offline.Lookup(sa.Inputs, "metadata", "name"))
+			assert.Equal(t, w.Namespace, offline.Lookup(sa.Inputs, "metadata", "namespace"))
+			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role")}, offline.Lookup(sa.Inputs, "metadata", "annotations"))
 			assert.Contains(t, sa.Depends, ns.URN)
 
 			d := r.one(t, typeDeployment, p+"-deployment")
 			spec := d.Inputs["spec"]
 			assert.NotContains(t, keysOf(spec), "replicas", "KEDA owns the replica count")
-			assert.Equal(t, w.Namespace, at(d.Inputs, "metadata", "namespace"))
-			pod := at(spec, "template", "spec")
+			assert.Equal(t, w.Namespace, offline.Lookup(d.Inputs, "metadata", "namespace"))
+			pod := offline.Lookup(spec, "template", "spec")
 			for _, k := range []string{"nodeSelector", "affinity", "tolerations", "nodeName"} {
 				assert.NotContains(t, keysOf(pod), k, "nothing may keep the pod off Karpenter's nodes")
 			}
-			assert.Equal(t, w.Name, at(pod, "serviceAccountName"))
-			containers, _ := at(pod, "containers").([]any)
+			assert.Equal(t, w.Name, offline.Lookup(pod, "serviceAccountName"))
+			containers, _ := offline.Lookup(pod, "containers").([]any)
 			require.Len(t, containers, 1)
 			c := containers[0]
 			wantImage := w.Image
@@ -364,10 +364,10 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 				require.NotEmpty(t, repoURL, "a workload without image needs the stack's repository")
 				wantImage = repoURL + ":" + w.ImageTag
 			}
-			assert.Equal(t, wantImage, at(c, "image"))
+			assert.Equal(t, wantImage, offline.Lookup(c, "image"))
 			env := map[string]string{}
-			for _, e := range at(c, "env").([]any) {
-				env[str(at(e, "name"))] = str(at(e, "value"))
+			for _, e := range offline.Lookup(c, "env").([]any) {
+				env[str(offline.Lookup(e, "name"))] = str(offline.Lookup(e, "value"))
 			}
 			shutdown := time.Duration(w.MaxProcessingSeconds+5) * time.Second
 			assert.Equal(t, map[string]string{
@@ -384,26 +384,26 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			parsed, err := time.ParseDuration(env["WORKER_SHUTDOWN_TIMEOUT"])
 			require.NoError(t, err)
 			assert.Equal(t, shutdown, parsed)
-			grace, _ := at(pod, "terminationGracePeriodSeconds").(int64)
+			grace, _ := offline.Lookup(pod, "terminationGracePeriodSeconds").(int64)
 			assert.Equal(t, int64(shutdown/time.Second)+5, grace)
 			assert.Greater(t, time.Duration(grace)*time.Second, parsed, "the kubelet must not kill a draining worker")
 			res := map[string]any{"cpu": w.CPU, "memory": w.Memory}
-			assert.Equal(t, map[string]any{"requests": res, "limits": res}, at(c, "resources"))
-			assert.Equal(t, "/healthz", at(c, "livenessProbe", "httpGet", "path"))
-			assert.Equal(t, int64(8080), at(c, "livenessProbe", "httpGet", "port"))
-			assert.Equal(t, "/readyz", at(c, "readinessProbe", "httpGet", "path"))
-			assert.Equal(t, int64(8080), at(c, "readinessProbe", "httpGet", "port"))
-			assert.Equal(t, true, at(pod, "securityContext", "runAsNonRoot"))
-			assert.Equal(t, true, at(c, "securityContext", "readOnlyRootFilesystem"))
-			assert.Equal(t, false, at(c, "securityContext", "allowPrivilegeEscalation"))
-			assert.Equal(t, []any{"ALL"}, at(c, "securityContext", "capabilities", "drop"))
-			assert.Equal(t, at(spec, "selector", "matchLabels", "app.kubernetes.io/name"), at(spec, "template", "metadata", "labels", "app.kubernetes.io/name"))
+			assert.Equal(t, map[string]any{"requests": res, "limits": res}, offline.Lookup(c, "resources"))
+			assert.Equal(t, "/healthz", offline.Lookup(c, "livenessProbe", "httpGet", "path"))
+			assert.Equal(t, int64(8080), offline.Lookup(c, "livenessProbe", "httpGet", "port"))
+			assert.Equal(t, "/readyz", offline.Lookup(c, "readinessProbe", "httpGet", "path"))
+			assert.Equal(t, int64(8080), offline.Lookup(c, "readinessProbe", "httpGet", "port"))
+			assert.Equal(t, true, offline.Lookup(pod, "securityContext", "runAsNonRoot"))
+			assert.Equal(t, true, offline.Lookup(c, "securityContext", "readOnlyRootFilesystem"))
+			assert.Equal(t, false, offline.Lookup(c, "securityContext", "allowPrivilegeEscalation"))
+			assert.Equal(t, []any{"ALL"}, offline.Lookup(c, "securityContext", "capabilities", "drop"))
+			assert.Equal(t, offline.Lookup(spec, "selector", "matchLabels", "app.kubernetes.io/name"), offline.Lookup(spec, "template", "metadata", "labels", "app.kubernetes.io/name"))
 			if when := map[string]string{"preferred": "ScheduleAnyway", "required": "DoNotSchedule"}[w.ZoneSpread]; when != "" {
 				assert.Equal(t, []any{map[string]any{
 					"maxSkew": int64(1), "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": when,
 					"labelSelector":  map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": w.Name}},
 					"matchLabelKeys": []any{"pod-template-hash"},
-				}}, at(pod, "topologySpreadConstraints"), "zone spread over this workload's own pods")
+				}}, offline.Lookup(pod, "topologySpreadConstraints"), "zone spread over this workload's own pods")
 			} else {
 				assert.NotContains(t, keysOf(pod), "topologySpreadConstraints", "zoneSpread %q sets no spread", w.ZoneSpread)
 			}
@@ -411,8 +411,8 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			assert.Contains(t, d.Depends, sa.URN)
 
 			ta := r.one(t, typeTriggerAuth, p+"-trigger-auth")
-			assert.Equal(t, w.Namespace, at(ta.Inputs, "metadata", "namespace"))
-			assert.Equal(t, map[string]any{"provider": "aws", "identityOwner": "keda"}, at(ta.Inputs, "spec", "podIdentity"))
+			assert.Equal(t, w.Namespace, offline.Lookup(ta.Inputs, "metadata", "namespace"))
+			assert.Equal(t, map[string]any{"provider": "aws", "identityOwner": "keda"}, offline.Lookup(ta.Inputs, "spec", "podIdentity"))
 			assert.Contains(t, ta.Depends, chartURN, "KEDA's CRDs come from the chart")
 
 			so := r.one(t, typeScaledObject, p+"-scaled-object")
@@ -422,30 +422,30 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 				wantKeys = append(wantKeys, "advanced")
 				sort.Strings(wantKeys)
 				assert.Equal(t, int64(*w.ScaleDownStabilizationSeconds),
-					at(soSpec, "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"))
+					offline.Lookup(soSpec, "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"))
 			}
 			assert.Equal(t, wantKeys, keysOf(soSpec), "replica bounds, polling, cooldown and triggers are siblings under spec")
-			assert.Equal(t, map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": at(d.Inputs, "metadata", "name")},
-				at(soSpec, "scaleTargetRef"), "scaleTargetRef holds the reference only")
-			assert.Equal(t, int64(w.MinReplicas), at(soSpec, "minReplicaCount"))
-			assert.Equal(t, int64(w.MaxReplicas), at(soSpec, "maxReplicaCount"))
-			assert.Equal(t, int64(w.PollingIntervalSeconds), at(soSpec, "pollingInterval"))
-			assert.Equal(t, int64(w.CooldownPeriodSeconds), at(soSpec, "cooldownPeriod"))
-			triggers, _ := at(soSpec, "triggers").([]any)
+			assert.Equal(t, map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": offline.Lookup(d.Inputs, "metadata", "name")},
+				offline.Lookup(soSpec, "scaleTargetRef"), "scaleTargetRef holds the reference only")
+			assert.Equal(t, int64(w.MinReplicas), offline.Lookup(soSpec, "minReplicaCount"))
+			assert.Equal(t, int64(w.MaxReplicas), offline.Lookup(soSpec, "maxReplicaCount"))
+			assert.Equal(t, int64(w.PollingIntervalSeconds), offline.Lookup(soSpec, "pollingInterval"))
+			assert.Equal(t, int64(w.CooldownPeriodSeconds), offline.Lookup(soSpec, "cooldownPeriod"))
+			triggers, _ := offline.Lookup(soSpec, "triggers").([]any)
 			require.Len(t, triggers, 1)
 			tr := triggers[0]
-			assert.Equal(t, "aws-sqs-queue", at(tr, "type"))
+			assert.Equal(t, "aws-sqs-queue", offline.Lookup(tr, "type"))
 			assert.Equal(t, map[string]any{
 				"queueURL":              queueURL,
 				"queueLength":           strconv.Itoa(w.QueueLength),
 				"activationQueueLength": strconv.Itoa(w.ActivationQueueLength),
 				"awsRegion":             r.cfg.Region,
 				"scaleOnInFlight":       strconv.FormatBool(w.ScaleOnInFlight),
-			}, at(tr, "metadata"), "all metadata are strings; queueURL is this workload's queue")
-			for k, v := range at(tr, "metadata").(map[string]any) {
+			}, offline.Lookup(tr, "metadata"), "all metadata are strings; queueURL is this workload's queue")
+			for k, v := range offline.Lookup(tr, "metadata").(map[string]any) {
 				assert.IsType(t, "", v, "trigger metadata %s", k)
 			}
-			assert.Equal(t, at(ta.Inputs, "metadata", "name"), at(tr, "authenticationRef", "name"))
+			assert.Equal(t, offline.Lookup(ta.Inputs, "metadata", "name"), offline.Lookup(tr, "authenticationRef", "name"))
 			assert.Contains(t, so.Depends, chartURN, "KEDA's CRDs come from the chart")
 			assert.Contains(t, so.Depends, ta.URN)
 			assert.Contains(t, so.Depends, d.URN)
@@ -459,16 +459,16 @@ func TestPipelineDevReproducesTutorial(t *testing.T) {
 	r := runPipelineCase(t, pipelineCases[0])
 	require.Len(t, r.cfg.Workloads, 1)
 	so := r.one(t, typeScaledObject, "workload-worker-scaled-object").Inputs["spec"]
-	assert.Equal(t, int64(0), at(so, "minReplicaCount"))
-	assert.Equal(t, int64(2), at(so, "maxReplicaCount"))
-	assert.Equal(t, int64(10), at(so, "pollingInterval"))
-	assert.Equal(t, int64(25), at(so, "cooldownPeriod"))
-	assert.Equal(t, "1", at(so, "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"])
-	c := at(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec", "containers").([]any)[0]
-	assert.Equal(t, map[string]any{"cpu": "1", "memory": "3Gi"}, at(c, "resources", "limits"))
-	assert.NotContains(t, keysOf(at(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")), "topologySpreadConstraints",
+	assert.Equal(t, int64(0), offline.Lookup(so, "minReplicaCount"))
+	assert.Equal(t, int64(2), offline.Lookup(so, "maxReplicaCount"))
+	assert.Equal(t, int64(10), offline.Lookup(so, "pollingInterval"))
+	assert.Equal(t, int64(25), offline.Lookup(so, "cooldownPeriod"))
+	assert.Equal(t, "1", offline.Lookup(so, "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"])
+	c := offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec", "containers").([]any)[0]
+	assert.Equal(t, map[string]any{"cpu": "1", "memory": "3Gi"}, offline.Lookup(c, "resources", "limits"))
+	assert.NotContains(t, keysOf(offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")), "topologySpreadConstraints",
 		"dev keeps the tutorial's scheduling: one pod per 2-vCPU node, no spread")
-	assert.Equal(t, float64(5), at(jsonObject(t, r.one(t, typeSQSQueue, "queue-worker-main").Inputs["redrivePolicy"]), "maxReceiveCount"))
+	assert.Equal(t, float64(5), offline.Lookup(jsonObject(t, r.one(t, typeSQSQueue, "queue-worker-main").Inputs["redrivePolicy"]), "maxReceiveCount"))
 	assert.Equal(t, int64(20), r.one(t, typeSQSQueue, "queue-worker-main").Inputs["receiveWaitTimeSeconds"])
 }
 
@@ -498,11 +498,11 @@ func TestPipelineProdWorkersSpreadOverZones(t *testing.T) {
 	r := runPipelineCase(t, pipelineCases[1])
 	require.Len(t, r.cfg.Workloads, 1)
 	assert.Equal(t, "preferred", r.cfg.Workloads[0].ZoneSpread)
-	pod := at(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")
-	tsc, _ := at(pod, "topologySpreadConstraints").([]any)
+	pod := offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")
+	tsc, _ := offline.Lookup(pod, "topologySpreadConstraints").([]any)
 	require.Len(t, tsc, 1)
-	assert.Equal(t, "topology.kubernetes.io/zone", at(tsc[0], "topologyKey"))
-	assert.Equal(t, "ScheduleAnyway", at(tsc[0], "whenUnsatisfiable"))
+	assert.Equal(t, "topology.kubernetes.io/zone", offline.Lookup(tsc[0], "topologyKey"))
+	assert.Equal(t, "ScheduleAnyway", offline.Lookup(tsc[0], "whenUnsatisfiable"))
 }
 
 func TestPipelineProdQueuesProtected(t *testing.T) {
@@ -536,11 +536,11 @@ func TestPipelineExports(t *testing.T) {
 		require.Len(t, lines, len(names), "one command per workload")
 		for i, w := range r.cfg.Workloads {
 			url := r.queueURL(t, w.Name)
-			assert.Equal(t, url, at(r.output(t, "queueUrls"), w.Name))
-			assert.Equal(t, r.queueArn(w.Name), at(r.output(t, "queueArns"), w.Name))
-			assert.Equal(t, r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq").ID, at(r.output(t, "dlqUrls"), w.Name))
-			assert.Equal(t, r.roleArn(t, "workload-"+w.Name+"-role"), at(r.output(t, "workloadRoleArns"), w.Name))
-			assert.Equal(t, w.Namespace, at(r.output(t, "workloadNamespaces"), w.Name))
+			assert.Equal(t, url, offline.Lookup(r.output(t, "queueUrls"), w.Name))
+			assert.Equal(t, r.queueArn(w.Name), offline.Lookup(r.output(t, "queueArns"), w.Name))
+			assert.Equal(t, r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq").ID, offline.Lookup(r.output(t, "dlqUrls"), w.Name))
+			assert.Equal(t, r.roleArn(t, "workload-"+w.Name+"-role"), offline.Lookup(r.output(t, "workloadRoleArns"), w.Name))
+			assert.Equal(t, w.Namespace, offline.Lookup(r.output(t, "workloadNamespaces"), w.Name))
 			assert.Equal(t, infra.SendTestMessagesCommand(url, r.cfg.Region, 3), lines[i])
 			assert.True(t, strings.HasPrefix(lines[i], "aws sqs send-message-batch --region "+r.cfg.Region+" --queue-url "+url+" --entries Id=1,"), lines[i])
 		}

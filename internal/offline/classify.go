@@ -99,3 +99,16 @@ func PolicyDocument(v any) (map[string]any, bool) {
 	}
 	return doc, true
 }
+
+// Lookup returns the value at path in v, a recorded input (Resource.Inputs and the maps in it,
+// as Plain makes them), or nil when an element of the path is missing or v is not a map there.
+func Lookup(v any, path ...string) any {
+	for _, p := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[p]
+	}
+	return v
+}

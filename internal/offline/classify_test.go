@@ -82,3 +82,13 @@ func TestPolicyDocument(t *testing.T) {
 		})
 	}
 }
+
+func TestLookup(t *testing.T) {
+	t.Parallel()
+	v := map[string]any{"spec": map[string]any{"replicas": int64(2), "list": []any{"x"}}}
+	assert.Equal(t, int64(2), Lookup(v, "spec", "replicas"))
+	assert.Equal(t, v, Lookup(v), "an empty path is v itself")
+	assert.Nil(t, Lookup(v, "spec", "missing"))
+	assert.Nil(t, Lookup(v, "spec", "list", "0"), "lists are not indexed")
+	assert.Nil(t, Lookup("text", "spec"))
+}

@@ -67,7 +67,7 @@ func Collect(rec *offline.Recording) (*Stack, error) {
 			errs = append(errs, fmt.Sprintf("%s %s: unresolved value at %s", r.Type, r.Name, p))
 			continue
 		}
-		if strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
+		if r.IsChart() {
 			c := Chart{URN: r.URN, Type: r.Type, Name: r.Name, Index: i}
 			c.Chart, _ = r.Inputs["chart"].(string)
 			c.Version, _ = r.Inputs["version"].(string)
@@ -92,7 +92,7 @@ func Collect(rec *offline.Recording) (*Stack, error) {
 		}
 		apiVersion, _ := r.Inputs["apiVersion"].(string)
 		kind, _ := r.Inputs["kind"].(string)
-		if apiVersion == "" || kind == "" {
+		if !r.IsKubernetesObject() || apiVersion == "" || kind == "" {
 			if r.Custom {
 				errs = append(errs, fmt.Sprintf("%s %s: inputs lack apiVersion/kind", r.Type, r.Name))
 			}

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 
+	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
@@ -46,7 +47,7 @@ func TestKarpenterNamespaceAndFlowSchemasDecodeStrictly(t *testing.T) {
 			}
 			var namespaces, flowSchemas []map[string]any
 			for _, r := range rec.Resources {
-				if !strings.Contains(r.Parent, karpenterComponent) {
+				if !strings.Contains(r.Parent, karpenter.TypeToken) {
 					continue
 				}
 				switch r.Type {

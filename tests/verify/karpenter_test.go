@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
@@ -21,23 +21,15 @@ import (
 // kube-system) and chart values are taken from a run of the real program on the mocked monitor
 // (internal/offline), so these tests check exactly what `pulumi up` would send.
 
-var (
-	karpenterRunsMu sync.Mutex
-	karpenterRuns   = map[string]*offline.Recording{}
-)
+// runs holds each program run of this package's tests (read-only), so a stack runs once.
+var runs offline.Cache
 
 func programRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
-	karpenterRunsMu.Lock()
-	defer karpenterRunsMu.Unlock()
-	if rec, ok := karpenterRuns[stack]; ok {
-		return rec
-	}
-	rec, err := offline.RunStackFile(verify.RepoRoot(), stack)
+	rec, err := runs.StackFile(verify.RepoRoot(), stack)
 	if err != nil {
 		t.Fatalf("running the program for stack %s: %v", stack, err)
 	}
-	karpenterRuns[stack] = rec
 	return rec
 }
 
@@ -54,14 +46,12 @@ func stackConfig(t *testing.T, stack string) (map[string]string, stacks.Config) 
 	return raw, cfg
 }
 
-const karpenterComponent = "eventscale:karpenter:Karpenter"
-
 // karpenterObjects returns the Kubernetes objects the Karpenter component registers, keyed by kind.
 func karpenterObjects(t *testing.T, rec *offline.Recording) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, r := range rec.Resources {
-		if !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "kubernetes:helm.sh/") || !strings.Contains(r.Parent, karpenterComponent) {
+		if !r.IsKubernetesObject() || !strings.Contains(r.Parent, karpenter.TypeToken) {
 			continue
 		}
 		kind, _ := r.Inputs["kind"].(string)
@@ -85,7 +75,7 @@ func karpenterObjects(t *testing.T, rec *offline.Recording) map[string]map[strin
 func karpenterChartResource(t *testing.T, rec *offline.Recording) offline.Resource {
 	t.Helper()
 	for _, r := range rec.Resources {
-		if r.Type == "kubernetes:helm.sh/v4:Chart" && strings.Contains(r.Parent, karpenterComponent) {
+		if r.IsChart() && strings.Contains(r.Parent, karpenter.TypeToken) {
 			return r
 		}
 	}
@@ -279,8 +269,8 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 
 			deploy := renderedObject(t, objs, "Deployment", "karpenter")
-			pod := dig(deploy, "spec", "template", "spec").(map[string]any)
-			if got := dig(deploy, "spec", "replicas"); fmt.Sprint(got) != fmt.Sprint(tc.replicas) {
+			pod := offline.Lookup(deploy, "spec", "template", "spec").(map[string]any)
+			if got := offline.Lookup(deploy, "spec", "replicas"); fmt.Sprint(got) != fmt.Sprint(tc.replicas) {
 				t.Errorf("replicas %v, want %d", got, tc.replicas)
 			}
 			if pod["serviceAccountName"] != cfg.Karpenter.ServiceAccount {
@@ -307,7 +297,7 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 			for name, want := range map[string]string{
 				"CLUSTER_NAME":       cfg.Cluster.Name,
-				"CLUSTER_ENDPOINT":   fmt.Sprint(dig(values, "settings", "clusterEndpoint")),
+				"CLUSTER_ENDPOINT":   fmt.Sprint(offline.Lookup(values, "settings", "clusterEndpoint")),
 				"INTERRUPTION_QUEUE": queueName,
 				"AWS_REGION":         cfg.Region,
 			} {
@@ -317,7 +307,7 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 			wantRes := map[string]any{"cpu": cfg.Karpenter.ControllerCPU, "memory": cfg.Karpenter.ControllerMemory}
 			for _, k := range []string{"requests", "limits"} {
-				if got := dig(controller, "resources", k); fmt.Sprint(got) != fmt.Sprint(wantRes) {
+				if got := offline.Lookup(controller, "resources", k); fmt.Sprint(got) != fmt.Sprint(wantRes) {
 					t.Errorf("controller resources.%s %v, want %v", k, got, wantRes)
 				}
 			}
@@ -327,15 +317,15 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 				t.Errorf("image %v, want the published %s (%s)", img, infra.KarpenterControllerImage.Ref(), infra.KarpenterControllerImage.Source)
 			}
 			spread := pod["topologySpreadConstraints"].([]any)
-			if len(spread) != 1 || dig(spread[0], "whenUnsatisfiable") != "ScheduleAnyway" || dig(spread[0], "labelSelector") == nil {
+			if len(spread) != 1 || offline.Lookup(spread[0], "whenUnsatisfiable") != "ScheduleAnyway" || offline.Lookup(spread[0], "labelSelector") == nil {
 				t.Errorf("topologySpreadConstraints %v: want one ScheduleAnyway zone spread with the chart's label selector", spread)
 			}
 
 			sa := renderedObject(t, objs, "ServiceAccount", cfg.Karpenter.ServiceAccount)
-			if got := dig(sa, "metadata", "annotations", infra.IRSARoleAnnotation); got != roleArn {
+			if got := offline.Lookup(sa, "metadata", "annotations", infra.IRSARoleAnnotation); got != roleArn {
 				t.Errorf("ServiceAccount annotation %s = %v, want the controller role %s", infra.IRSARoleAnnotation, got, roleArn)
 			}
-			if got := dig(sa, "metadata", "namespace"); got != cfg.Karpenter.Namespace {
+			if got := offline.Lookup(sa, "metadata", "namespace"); got != cfg.Karpenter.Namespace {
 				t.Errorf("ServiceAccount namespace %v, want %s", got, cfg.Karpenter.Namespace)
 			}
 			renderedObject(t, objs, "PodDisruptionBudget", "karpenter")
@@ -353,7 +343,7 @@ func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[
 	var seen []string
 	for _, o := range objs {
 		if o["kind"] == kind {
-			n := fmt.Sprint(dig(o, "metadata", "name"))
+			n := fmt.Sprint(offline.Lookup(o, "metadata", "name"))
 			if n == name {
 				return o
 			}
@@ -364,16 +354,6 @@ func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[
 	return nil
 }
 
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
-}
 
 // TestKarpenterChartValuesExistInChart checks that every value the program sets is a value the
 // chart of the pinned Karpenter module declares (a misspelt key is silently ignored by Helm).

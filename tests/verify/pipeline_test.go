@@ -7,7 +7,6 @@ import (
 	"maps"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -22,7 +21,7 @@ import (
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
-// The pipeline's Kubernetes objects (issue #4) and KEDA chart values, taken from runs of the real
+// The pipeline's Kubernetes objects and KEDA chart values, taken from runs of the real
 // program on the mocked monitor (internal/offline): the ScaledObject and TriggerAuthentication are
 // validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
 // strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
@@ -49,18 +48,8 @@ type pipelineResult struct {
 	cfg stacks.Config
 }
 
-var (
-	pipelineRunsMu sync.Mutex
-	pipelineRuns   = map[string]pipelineResult{}
-)
-
 func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
 	t.Helper()
-	pipelineRunsMu.Lock()
-	defer pipelineRunsMu.Unlock()
-	if r, ok := pipelineRuns[c.name]; ok {
-		return r
-	}
 	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+c.stack+".yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,13 +59,11 @@ func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
 	if err != nil {
 		t.Fatalf("case %s: %v", c.name, err)
 	}
-	rec, err := offline.Run(c.stack, raw, offline.Options{})
+	rec, err := runs.Get("pipeline:"+c.name, func() (*offline.Recording, error) { return offline.Run(c.stack, raw, offline.Options{}) })
 	if err != nil {
 		t.Fatalf("running the program for case %s: %v", c.name, err)
 	}
-	r := pipelineResult{rec: rec, cfg: cfg}
-	pipelineRuns[c.name] = r
-	return r
+	return pipelineResult{rec: rec, cfg: cfg}
 }
 
 // object returns the inputs of the Kubernetes object registered as the given Pulumi resource.
@@ -117,11 +104,11 @@ func TestPipelineCustomResourcesAreValid(t *testing.T) {
 					if strings.HasSuffix(typ, "ScaledObject") {
 						// Nothing was pruned or moved: the stored spec carries the program's values.
 						for _, k := range []string{"minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"} {
-							if fmt.Sprint(dig(stored, "spec", k)) != fmt.Sprint(dig(obj, "spec", k)) {
-								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, dig(stored, "spec", k), dig(obj, "spec", k))
+							if fmt.Sprint(offline.Lookup(stored, "spec", k)) != fmt.Sprint(offline.Lookup(obj, "spec", k)) {
+								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, offline.Lookup(stored, "spec", k), offline.Lookup(obj, "spec", k))
 							}
 						}
-						if got := dig(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
+						if got := offline.Lookup(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
 							t.Errorf("%s: scaleTargetRef.name %v, want %s", name, got, w.Name)
 						}
 					}
@@ -148,17 +135,17 @@ func TestPipelineTutorialMistakesRefusedByCRD(t *testing.T) {
 		path   string
 	}{
 		{"bounds under scaleTargetRef", so, func(o map[string]any) {
-			ref := dig(o, "spec", "scaleTargetRef").(map[string]any)
+			ref := offline.Lookup(o, "spec", "scaleTargetRef").(map[string]any)
 			ref["minReplicaCount"], ref["maxReplicaCount"] = 0, 2
 		}, "spec.scaleTargetRef.minReplicaCount"},
 		{"numeric metadata", so, func(o map[string]any) {
-			dig(o, "spec", "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"] = 1
+			offline.Lookup(o, "spec", "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"] = 1
 		}, "spec.triggers[0].metadata.queueLength"},
 		{"min above max", so, func(o map[string]any) {
 			o["spec"].(map[string]any)["minReplicaCount"] = 5
 		}, "spec"},
 		{"unknown provider", ta, func(o map[string]any) {
-			dig(o, "spec", "podIdentity").(map[string]any)["provider"] = "aws-irsa"
+			offline.Lookup(o, "spec", "podIdentity").(map[string]any)["provider"] = "aws-irsa"
 		}, "spec.podIdentity.provider"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
