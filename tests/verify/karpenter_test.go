@@ -354,7 +354,6 @@ func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[
 	return nil
 }
 
-
 // TestKarpenterChartValuesExistInChart checks that every value the program sets is a value the
 // chart of the pinned Karpenter module declares (a misspelt key is silently ignored by Helm).
 // Descent stops at free-form values (empty maps and lists in values.yaml: annotations,
