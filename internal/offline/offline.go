@@ -152,6 +152,9 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 	// resolved (pulumi:pulumi:getResource) as soon as that cluster's registration returns, which
 	// can be before the mock monitor has stored the stand-ins, and the lookup then fails with
 	// "unknown resource". Their ids resolve only once the monitor has stored them, so wait for those.
+	// This wait blocks inside the program (the program must not start before it ends), so it cannot
+	// be left to RunErr; the timeout is for a registration that fails, whose ids are rejected and
+	// whose apply therefore never runs.
 	stored := make(chan struct{})
 	pulumi.All(oidc.ID(), cl.ID()).ApplyT(func([]any) error { close(stored); return nil })
 	select {
