@@ -3,7 +3,7 @@
 #
 # Three nested Go modules, so KEDA's and Karpenter's dependency graphs (which need different
 # k8s.io and controller-runtime versions) stay apart and out of the Pulumi program's build:
-#   tests/twin/spec       the program's scaling objects (via tests/harness), moto_server starter, table helpers
+#   tests/twin/spec       the program's scaling objects (via internal/offline), moto_server starter, table helpers
 #   tests/twin/keda       KEDA v2.20.2's aws-sqs-queue scaler against moto_server → messages → pods
 #   tests/twin/karpenter  karpenter-provider-aws v1.14.1 instance types + Karpenter v1.14.1 scheduler → pods → nodes
 # The KEDA half writes its decisions to out/twin/ (git-ignored); the Karpenter half joins them

@@ -12,45 +12,27 @@ import (
 
 	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
-)
-
-// Types the Karpenter component registers.
-const (
-	tRole        = "aws:iam/role:Role"
-	tPolicy      = "aws:iam/policy:Policy"
-	tAttach      = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
-	tAccess      = "aws:eks/accessEntry:AccessEntry"
-	tQueue       = "aws:sqs/queue:Queue"
-	tQueuePol    = "aws:sqs/queuePolicy:QueuePolicy"
-	tRule        = "aws:cloudwatch/eventRule:EventRule"
-	tTarget      = "aws:cloudwatch/eventTarget:EventTarget"
-	tNamespace   = "kubernetes:core/v1:Namespace"
-	tFlowSchema  = "kubernetes:flowcontrol.apiserver.k8s.io/v1:FlowSchema"
-	tChart       = "kubernetes:helm.sh/v4:Chart"
-	tNodeClass   = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
-	tNodePool    = "kubernetes:karpenter.sh/v1:NodePool"
-	tK8sProvider = "pulumi:providers:kubernetes"
 )
 
 // karpenterRun is a recorded stack with the facts the Karpenter tests compare against.
 type karpenterRun struct {
-	rec  *harness.Recording
+	rec  *offline.Recording
 	cfg  stacks.Config
 	comp string // URN of the Karpenter component
 	// Names and ARNs the mocks computed.
 	nodeRoleName, nodeRoleArn, controllerRoleArn, queueName, queueArn, queueURL string
 }
 
-func karpenterFacts(t *testing.T, rec *harness.Recording, cfg stacks.Config) karpenterRun {
+func karpenterFacts(t *testing.T, rec *offline.Recording, cfg stacks.Config) karpenterRun {
 	t.Helper()
 	k := karpenterRun{rec: rec, cfg: cfg, comp: urnOf(t, rec, karpenter.TypeToken, "karpenter")}
-	acct, region := harness.AccountID, cfg.Region
-	k.nodeRoleName = one(t, rec, tRole, "karpenter-node-role").ID
+	acct, region := offline.AccountID, cfg.Region
+	k.nodeRoleName = one(t, rec, typeRole, "karpenter-node-role").ID
 	k.nodeRoleArn = "arn:aws:iam::" + acct + ":role/" + k.nodeRoleName
-	k.controllerRoleArn = "arn:aws:iam::" + acct + ":role/" + one(t, rec, tRole, "karpenter-controller-role").ID
-	k.queueURL = one(t, rec, tQueue, "karpenter-interruption-queue").ID
+	k.controllerRoleArn = "arn:aws:iam::" + acct + ":role/" + one(t, rec, typeRole, "karpenter-controller-role").ID
+	k.queueURL = one(t, rec, typeSQSQueue, "karpenter-interruption-queue").ID
 	k.queueName = k.queueURL[strings.LastIndex(k.queueURL, "/")+1:]
 	k.queueArn = "arn:aws:sqs:" + region + ":" + acct + ":" + k.queueName
 	return k
@@ -69,36 +51,13 @@ func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
 	for k, v := range edits {
 		raw[k] = v
 	}
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	if err != nil {
 		return karpenterRun{rec: rec}, err
 	}
-	cfg, err := stacks.Load(raw, harness.Project, "dev")
+	cfg, err := stacks.Load(raw, offline.Project, "dev")
 	require.NoError(t, err)
 	return karpenterFacts(t, rec, cfg), nil
-}
-
-func decodePolicy(t *testing.T, v any) infra.PolicyDocument {
-	t.Helper()
-	var d infra.PolicyDocument
-	require.NoError(t, json.Unmarshal([]byte(str(v)), &d), "policy %v", v)
-	return d
-}
-
-func specOf(r harness.Resource) map[string]any {
-	m, _ := r.Inputs["spec"].(map[string]any)
-	return m
-}
-
-func at(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
 }
 
 func TestKarpenterResourcesAndParents(t *testing.T) {
@@ -112,22 +71,22 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 			assert.True(t, strings.HasSuffix(comp.Parent, "pulumi:pulumi:Stack::eventscale-"+stack), "component at the stack root, got parent %q", comp.Parent)
 
 			want := map[string][]string{
-				tRole:      {"karpenter-node-role", "karpenter-controller-role"},
-				tAttach:    {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
-				tAccess:    {"karpenter-node-access-entry"},
-				tQueue:     {"karpenter-interruption-queue"},
-				tQueuePol:  {"karpenter-interruption-queue-policy"},
-				tChart:     {"karpenter"},
-				tNodeClass: {"karpenter-nodeclass"},
-				tNodePool:  {"karpenter-nodepool"},
+				typeRole:           {"karpenter-node-role", "karpenter-controller-role"},
+				typeRoleAttachment: {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
+				typeAccessEntry:    {"karpenter-node-access-entry"},
+				typeSQSQueue:       {"karpenter-interruption-queue"},
+				typeQueuePolicy:    {"karpenter-interruption-queue-policy"},
+				typeChart:          {"karpenter"},
+				typeNodeClass:      {"karpenter-nodeclass"},
+				typeNodePool:       {"karpenter-nodepool"},
 			}
 			for _, r := range infra.KarpenterInterruptionRules {
-				want[tRule] = append(want[tRule], "karpenter-"+r.Key)
-				want[tTarget] = append(want[tTarget], "karpenter-"+r.Key)
+				want[typeEventRule] = append(want[typeEventRule], "karpenter-"+r.Key)
+				want[typeEventTarget] = append(want[typeEventTarget], "karpenter-"+r.Key)
 			}
 			for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
-				want[tPolicy] = append(want[tPolicy], "karpenter-controller-"+p.Key)
-				want[tAttach] = append(want[tAttach], "karpenter-controller-"+p.Key)
+				want[typePolicy] = append(want[typePolicy], "karpenter-controller-"+p.Key)
+				want[typeRoleAttachment] = append(want[typeRoleAttachment], "karpenter-controller-"+p.Key)
 			}
 			total := 0
 			for typ, names := range want {
@@ -147,10 +106,10 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 			assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
 			// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
 			assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
-			assert.Empty(t, byType(k.rec, tFlowSchema))
+			assert.Empty(t, byType(k.rec, typeFlowSchema))
 
-			prov := urnOf(t, k.rec, tK8sProvider, "cluster-k8s")
-			for _, typ := range []string{tChart, tNodeClass, tNodePool} {
+			prov := urnOf(t, k.rec, typeK8sProvider, "cluster-k8s")
+			for _, typ := range []string{typeChart, typeNodeClass, typeNodePool} {
 				for _, r := range byType(k.rec, typ) {
 					assert.True(t, strings.HasPrefix(r.Provider, prov+"::"), "%s %s uses the cluster's provider, got %q", typ, r.Name, r.Provider)
 				}
@@ -162,11 +121,11 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 func TestKarpenterControllerTrustIsExact(t *testing.T) {
 	t.Parallel()
 	k := karpenterStack(t, "dev")
-	role := one(t, k.rec, tRole, "karpenter-controller-role")
+	role := one(t, k.rec, typeRole, "karpenter-controller-role")
 	issuer := "oidc.eks." + k.cfg.Region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{
 		"Effect":"Allow",
-		"Principal":{"Federated":"arn:aws:iam::`+harness.AccountID+`:oidc-provider/`+issuer+`"},
+		"Principal":{"Federated":"arn:aws:iam::`+offline.AccountID+`:oidc-provider/`+issuer+`"},
 		"Action":["sts:AssumeRoleWithWebIdentity"],
 		"Condition":{"StringEquals":{
 			"`+issuer+`:sub":"system:serviceaccount:kube-system:karpenter",
@@ -181,15 +140,15 @@ func TestKarpenterControllerTrustIsExact(t *testing.T) {
 		"eventscale:fargate":   `{"namespaces":["kube-system","autoscaler","keda"]}`,
 	})
 	require.NoError(t, err)
-	trust := decodePolicy(t, one(t, e.rec, tRole, "karpenter-controller-role").Inputs["assumeRolePolicy"])
+	trust := decodePolicy(t, one(t, e.rec, typeRole, "karpenter-controller-role").Inputs["assumeRolePolicy"])
 	assert.Equal(t, "system:serviceaccount:autoscaler:karpenter-controller", trust.Statement[0].Condition["StringEquals"][issuer+":sub"])
-	chart := one(t, e.rec, tChart, "karpenter")
+	chart := one(t, e.rec, typeChart, "karpenter")
 	assert.Equal(t, "autoscaler", chart.Inputs["namespace"])
-	assert.Equal(t, "karpenter-controller", at(chart.Inputs["values"], "serviceAccount", "name"))
-	assert.Equal(t, "autoscaler", at(one(t, e.rec, tNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
-	for _, fs := range byType(e.rec, tFlowSchema) {
+	assert.Equal(t, "karpenter-controller", offline.Lookup(chart.Inputs["values"], "serviceAccount", "name"))
+	assert.Equal(t, "autoscaler", offline.Lookup(one(t, e.rec, typeNamespace, "karpenter-namespace").Inputs, "metadata", "name"))
+	for _, fs := range byType(e.rec, typeFlowSchema) {
 		assert.Equal(t, []any{map[string]any{"kind": "ServiceAccount", "serviceAccount": map[string]any{"namespace": "autoscaler", "name": "karpenter-controller"}}},
-			at(at(fs.Inputs, "spec", "rules").([]any)[0], "subjects"), fs.Name)
+			offline.Lookup(offline.Lookup(fs.Inputs, "spec", "rules").([]any)[0], "subjects"), fs.Name)
 	}
 }
 
@@ -218,27 +177,27 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 				"eventscale:fargate":   `{"namespaces":` + fargate + `}`,
 			})
 			require.NoError(t, err)
-			prov := urnOf(t, e.rec, tK8sProvider, "cluster-k8s")
-			chart := one(t, e.rec, tChart, "karpenter")
+			prov := urnOf(t, e.rec, typeK8sProvider, "cluster-k8s")
+			chart := one(t, e.rec, typeChart, "karpenter")
 			assert.Equal(t, tc.namespace, chart.Inputs["namespace"])
 
-			for _, ns := range byType(e.rec, tNamespace) {
-				assert.False(t, infra.IsSystemNamespace(str(at(ns.Inputs, "metadata", "name"))),
-					"%s creates (and on destroy deletes) system namespace %v", ns.Name, at(ns.Inputs, "metadata", "name"))
+			for _, ns := range byType(e.rec, typeNamespace) {
+				assert.False(t, infra.IsSystemNamespace(str(offline.Lookup(ns.Inputs, "metadata", "name"))),
+					"%s creates (and on destroy deletes) system namespace %v", ns.Name, offline.Lookup(ns.Inputs, "metadata", "name"))
 			}
 			if tc.ownsNS {
-				ns := one(t, e.rec, tNamespace, "karpenter-namespace")
-				assert.Equal(t, tc.namespace, at(ns.Inputs, "metadata", "name"))
+				ns := one(t, e.rec, typeNamespace, "karpenter-namespace")
+				assert.Equal(t, tc.namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 				assert.Equal(t, e.comp, ns.Parent)
 				assert.True(t, strings.HasPrefix(ns.Provider, prov+"::"))
 				assert.Contains(t, chart.Depends, ns.URN, "the chart installs into the namespace after it exists")
 			} else {
-				for _, ns := range byType(e.rec, tNamespace) {
+				for _, ns := range byType(e.rec, typeNamespace) {
 					assert.NotEqual(t, "karpenter-namespace", ns.Name)
 				}
 			}
 
-			fss := byType(e.rec, tFlowSchema)
+			fss := byType(e.rec, typeFlowSchema)
 			if !tc.flowSchemas {
 				assert.Empty(t, fss)
 				return
@@ -246,7 +205,7 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 			want := infra.KarpenterFlowSchemas(tc.namespace, "karpenter")
 			require.Len(t, fss, len(want))
 			for i, name := range []string{"karpenter-flowschema-leader-election", "karpenter-flowschema-workload"} {
-				fs := one(t, e.rec, tFlowSchema, name)
+				fs := one(t, e.rec, typeFlowSchema, name)
 				assert.Equal(t, e.comp, fs.Parent)
 				assert.True(t, strings.HasPrefix(fs.Provider, prov+"::"), "%s uses the cluster's provider", name)
 				b, err := json.Marshal(want[i])
@@ -268,19 +227,19 @@ func TestKarpenterControllerPolicies(t *testing.T) {
 			t.Parallel()
 			k := karpenterStack(t, stack)
 			scope := infra.KarpenterScope{
-				Partition: "aws", Region: k.cfg.Region, AccountID: harness.AccountID, ClusterName: k.cfg.Cluster.Name,
+				Partition: "aws", Region: k.cfg.Region, AccountID: offline.AccountID, ClusterName: k.cfg.Cluster.Name,
 				NodeRoleArn: k.nodeRoleArn, InterruptionQueueArn: k.queueArn,
 			}
 			for _, p := range infra.KarpenterControllerPolicies(scope) {
-				pol := one(t, k.rec, tPolicy, "karpenter-controller-"+p.Key)
+				pol := one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key)
 				assert.JSONEq(t, p.Document.JSON(), str(pol.Inputs["policy"]), p.Name)
 				assert.Less(t, len(str(pol.Inputs["policy"])), infra.ManagedPolicyMaxChars, p.Name)
-				att := one(t, k.rec, tAttach, "karpenter-controller-"+p.Key)
-				assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
-				assert.Equal(t, one(t, k.rec, tRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
+				att := one(t, k.rec, typeRoleAttachment, "karpenter-controller-"+p.Key)
+				assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
+				assert.Equal(t, one(t, k.rec, typeRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
 			}
 			all := ""
-			for _, r := range byType(k.rec, tPolicy) {
+			for _, r := range byType(k.rec, typePolicy) {
 				all += str(r.Inputs["policy"])
 			}
 			assert.Contains(t, all, `"Resource":["`+k.nodeRoleArn+`"]`, "PassRole scoped to the node role")
@@ -293,12 +252,12 @@ func TestKarpenterControllerPolicies(t *testing.T) {
 func TestKarpenterNodeRole(t *testing.T) {
 	t.Parallel()
 	k := karpenterStack(t, "dev")
-	role := one(t, k.rec, tRole, "karpenter-node-role")
+	role := one(t, k.rec, typeRole, "karpenter-node-role")
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole"]}]}`,
 		str(role.Inputs["assumeRolePolicy"]))
 	var arns []string
 	for _, p := range infra.KarpenterNodePolicies {
-		att := one(t, k.rec, tAttach, "karpenter-node-role-"+p.Key)
+		att := one(t, k.rec, typeRoleAttachment, "karpenter-node-role-"+p.Key)
 		assert.Equal(t, k.nodeRoleName, att.Inputs["role"])
 		arns = append(arns, str(att.Inputs["policyArn"]))
 	}
@@ -307,7 +266,7 @@ func TestKarpenterNodeRole(t *testing.T) {
 		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
 	}, arns)
 
-	entry := one(t, k.rec, tAccess, "karpenter-node-access-entry")
+	entry := one(t, k.rec, typeAccessEntry, "karpenter-node-access-entry")
 	assert.Equal(t, "EC2_LINUX", entry.Inputs["type"])
 	assert.Equal(t, k.nodeRoleArn, entry.Inputs["principalArn"])
 	assert.Equal(t, k.cfg.Cluster.Name, entry.Inputs["clusterName"])
@@ -317,12 +276,12 @@ func TestKarpenterNodeRole(t *testing.T) {
 func TestKarpenterInterruptionQueueAndRules(t *testing.T) {
 	t.Parallel()
 	k := karpenterStack(t, "dev")
-	q := one(t, k.rec, tQueue, "karpenter-interruption-queue")
+	q := one(t, k.rec, typeSQSQueue, "karpenter-interruption-queue")
 	assert.EqualValues(t, 300, q.Inputs["messageRetentionSeconds"])
 	assert.Equal(t, true, q.Inputs["sqsManagedSseEnabled"])
 	assert.NotContains(t, q.Inputs, "kmsMasterKeyId", "SSE-SQS: EventBridge could not use a KMS key without a key policy")
 
-	qp := one(t, k.rec, tQueuePol, "karpenter-interruption-queue-policy")
+	qp := one(t, k.rec, typeQueuePolicy, "karpenter-interruption-queue-policy")
 	assert.Equal(t, k.queueURL, qp.Inputs["queueUrl"])
 	doc := decodePolicy(t, qp.Inputs["policy"])
 	require.Len(t, doc.Statement, 2)
@@ -339,14 +298,14 @@ func TestKarpenterInterruptionQueueAndRules(t *testing.T) {
 
 	patterns := map[string]string{}
 	for _, r := range infra.KarpenterInterruptionRules {
-		rule := one(t, k.rec, tRule, "karpenter-"+r.Key)
+		rule := one(t, k.rec, typeEventRule, "karpenter-"+r.Key)
 		var p map[string][]string
 		require.NoError(t, json.Unmarshal([]byte(str(rule.Inputs["eventPattern"])), &p))
 		require.Len(t, p["detail-type"], 1, "pattern key is literally detail-type: %v", rule.Inputs["eventPattern"])
 		require.Len(t, p["source"], 1)
 		patterns[p["detail-type"][0]] = p["source"][0]
 
-		target := one(t, k.rec, tTarget, "karpenter-"+r.Key)
+		target := one(t, k.rec, typeEventTarget, "karpenter-"+r.Key)
 		assert.Equal(t, k.queueArn, target.Inputs["arn"], "%s targets the interruption queue", r.Key)
 		assert.Equal(t, rule.ID, target.Inputs["rule"], "target of rule %s", r.Key)
 		assert.Contains(t, target.Depends, qp.URN, "EventBridge may send only once the queue policy exists")
@@ -369,7 +328,7 @@ func TestKarpenterChart(t *testing.T) {
 		t.Run(tc.stack, func(t *testing.T) {
 			t.Parallel()
 			k := karpenterStack(t, tc.stack)
-			chart := one(t, k.rec, tChart, "karpenter")
+			chart := one(t, k.rec, typeChart, "karpenter")
 			assert.True(t, chart.Remote, "helm/v4 Chart is a provider-implemented component")
 			in := chart.Inputs
 			assert.Equal(t, "oci://public.ecr.aws/karpenter/karpenter", in["chart"])
@@ -379,19 +338,19 @@ func TestKarpenterChart(t *testing.T) {
 			assert.NotContains(t, in, "skipCrds", "the chart installs (and upgrades) the CRDs")
 
 			v := in["values"]
-			assert.Equal(t, k.cfg.Cluster.Name, at(v, "settings", "clusterName"))
-			assert.Equal(t, "https://EXAMPLE0123456789.gr7."+k.cfg.Region+".eks.amazonaws.com", at(v, "settings", "clusterEndpoint"))
-			assert.Equal(t, k.queueName, at(v, "settings", "interruptionQueue"), "the queue NAME, not its URL or ARN")
-			assert.Equal(t, k.controllerRoleArn, at(v, "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"))
-			assert.Equal(t, k.cfg.Karpenter.ServiceAccount, at(v, "serviceAccount", "name"))
-			assert.Equal(t, tc.replicas, at(v, "replicas"))
-			assert.Equal(t, "Default", at(v, "dnsPolicy"))
+			assert.Equal(t, k.cfg.Cluster.Name, offline.Lookup(v, "settings", "clusterName"))
+			assert.Equal(t, "https://EXAMPLE0123456789.gr7."+k.cfg.Region+".eks.amazonaws.com", offline.Lookup(v, "settings", "clusterEndpoint"))
+			assert.Equal(t, k.queueName, offline.Lookup(v, "settings", "interruptionQueue"), "the queue NAME, not its URL or ARN")
+			assert.Equal(t, k.controllerRoleArn, offline.Lookup(v, "serviceAccount", "annotations", "eks.amazonaws.com/role-arn"))
+			assert.Equal(t, k.cfg.Karpenter.ServiceAccount, offline.Lookup(v, "serviceAccount", "name"))
+			assert.Equal(t, tc.replicas, offline.Lookup(v, "replicas"))
+			assert.Equal(t, "Default", offline.Lookup(v, "dnsPolicy"))
 			res := map[string]any{"cpu": k.cfg.Karpenter.ControllerCPU, "memory": k.cfg.Karpenter.ControllerMemory}
-			assert.Equal(t, res, at(v, "controller", "resources", "requests"))
-			assert.Equal(t, res, at(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
-			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, at(v, "controller", "env"))
-			assert.Equal(t, map[string]any{"tag": infra.KarpenterControllerImage.Tag, "digest": infra.KarpenterControllerImage.Digest}, at(v, "controller", "image"), "image pinned by tag and digest of one published release")
-			assert.Equal(t, "ScheduleAnyway", at(at(v, "topologySpreadConstraints").([]any)[0], "whenUnsatisfiable"), "zone spread never blocks a Fargate pod")
+			assert.Equal(t, res, offline.Lookup(v, "controller", "resources", "requests"))
+			assert.Equal(t, res, offline.Lookup(v, "controller", "resources", "limits"), "requests = limits: Fargate sizes the pod by them")
+			assert.Equal(t, []any{map[string]any{"name": "AWS_REGION", "value": k.cfg.Region}}, offline.Lookup(v, "controller", "env"))
+			assert.Equal(t, map[string]any{"tag": infra.KarpenterControllerImage.Tag, "digest": infra.KarpenterControllerImage.Digest}, offline.Lookup(v, "controller", "image"), "image pinned by tag and digest of one published release")
+			assert.Equal(t, "ScheduleAnyway", offline.Lookup(offline.Lookup(v, "topologySpreadConstraints").([]any)[0], "whenUnsatisfiable"), "zone spread never blocks a Fargate pod")
 		})
 	}
 }
@@ -400,9 +359,9 @@ func TestKarpenterOrdering(t *testing.T) {
 	t.Parallel()
 	k := karpenterStack(t, "dev")
 	u := func(typ, name string) string { return urnOf(t, k.rec, typ, name) }
-	chart := one(t, k.rec, tChart, "karpenter")
-	nodeClass := one(t, k.rec, tNodeClass, "karpenter-nodeclass")
-	nodePool := one(t, k.rec, tNodePool, "karpenter-nodepool")
+	chart := one(t, k.rec, typeChart, "karpenter")
+	nodeClass := one(t, k.rec, typeNodeClass, "karpenter-nodeclass")
+	nodePool := one(t, k.rec, typeNodePool, "karpenter-nodepool")
 
 	assert.Contains(t, nodePool.Depends, nodeClass.URN, "NodePool after EC2NodeClass, and deleted before it")
 	assert.Contains(t, nodePool.Depends, chart.URN, "NodePool after the chart's CRDs")
@@ -414,19 +373,19 @@ func TestKarpenterOrdering(t *testing.T) {
 	for _, dep := range []string{
 		u("aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system"),
 		u("aws:eks/addon:Addon", "cluster-coredns"),
-		u(tRole, "karpenter-controller-role"),
-		u(tQueue, "karpenter-interruption-queue"),
+		u(typeRole, "karpenter-controller-role"),
+		u(typeSQSQueue, "karpenter-interruption-queue"),
 	} {
 		assert.Contains(t, chart.Depends, dep)
 	}
 	for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
-		assert.Contains(t, chart.Depends, u(tAttach, "karpenter-controller-"+p.Key), "chart waits for %s", p.Name)
+		assert.Contains(t, chart.Depends, u(typeRoleAttachment, "karpenter-controller-"+p.Key), "chart waits for %s", p.Name)
 	}
 	// Nodes can join only with the node role's policies and access entry; keep them until the
 	// EC2NodeClass (and so every node) is gone.
-	assert.Contains(t, nodeClass.Depends, u(tAccess, "karpenter-node-access-entry"))
+	assert.Contains(t, nodeClass.Depends, u(typeAccessEntry, "karpenter-node-access-entry"))
 	for _, p := range infra.KarpenterNodePolicies {
-		assert.Contains(t, nodeClass.Depends, u(tAttach, "karpenter-node-role-"+p.Key))
+		assert.Contains(t, nodeClass.Depends, u(typeRoleAttachment, "karpenter-node-role-"+p.Key))
 	}
 }
 
@@ -438,10 +397,10 @@ func TestKarpenterNodeObjects(t *testing.T) {
 			k := karpenterStack(t, stack)
 			p, n := k.cfg.Karpenter.NodePool, k.cfg.Karpenter.NodeClass
 
-			nc := one(t, k.rec, tNodeClass, "karpenter-nodeclass")
+			nc := one(t, k.rec, typeNodeClass, "karpenter-nodeclass")
 			assert.Equal(t, "karpenter.k8s.aws/v1", nc.Inputs["apiVersion"])
 			assert.Equal(t, "EC2NodeClass", nc.Inputs["kind"])
-			assert.Equal(t, n.Name, at(nc.Inputs, "metadata", "name"))
+			assert.Equal(t, n.Name, offline.Lookup(nc.Inputs, "metadata", "name"))
 			ncSpec := specOf(nc)
 			assert.Equal(t, k.nodeRoleName, ncSpec["role"], "role = the node role's name")
 			assert.NotContains(t, ncSpec, "instanceProfile", "exactly one of role and instanceProfile")
@@ -463,18 +422,18 @@ func TestKarpenterNodeObjects(t *testing.T) {
 				assert.Empty(t, infra.RestrictedNodeTag(key), "restricted node tag %s", key)
 			}
 
-			np := one(t, k.rec, tNodePool, "karpenter-nodepool")
+			np := one(t, k.rec, typeNodePool, "karpenter-nodepool")
 			assert.Equal(t, "karpenter.sh/v1", np.Inputs["apiVersion"])
 			assert.Equal(t, "NodePool", np.Inputs["kind"])
-			assert.Equal(t, p.Name, at(np.Inputs, "metadata", "name"))
+			assert.Equal(t, p.Name, offline.Lookup(np.Inputs, "metadata", "name"))
 			npSpec := specOf(np)
-			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, at(npSpec, "template", "spec", "nodeClassRef"))
-			assert.Equal(t, p.ExpireAfter, at(npSpec, "template", "spec", "expireAfter"))
+			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, offline.Lookup(npSpec, "template", "spec", "nodeClassRef"))
+			assert.Equal(t, p.ExpireAfter, offline.Lookup(npSpec, "template", "spec", "expireAfter"))
 			assert.Equal(t, map[string]any{"cpu": p.LimitCPU, "memory": p.LimitMemory}, npSpec["limits"], "limits are plain strings")
 			assert.Equal(t, map[string]any{"consolidationPolicy": p.ConsolidationPolicy, "consolidateAfter": p.ConsolidateAfter,
 				"budgets": []any{map[string]any{"nodes": p.DisruptionBudgetNodes}}}, npSpec["disruption"])
 			reqs := map[string]map[string]any{}
-			for _, r := range at(npSpec, "template", "spec", "requirements").([]any) {
+			for _, r := range offline.Lookup(npSpec, "template", "spec", "requirements").([]any) {
 				m := r.(map[string]any)
 				reqs[str(m["key"])] = m
 			}
@@ -513,7 +472,7 @@ func TestKarpenterNodeObjects(t *testing.T) {
 				check("karpenter.k8s.aws/instance-cpu", map[string]any{"operator": "Lt", "values": []any{"9"}})
 				assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
 			}
-			assert.Len(t, reqs, len(at(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
+			assert.Len(t, reqs, len(offline.Lookup(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
 		})
 	}
 }
@@ -522,11 +481,11 @@ func TestKarpenterBottlerocketDataVolume(t *testing.T) {
 	t.Parallel()
 	k, err := runEdited(t, map[string]string{"eventscale:karpenter": `{"nodeClass":{"amiAlias":"bottlerocket@latest","rootVolumeSize":"40Gi"}}`})
 	require.NoError(t, err)
-	devices := specOf(one(t, k.rec, tNodeClass, "karpenter-nodeclass"))["blockDeviceMappings"].([]any)
+	devices := specOf(one(t, k.rec, typeNodeClass, "karpenter-nodeclass"))["blockDeviceMappings"].([]any)
 	require.Len(t, devices, 2)
-	assert.Equal(t, "/dev/xvdb", at(devices[1], "deviceName"))
-	assert.Equal(t, "40Gi", at(devices[1], "ebs", "volumeSize"))
-	assert.Equal(t, true, at(devices[1], "rootVolume"))
+	assert.Equal(t, "/dev/xvdb", offline.Lookup(devices[1], "deviceName"))
+	assert.Equal(t, "40Gi", offline.Lookup(devices[1], "ebs", "volumeSize"))
+	assert.Equal(t, true, offline.Lookup(devices[1], "rootVolume"))
 }
 
 func TestKarpenterExports(t *testing.T) {

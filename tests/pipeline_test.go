@@ -8,38 +8,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/keda"
+	"github.com/eventscale/eventscale/components/queue"
+	"github.com/eventscale/eventscale/components/workload"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // Whole-stack tests of the event pipeline: work queues, KEDA and the workloads, for
 // the dev and prod stack files and for edited configurations (two workloads; images only).
-
-// Resource types of the pipeline.
-const (
-	typeQueueComp    = "eventscale:queue:Queue"
-	typeKedaComp     = "eventscale:keda:Keda"
-	typeWorkloadComp = "eventscale:workload:Workload"
-	typeSQSQueue     = "aws:sqs/queue:Queue"
-	typeQueuePolicy  = "aws:sqs/queuePolicy:QueuePolicy"
-	typeRole         = "aws:iam/role:Role"
-	typeRolePolicy   = "aws:iam/rolePolicy:RolePolicy"
-	typeECRRepo      = "aws:ecr/repository:Repository"
-	typeChart        = "kubernetes:helm.sh/v4:Chart"
-	typeNamespace    = "kubernetes:core/v1:Namespace"
-	typeSA           = "kubernetes:core/v1:ServiceAccount"
-	typeDeployment   = "kubernetes:apps/v1:Deployment"
-	typeTriggerAuth  = "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"
-	typeScaledObject = "kubernetes:keda.sh/v1alpha1:ScaledObject"
-)
 
 // pipelineCase is a stack file, optionally with edited config keys.
 type pipelineCase struct {
@@ -62,33 +46,21 @@ var pipelineCases = []pipelineCase{
 
 // pipelineRun is one program run with the config it was given.
 type pipelineRun struct {
-	rec *harness.Recording
+	rec *offline.Recording
 	cfg stacks.Config
 }
-
-var (
-	pipelineRunsMu sync.Mutex
-	pipelineRuns   = map[string]pipelineRun{}
-)
 
 // runPipelineCase runs a case once per test binary and shares the result (read-only).
 func runPipelineCase(t *testing.T, c pipelineCase) pipelineRun {
 	t.Helper()
-	pipelineRunsMu.Lock()
-	defer pipelineRunsMu.Unlock()
-	if r, ok := pipelineRuns[c.name]; ok {
-		return r
-	}
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + c.stack + ".yaml")
 	require.NoError(t, err)
 	maps.Copy(raw, c.edits)
-	cfg, err := stacks.Load(raw, harness.Project, c.stack)
+	cfg, err := stacks.Load(raw, offline.Project, c.stack)
 	require.NoError(t, err, "config of case %s", c.name)
-	rec, err := harness.Run(c.stack, raw, harness.Options{})
+	rec, err := runs.Get("pipeline:"+c.name, func() (*offline.Recording, error) { return offline.Run(c.stack, raw, offline.Options{}) })
 	require.NoError(t, err, "running case %s on mocks", c.name)
-	r := pipelineRun{rec: rec, cfg: cfg}
-	pipelineRuns[c.name] = r
-	return r
+	return pipelineRun{rec: rec, cfg: cfg}
 }
 
 // forEachPipelineCase runs f as a parallel subtest per case.
@@ -101,14 +73,14 @@ func forEachPipelineCase(t *testing.T, f func(t *testing.T, r pipelineRun)) {
 	}
 }
 
-func (r pipelineRun) one(t *testing.T, typ, name string) harness.Resource {
+func (r pipelineRun) one(t *testing.T, typ, name string) offline.Resource {
 	t.Helper()
 	return one(t, r.rec, typ, name)
 }
 
 // children are the resources whose parent is urn.
-func (r pipelineRun) children(urn string) []harness.Resource {
-	var out []harness.Resource
+func (r pipelineRun) children(urn string) []offline.Resource {
+	var out []offline.Resource
 	for _, x := range r.rec.Resources {
 		if x.Parent == urn {
 			out = append(out, x)
@@ -129,7 +101,7 @@ func (r pipelineRun) output(t *testing.T, key string) any {
 	return plain
 }
 
-// queueURL and queueArn are the mocked outputs of a work queue (the harness answers with
+// queueURL and queueArn are the mocked outputs of a work queue (the offline mocks answer with
 // the real formats: the id is the URL).
 func (r pipelineRun) queueURL(t *testing.T, workload string) string {
 	t.Helper()
@@ -137,12 +109,12 @@ func (r pipelineRun) queueURL(t *testing.T, workload string) string {
 }
 
 func (r pipelineRun) queueArn(workload string) string {
-	return infra.QueueArn("aws", r.cfg.Region, harness.AccountID, infra.WorkQueueName(r.cfg.Cluster.Name, workload))
+	return infra.QueueArn("aws", r.cfg.Region, offline.AccountID, infra.WorkQueueName(r.cfg.Cluster.Name, workload))
 }
 
 func (r pipelineRun) roleArn(t *testing.T, name string) string {
 	t.Helper()
-	return "arn:aws:iam::" + harness.AccountID + ":role/" + r.one(t, typeRole, name).ID
+	return "arn:aws:iam::" + offline.AccountID + ":role/" + r.one(t, typeRole, name).ID
 }
 
 // oidcIssuer is the issuer as IAM condition keys spell it: the stand-in URL carries https://,
@@ -154,29 +126,11 @@ func (r pipelineRun) oidcIssuer(t *testing.T) (arn, issuer string) {
 	return str(r.output(t, "oidcProviderArn")), strings.TrimPrefix(url, "https://")
 }
 
-func policyDoc(t *testing.T, v any) infra.PolicyDocument {
-	t.Helper()
-	var d infra.PolicyDocument
-	require.NoError(t, json.Unmarshal([]byte(str(v)), &d), "policy document %v", v)
-	return d
-}
-
 func jsonObject(t *testing.T, v any) map[string]any {
 	t.Helper()
 	var m map[string]any
 	require.NoError(t, json.Unmarshal([]byte(str(v)), &m), "JSON text %v", v)
 	return m
-}
-
-func obj(v any, path ...string) any {
-	for _, k := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
 }
 
 func keysOf(v any) []string {
@@ -191,14 +145,14 @@ func TestPipelineResourcesAndParents(t *testing.T) {
 	forEachPipelineCase(t, func(t *testing.T, r pipelineRun) {
 		n := len(r.cfg.Workloads)
 		require.Positive(t, n)
-		assert.Len(t, byType(r.rec, typeQueueComp), n)
-		assert.Len(t, byType(r.rec, typeWorkloadComp), n)
-		assert.Len(t, byType(r.rec, typeKedaComp), 1)
+		assert.Len(t, byType(r.rec, queue.TypeToken), n)
+		assert.Len(t, byType(r.rec, workload.TypeToken), n)
+		assert.Len(t, byType(r.rec, keda.TypeToken), 1)
 		assert.Len(t, byType(r.rec, typeSQSQueue), 2*n+1, "a work queue and a DLQ per workload, plus Karpenter's interruption queue")
 		assert.Len(t, byType(r.rec, typeScaledObject), n)
 		assert.Len(t, byType(r.rec, typeTriggerAuth), n)
 		assert.Len(t, byType(r.rec, typeDeployment), n)
-		k8sProvider := byType(r.rec, "pulumi:providers:kubernetes")
+		k8sProvider := byType(r.rec, typeK8sProvider)
 		require.Len(t, k8sProvider, 1)
 
 		expectChildren := func(compType, comp string, want map[string]string) {
@@ -214,16 +168,16 @@ func TestPipelineResourcesAndParents(t *testing.T) {
 			}
 			assert.Equal(t, want, got, "children of %s", comp)
 		}
-		expectChildren(typeKedaComp, "keda", map[string]string{
+		expectChildren(keda.TypeToken, "keda", map[string]string{
 			"keda-namespace": typeNamespace, "keda-operator-role": typeRole, "keda-operator-policy": typeRolePolicy, "keda-chart": typeChart,
 		})
 		for _, w := range r.cfg.Workloads {
 			q := "queue-" + w.Name
-			expectChildren(typeQueueComp, q, map[string]string{
+			expectChildren(queue.TypeToken, q, map[string]string{
 				q + "-main": typeSQSQueue, q + "-dlq": typeSQSQueue, q + "-main-policy": typeQueuePolicy, q + "-dlq-policy": typeQueuePolicy,
 			})
 			wl := "workload-" + w.Name
-			expectChildren(typeWorkloadComp, wl, map[string]string{
+			expectChildren(workload.TypeToken, wl, map[string]string{
 				wl + "-role": typeRole, wl + "-role-policy": typeRolePolicy, wl + "-namespace": typeNamespace,
 				wl + "-service-account": typeSA, wl + "-deployment": typeDeployment,
 				wl + "-trigger-auth": typeTriggerAuth, wl + "-scaled-object": typeScaledObject,
@@ -240,11 +194,11 @@ func TestPipelineQueues(t *testing.T) {
 			name := infra.WorkQueueName(r.cfg.Cluster.Name, w.Name)
 			main := r.one(t, typeSQSQueue, "queue-"+w.Name+"-main")
 			dlq := r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq")
-			dlqArn := infra.QueueArn("aws", r.cfg.Region, harness.AccountID, name+"-dlq")
+			dlqArn := infra.QueueArn("aws", r.cfg.Region, offline.AccountID, name+"-dlq")
 
 			assert.Equal(t, name, main.Inputs["name"])
 			assert.Equal(t, name+"-dlq", dlq.Inputs["name"])
-			for _, q := range []harness.Resource{main, dlq} {
+			for _, q := range []offline.Resource{main, dlq} {
 				assert.Equal(t, true, q.Inputs["sqsManagedSseEnabled"], "%s: SSE-SQS", q.Name)
 				assert.NotContains(t, q.Inputs, "kmsMasterKeyId", q.Name)
 				assert.Equal(t, int64(qc.ReceiveWaitTimeSeconds), q.Inputs["receiveWaitTimeSeconds"], "%s: long polling", q.Name)
@@ -274,7 +228,7 @@ func TestPipelineQueues(t *testing.T) {
 					Sid: "DenyHTTP", Effect: "Deny", Principal: map[string]any{"AWS": "*"}, Action: []string{"sqs:*"},
 					Resource:  []string{p.arn},
 					Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
-				}}}, policyDoc(t, pol.Inputs["policy"]), p.policy)
+				}}}, decodePolicy(t, pol.Inputs["policy"]), p.policy)
 			}
 		}
 	})
@@ -296,9 +250,9 @@ func TestPipelineIAM(t *testing.T) {
 
 		// KEDA: trusted for keda:keda-operator, reads the depth of every work queue, nothing else.
 		kedaRole := r.one(t, typeRole, "keda-operator-role")
-		assert.Equal(t, trust(r.cfg.Keda.Namespace, "keda-operator"), policyDoc(t, kedaRole.Inputs["assumeRolePolicy"]))
+		assert.Equal(t, trust(r.cfg.Keda.Namespace, "keda-operator"), decodePolicy(t, kedaRole.Inputs["assumeRolePolicy"]))
 		assert.NotContains(t, str(kedaRole.Inputs["assumeRolePolicy"]), "https://")
-		kedaPolicy := policyDoc(t, r.one(t, typeRolePolicy, "keda-operator-policy").Inputs["policy"])
+		kedaPolicy := decodePolicy(t, r.one(t, typeRolePolicy, "keda-operator-policy").Inputs["policy"])
 		require.Len(t, kedaPolicy.Statement, 1)
 		st := kedaPolicy.Statement[0]
 		assert.Equal(t, "Allow", st.Effect)
@@ -313,11 +267,11 @@ func TestPipelineIAM(t *testing.T) {
 		// Each workload: trusted for its own service account, consumes its own queue only.
 		for _, w := range r.cfg.Workloads {
 			role := r.one(t, typeRole, "workload-"+w.Name+"-role")
-			assert.Equal(t, trust(w.Namespace, w.Name), policyDoc(t, role.Inputs["assumeRolePolicy"]), w.Name)
+			assert.Equal(t, trust(w.Namespace, w.Name), decodePolicy(t, role.Inputs["assumeRolePolicy"]), w.Name)
 			assert.NotContains(t, str(role.Inputs["assumeRolePolicy"]), "https://")
 			pol := r.one(t, typeRolePolicy, "workload-"+w.Name+"-role-policy")
 			assert.Equal(t, role.ID, pol.Inputs["role"])
-			doc := policyDoc(t, pol.Inputs["policy"])
+			doc := decodePolicy(t, pol.Inputs["policy"])
 			require.Len(t, doc.Statement, 1)
 			assert.Equal(t, "Allow", doc.Statement[0].Effect)
 			assert.ElementsMatch(t, []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"},
@@ -337,25 +291,25 @@ func TestPipelineKedaChart(t *testing.T) {
 		assert.Equal(t, "keda", chart.Inputs["chart"])
 		assert.Equal(t, infra.KedaVersion, chart.Inputs["version"])
 		assert.Equal(t, "2.20.2", chart.Inputs["version"])
-		assert.Equal(t, "https://kedacore.github.io/charts", obj(chart.Inputs, "repositoryOpts", "repo"))
+		assert.Equal(t, "https://kedacore.github.io/charts", offline.Lookup(chart.Inputs, "repositoryOpts", "repo"))
 		assert.Equal(t, "keda", chart.Inputs["name"], "explicit release name")
 		assert.Equal(t, k.Namespace, chart.Inputs["namespace"])
 
 		values := chart.Inputs["values"]
-		assert.Equal(t, true, obj(values, "podIdentity", "aws", "irsa", "enabled"))
-		assert.Equal(t, r.roleArn(t, "keda-operator-role"), obj(values, "podIdentity", "aws", "irsa", "roleArn"))
-		assert.Equal(t, str(r.output(t, "kedaRoleArn")), obj(values, "podIdentity", "aws", "irsa", "roleArn"))
+		assert.Equal(t, true, offline.Lookup(values, "podIdentity", "aws", "irsa", "enabled"))
+		assert.Equal(t, r.roleArn(t, "keda-operator-role"), offline.Lookup(values, "podIdentity", "aws", "irsa", "roleArn"))
+		assert.Equal(t, str(r.output(t, "kedaRoleArn")), offline.Lookup(values, "podIdentity", "aws", "irsa", "roleArn"))
 		// The tutorial's fallback annotates all three KEDA service accounts.
-		assert.Nil(t, obj(values, "serviceAccount", "annotations"))
-		assert.Nil(t, obj(values, "serviceAccount", "operator", "annotations"))
-		assert.Equal(t, "keda-operator", obj(values, "serviceAccount", "operator", "name"), "the trust's sub is derived from this name")
-		assert.Equal(t, int64(k.OperatorReplicas), obj(values, "operator", "replicaCount"))
+		assert.Nil(t, offline.Lookup(values, "serviceAccount", "annotations"))
+		assert.Nil(t, offline.Lookup(values, "serviceAccount", "operator", "annotations"))
+		assert.Equal(t, "keda-operator", offline.Lookup(values, "serviceAccount", "operator", "name"), "the trust's sub is derived from this name")
+		assert.Equal(t, int64(k.OperatorReplicas), offline.Lookup(values, "operator", "replicaCount"))
 		for comp, want := range map[string][2]string{
 			"operator": {k.OperatorCPU, k.OperatorMemory}, "metricServer": {k.MetricsServerCPU, k.MetricsServerMemory}, "webhooks": {k.WebhooksCPU, k.WebhooksMemory},
 		} {
 			res := map[string]any{"cpu": want[0], "memory": want[1]}
-			assert.Equal(t, res, obj(values, "resources", comp, "requests"), comp)
-			assert.Equal(t, res, obj(values, "resources", comp, "limits"), "%s: requests = limits (Fargate sizing)", comp)
+			assert.Equal(t, res, offline.Lookup(values, "resources", comp, "requests"), comp)
+			assert.Equal(t, res, offline.Lookup(values, "resources", comp, "limits"), "%s: requests = limits (Fargate sizing)", comp)
 		}
 
 		// The chart waits for the namespace, the operator's permissions and the Fargate profile + CoreDNS.
@@ -365,7 +319,7 @@ func TestPipelineKedaChart(t *testing.T) {
 		assert.Contains(t, chart.Depends, r.one(t, "aws:eks/addon:Addon", "cluster-coredns").URN)
 
 		ns := r.one(t, typeNamespace, "keda-namespace")
-		assert.Equal(t, k.Namespace, obj(ns.Inputs, "metadata", "name"))
+		assert.Equal(t, k.Namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 		assert.Contains(t, r.cfg.Fargate.Namespaces, k.Namespace, "KEDA runs on Fargate")
 	})
 }
@@ -376,7 +330,7 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 		chartURN := r.one(t, typeChart, "keda-chart").URN
 		repoURL := ""
 		if repos := byType(r.rec, typeECRRepo); len(repos) == 1 {
-			repoURL = harness.AccountID + ".dkr.ecr." + r.cfg.Region + ".amazonaws.com/" + str(repos[0].Inputs["name"])
+			repoURL = offline.AccountID + ".dkr.ecr." + r.cfg.Region + ".amazonaws.com/" + str(repos[0].Inputs["name"])
 		}
 		for _, w := range r.cfg.Workloads {
 			p := "workload-" + w.Name
@@ -384,25 +338,25 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			require.True(t, strings.HasPrefix(queueURL, "https://sqs."+r.cfg.Region+"."), queueURL)
 
 			ns := r.one(t, typeNamespace, p+"-namespace")
-			assert.Equal(t, w.Namespace, obj(ns.Inputs, "metadata", "name"))
+			assert.Equal(t, w.Namespace, offline.Lookup(ns.Inputs, "metadata", "name"))
 			assert.NotContains(t, r.cfg.Fargate.Namespaces, w.Namespace, "the workload's pods must land on Karpenter nodes")
 
 			sa := r.one(t, typeSA, p+"-service-account")
-			assert.Equal(t, w.Name, obj(sa.Inputs, "metadata", "name"))
-			assert.Equal(t, w.Namespace, obj(sa.Inputs, "metadata", "namespace"))
-			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role")}, obj(sa.Inputs, "metadata", "annotations"))
+			assert.Equal(t, w.Name, offline.Lookup(sa.Inputs, "metadata", "name"))
+			assert.Equal(t, w.Namespace, offline.Lookup(sa.Inputs, "metadata", "namespace"))
+			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role")}, offline.Lookup(sa.Inputs, "metadata", "annotations"))
 			assert.Contains(t, sa.Depends, ns.URN)
 
 			d := r.one(t, typeDeployment, p+"-deployment")
 			spec := d.Inputs["spec"]
 			assert.NotContains(t, keysOf(spec), "replicas", "KEDA owns the replica count")
-			assert.Equal(t, w.Namespace, obj(d.Inputs, "metadata", "namespace"))
-			pod := obj(spec, "template", "spec")
+			assert.Equal(t, w.Namespace, offline.Lookup(d.Inputs, "metadata", "namespace"))
+			pod := offline.Lookup(spec, "template", "spec")
 			for _, k := range []string{"nodeSelector", "affinity", "tolerations", "nodeName"} {
 				assert.NotContains(t, keysOf(pod), k, "nothing may keep the pod off Karpenter's nodes")
 			}
-			assert.Equal(t, w.Name, obj(pod, "serviceAccountName"))
-			containers, _ := obj(pod, "containers").([]any)
+			assert.Equal(t, w.Name, offline.Lookup(pod, "serviceAccountName"))
+			containers, _ := offline.Lookup(pod, "containers").([]any)
 			require.Len(t, containers, 1)
 			c := containers[0]
 			wantImage := w.Image
@@ -410,10 +364,10 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 				require.NotEmpty(t, repoURL, "a workload without image needs the stack's repository")
 				wantImage = repoURL + ":" + w.ImageTag
 			}
-			assert.Equal(t, wantImage, obj(c, "image"))
+			assert.Equal(t, wantImage, offline.Lookup(c, "image"))
 			env := map[string]string{}
-			for _, e := range obj(c, "env").([]any) {
-				env[str(obj(e, "name"))] = str(obj(e, "value"))
+			for _, e := range offline.Lookup(c, "env").([]any) {
+				env[str(offline.Lookup(e, "name"))] = str(offline.Lookup(e, "value"))
 			}
 			shutdown := time.Duration(w.MaxProcessingSeconds+5) * time.Second
 			assert.Equal(t, map[string]string{
@@ -430,26 +384,26 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			parsed, err := time.ParseDuration(env["WORKER_SHUTDOWN_TIMEOUT"])
 			require.NoError(t, err)
 			assert.Equal(t, shutdown, parsed)
-			grace, _ := obj(pod, "terminationGracePeriodSeconds").(int64)
+			grace, _ := offline.Lookup(pod, "terminationGracePeriodSeconds").(int64)
 			assert.Equal(t, int64(shutdown/time.Second)+5, grace)
 			assert.Greater(t, time.Duration(grace)*time.Second, parsed, "the kubelet must not kill a draining worker")
 			res := map[string]any{"cpu": w.CPU, "memory": w.Memory}
-			assert.Equal(t, map[string]any{"requests": res, "limits": res}, obj(c, "resources"))
-			assert.Equal(t, "/healthz", obj(c, "livenessProbe", "httpGet", "path"))
-			assert.Equal(t, int64(8080), obj(c, "livenessProbe", "httpGet", "port"))
-			assert.Equal(t, "/readyz", obj(c, "readinessProbe", "httpGet", "path"))
-			assert.Equal(t, int64(8080), obj(c, "readinessProbe", "httpGet", "port"))
-			assert.Equal(t, true, obj(pod, "securityContext", "runAsNonRoot"))
-			assert.Equal(t, true, obj(c, "securityContext", "readOnlyRootFilesystem"))
-			assert.Equal(t, false, obj(c, "securityContext", "allowPrivilegeEscalation"))
-			assert.Equal(t, []any{"ALL"}, obj(c, "securityContext", "capabilities", "drop"))
-			assert.Equal(t, obj(spec, "selector", "matchLabels", "app.kubernetes.io/name"), obj(spec, "template", "metadata", "labels", "app.kubernetes.io/name"))
+			assert.Equal(t, map[string]any{"requests": res, "limits": res}, offline.Lookup(c, "resources"))
+			assert.Equal(t, "/healthz", offline.Lookup(c, "livenessProbe", "httpGet", "path"))
+			assert.Equal(t, int64(8080), offline.Lookup(c, "livenessProbe", "httpGet", "port"))
+			assert.Equal(t, "/readyz", offline.Lookup(c, "readinessProbe", "httpGet", "path"))
+			assert.Equal(t, int64(8080), offline.Lookup(c, "readinessProbe", "httpGet", "port"))
+			assert.Equal(t, true, offline.Lookup(pod, "securityContext", "runAsNonRoot"))
+			assert.Equal(t, true, offline.Lookup(c, "securityContext", "readOnlyRootFilesystem"))
+			assert.Equal(t, false, offline.Lookup(c, "securityContext", "allowPrivilegeEscalation"))
+			assert.Equal(t, []any{"ALL"}, offline.Lookup(c, "securityContext", "capabilities", "drop"))
+			assert.Equal(t, offline.Lookup(spec, "selector", "matchLabels", "app.kubernetes.io/name"), offline.Lookup(spec, "template", "metadata", "labels", "app.kubernetes.io/name"))
 			if when := map[string]string{"preferred": "ScheduleAnyway", "required": "DoNotSchedule"}[w.ZoneSpread]; when != "" {
 				assert.Equal(t, []any{map[string]any{
 					"maxSkew": int64(1), "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": when,
 					"labelSelector":  map[string]any{"matchLabels": map[string]any{"app.kubernetes.io/name": w.Name}},
 					"matchLabelKeys": []any{"pod-template-hash"},
-				}}, obj(pod, "topologySpreadConstraints"), "zone spread over this workload's own pods")
+				}}, offline.Lookup(pod, "topologySpreadConstraints"), "zone spread over this workload's own pods")
 			} else {
 				assert.NotContains(t, keysOf(pod), "topologySpreadConstraints", "zoneSpread %q sets no spread", w.ZoneSpread)
 			}
@@ -457,8 +411,8 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			assert.Contains(t, d.Depends, sa.URN)
 
 			ta := r.one(t, typeTriggerAuth, p+"-trigger-auth")
-			assert.Equal(t, w.Namespace, obj(ta.Inputs, "metadata", "namespace"))
-			assert.Equal(t, map[string]any{"provider": "aws", "identityOwner": "keda"}, obj(ta.Inputs, "spec", "podIdentity"))
+			assert.Equal(t, w.Namespace, offline.Lookup(ta.Inputs, "metadata", "namespace"))
+			assert.Equal(t, map[string]any{"provider": "aws", "identityOwner": "keda"}, offline.Lookup(ta.Inputs, "spec", "podIdentity"))
 			assert.Contains(t, ta.Depends, chartURN, "KEDA's CRDs come from the chart")
 
 			so := r.one(t, typeScaledObject, p+"-scaled-object")
@@ -468,30 +422,30 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 				wantKeys = append(wantKeys, "advanced")
 				sort.Strings(wantKeys)
 				assert.Equal(t, int64(*w.ScaleDownStabilizationSeconds),
-					obj(soSpec, "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"))
+					offline.Lookup(soSpec, "advanced", "horizontalPodAutoscalerConfig", "behavior", "scaleDown", "stabilizationWindowSeconds"))
 			}
 			assert.Equal(t, wantKeys, keysOf(soSpec), "replica bounds, polling, cooldown and triggers are siblings under spec")
-			assert.Equal(t, map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": obj(d.Inputs, "metadata", "name")},
-				obj(soSpec, "scaleTargetRef"), "scaleTargetRef holds the reference only")
-			assert.Equal(t, int64(w.MinReplicas), obj(soSpec, "minReplicaCount"))
-			assert.Equal(t, int64(w.MaxReplicas), obj(soSpec, "maxReplicaCount"))
-			assert.Equal(t, int64(w.PollingIntervalSeconds), obj(soSpec, "pollingInterval"))
-			assert.Equal(t, int64(w.CooldownPeriodSeconds), obj(soSpec, "cooldownPeriod"))
-			triggers, _ := obj(soSpec, "triggers").([]any)
+			assert.Equal(t, map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "name": offline.Lookup(d.Inputs, "metadata", "name")},
+				offline.Lookup(soSpec, "scaleTargetRef"), "scaleTargetRef holds the reference only")
+			assert.Equal(t, int64(w.MinReplicas), offline.Lookup(soSpec, "minReplicaCount"))
+			assert.Equal(t, int64(w.MaxReplicas), offline.Lookup(soSpec, "maxReplicaCount"))
+			assert.Equal(t, int64(w.PollingIntervalSeconds), offline.Lookup(soSpec, "pollingInterval"))
+			assert.Equal(t, int64(w.CooldownPeriodSeconds), offline.Lookup(soSpec, "cooldownPeriod"))
+			triggers, _ := offline.Lookup(soSpec, "triggers").([]any)
 			require.Len(t, triggers, 1)
 			tr := triggers[0]
-			assert.Equal(t, "aws-sqs-queue", obj(tr, "type"))
+			assert.Equal(t, "aws-sqs-queue", offline.Lookup(tr, "type"))
 			assert.Equal(t, map[string]any{
 				"queueURL":              queueURL,
 				"queueLength":           strconv.Itoa(w.QueueLength),
 				"activationQueueLength": strconv.Itoa(w.ActivationQueueLength),
 				"awsRegion":             r.cfg.Region,
 				"scaleOnInFlight":       strconv.FormatBool(w.ScaleOnInFlight),
-			}, obj(tr, "metadata"), "all metadata are strings; queueURL is this workload's queue")
-			for k, v := range obj(tr, "metadata").(map[string]any) {
+			}, offline.Lookup(tr, "metadata"), "all metadata are strings; queueURL is this workload's queue")
+			for k, v := range offline.Lookup(tr, "metadata").(map[string]any) {
 				assert.IsType(t, "", v, "trigger metadata %s", k)
 			}
-			assert.Equal(t, obj(ta.Inputs, "metadata", "name"), obj(tr, "authenticationRef", "name"))
+			assert.Equal(t, offline.Lookup(ta.Inputs, "metadata", "name"), offline.Lookup(tr, "authenticationRef", "name"))
 			assert.Contains(t, so.Depends, chartURN, "KEDA's CRDs come from the chart")
 			assert.Contains(t, so.Depends, ta.URN)
 			assert.Contains(t, so.Depends, d.URN)
@@ -505,16 +459,16 @@ func TestPipelineDevReproducesTutorial(t *testing.T) {
 	r := runPipelineCase(t, pipelineCases[0])
 	require.Len(t, r.cfg.Workloads, 1)
 	so := r.one(t, typeScaledObject, "workload-worker-scaled-object").Inputs["spec"]
-	assert.Equal(t, int64(0), obj(so, "minReplicaCount"))
-	assert.Equal(t, int64(2), obj(so, "maxReplicaCount"))
-	assert.Equal(t, int64(10), obj(so, "pollingInterval"))
-	assert.Equal(t, int64(25), obj(so, "cooldownPeriod"))
-	assert.Equal(t, "1", obj(so, "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"])
-	c := obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec", "containers").([]any)[0]
-	assert.Equal(t, map[string]any{"cpu": "1", "memory": "3Gi"}, obj(c, "resources", "limits"))
-	assert.NotContains(t, keysOf(obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")), "topologySpreadConstraints",
+	assert.Equal(t, int64(0), offline.Lookup(so, "minReplicaCount"))
+	assert.Equal(t, int64(2), offline.Lookup(so, "maxReplicaCount"))
+	assert.Equal(t, int64(10), offline.Lookup(so, "pollingInterval"))
+	assert.Equal(t, int64(25), offline.Lookup(so, "cooldownPeriod"))
+	assert.Equal(t, "1", offline.Lookup(so, "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"])
+	c := offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec", "containers").([]any)[0]
+	assert.Equal(t, map[string]any{"cpu": "1", "memory": "3Gi"}, offline.Lookup(c, "resources", "limits"))
+	assert.NotContains(t, keysOf(offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")), "topologySpreadConstraints",
 		"dev keeps the tutorial's scheduling: one pod per 2-vCPU node, no spread")
-	assert.Equal(t, float64(5), obj(jsonObject(t, r.one(t, typeSQSQueue, "queue-worker-main").Inputs["redrivePolicy"]), "maxReceiveCount"))
+	assert.Equal(t, float64(5), offline.Lookup(jsonObject(t, r.one(t, typeSQSQueue, "queue-worker-main").Inputs["redrivePolicy"]), "maxReceiveCount"))
 	assert.Equal(t, int64(20), r.one(t, typeSQSQueue, "queue-worker-main").Inputs["receiveWaitTimeSeconds"])
 }
 
@@ -534,7 +488,7 @@ func TestPipelineImageRepository(t *testing.T) {
 		assert.Equal(t, map[string]any{"scanOnPush": true}, repo.Inputs["imageScanningConfiguration"])
 		assert.Equal(t, "MUTABLE", repo.Inputs["imageTagMutability"])
 		assert.Equal(t, !r.cfg.Queue.Protect, repo.Inputs["forceDelete"], "force delete only when not protected")
-		assert.Equal(t, harness.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
+		assert.Equal(t, offline.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
 	})
 }
 
@@ -544,11 +498,11 @@ func TestPipelineProdWorkersSpreadOverZones(t *testing.T) {
 	r := runPipelineCase(t, pipelineCases[1])
 	require.Len(t, r.cfg.Workloads, 1)
 	assert.Equal(t, "preferred", r.cfg.Workloads[0].ZoneSpread)
-	pod := obj(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")
-	tsc, _ := obj(pod, "topologySpreadConstraints").([]any)
+	pod := offline.Lookup(r.one(t, typeDeployment, "workload-worker-deployment").Inputs, "spec", "template", "spec")
+	tsc, _ := offline.Lookup(pod, "topologySpreadConstraints").([]any)
 	require.Len(t, tsc, 1)
-	assert.Equal(t, "topology.kubernetes.io/zone", obj(tsc[0], "topologyKey"))
-	assert.Equal(t, "ScheduleAnyway", obj(tsc[0], "whenUnsatisfiable"))
+	assert.Equal(t, "topology.kubernetes.io/zone", offline.Lookup(tsc[0], "topologyKey"))
+	assert.Equal(t, "ScheduleAnyway", offline.Lookup(tsc[0], "whenUnsatisfiable"))
 }
 
 func TestPipelineProdQueuesProtected(t *testing.T) {
@@ -582,11 +536,11 @@ func TestPipelineExports(t *testing.T) {
 		require.Len(t, lines, len(names), "one command per workload")
 		for i, w := range r.cfg.Workloads {
 			url := r.queueURL(t, w.Name)
-			assert.Equal(t, url, obj(r.output(t, "queueUrls"), w.Name))
-			assert.Equal(t, r.queueArn(w.Name), obj(r.output(t, "queueArns"), w.Name))
-			assert.Equal(t, r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq").ID, obj(r.output(t, "dlqUrls"), w.Name))
-			assert.Equal(t, r.roleArn(t, "workload-"+w.Name+"-role"), obj(r.output(t, "workloadRoleArns"), w.Name))
-			assert.Equal(t, w.Namespace, obj(r.output(t, "workloadNamespaces"), w.Name))
+			assert.Equal(t, url, offline.Lookup(r.output(t, "queueUrls"), w.Name))
+			assert.Equal(t, r.queueArn(w.Name), offline.Lookup(r.output(t, "queueArns"), w.Name))
+			assert.Equal(t, r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq").ID, offline.Lookup(r.output(t, "dlqUrls"), w.Name))
+			assert.Equal(t, r.roleArn(t, "workload-"+w.Name+"-role"), offline.Lookup(r.output(t, "workloadRoleArns"), w.Name))
+			assert.Equal(t, w.Namespace, offline.Lookup(r.output(t, "workloadNamespaces"), w.Name))
 			assert.Equal(t, infra.SendTestMessagesCommand(url, r.cfg.Region, 3), lines[i])
 			assert.True(t, strings.HasPrefix(lines[i], "aws sqs send-message-batch --region "+r.cfg.Region+" --queue-url "+url+" --entries Id=1,"), lines[i])
 		}
@@ -612,7 +566,7 @@ func TestPipelineConfigRefused(t *testing.T) {
 			raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 			require.NoError(t, err)
 			maps.Copy(raw, tt.edits)
-			rec, err := harness.Run("dev", raw, harness.Options{})
+			rec, err := offline.Run("dev", raw, offline.Options{})
 			require.Error(t, err)
 			for _, w := range tt.want {
 				assert.Contains(t, err.Error(), w)

@@ -17,7 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/eventscale/eventscale/infra"
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
 // referenceDir is ../shared/reference relative to the repository root (see its README): upstream
@@ -155,7 +155,7 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 			t.Parallel()
 			k := karpenterStack(t, stack)
 			vars := map[string]string{
-				"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": harness.AccountID, "AWS::URLSuffix": "amazonaws.com",
+				"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": offline.AccountID, "AWS::URLSuffix": "amazonaws.com",
 				"ClusterName": k.cfg.Cluster.Name, "KarpenterNodeRole.Arn": k.nodeRoleArn, "KarpenterInterruptionQueue.Arn": k.queueArn,
 			}
 
@@ -174,7 +174,7 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 					continue
 				}
 				want := statementsBySid(t, sub(t, r.Properties["PolicyDocument"].(string), vars))
-				got := statementsBySid(t, str(one(t, k.rec, tPolicy, "karpenter-controller-"+p.Key).Inputs["policy"]))
+				got := statementsBySid(t, str(one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key).Inputs["policy"]))
 				assert.ElementsMatch(t, slices.Collect(mapKeys(want)), slices.Collect(mapKeys(got)), "%s: statement ids", name)
 				for sid, w := range want {
 					g := got[sid]
@@ -192,19 +192,19 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 			wantTrust, err := json.Marshal(node["AssumeRolePolicyDocument"])
 			require.NoError(t, err)
 			assert.Equal(t, statementsBySid(t, sub(t, string(wantTrust), vars)),
-				statementsBySid(t, str(one(t, k.rec, tRole, "karpenter-node-role").Inputs["assumeRolePolicy"])), "node role trust")
+				statementsBySid(t, str(one(t, k.rec, typeRole, "karpenter-node-role").Inputs["assumeRolePolicy"])), "node role trust")
 			var wantArns, gotArns []string
 			for _, a := range node["ManagedPolicyArns"].([]any) {
 				wantArns = append(wantArns, sub(t, a.(string), vars))
 			}
 			for _, p := range infra.KarpenterNodePolicies {
-				gotArns = append(gotArns, str(one(t, k.rec, tAttach, "karpenter-node-role-"+p.Key).Inputs["policyArn"]))
+				gotArns = append(gotArns, str(one(t, k.rec, typeRoleAttachment, "karpenter-node-role-"+p.Key).Inputs["policyArn"]))
 			}
 			assert.ElementsMatch(t, wantArns, gotArns, "node role managed policies")
 
 			// Interruption queue and its policy.
 			qRef := tpl.Resources["KarpenterInterruptionQueue"].Properties
-			q := one(t, k.rec, tQueue, "karpenter-interruption-queue")
+			q := one(t, k.rec, typeSQSQueue, "karpenter-interruption-queue")
 			assert.Equal(t, qRef["MessageRetentionPeriod"], fmt.Sprint(q.Inputs["messageRetentionSeconds"]))
 			assert.Equal(t, qRef["SqsManagedSseEnabled"], fmt.Sprint(q.Inputs["sqsManagedSseEnabled"]))
 			qpRef := tpl.Resources["KarpenterInterruptionQueuePolicy"].Properties["PolicyDocument"].(map[string]any)
@@ -214,7 +214,7 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 			refQP := strings.ReplaceAll(string(b), `"KarpenterInterruptionQueue.Arn"`, `"`+k.queueArn+`"`)
 			refQP = strings.ReplaceAll(refQP, `"Principal":"*"`, `"Principal":{"AWS":"*"}`) // the same principal
 			want := statementsBySid(t, refQP)
-			got := statementsBySid(t, str(one(t, k.rec, tQueuePol, "karpenter-interruption-queue-policy").Inputs["policy"]))
+			got := statementsBySid(t, str(one(t, k.rec, typeQueuePolicy, "karpenter-interruption-queue-policy").Inputs["policy"]))
 			assert.Equal(t, want["DenyHTTP"], got["DenyHTTP"], "DenyHTTP statement")
 			assert.Equal(t, want["#0"], got["EC2InterruptionPolicy"], "send statement (the reference has no Sid; ours is its policy Id)")
 
@@ -233,11 +233,11 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 			}
 			for _, r := range infra.KarpenterInterruptionRules {
 				var p map[string]any
-				require.NoError(t, json.Unmarshal([]byte(str(one(t, k.rec, tRule, "karpenter-"+r.Key).Inputs["eventPattern"])), &p))
+				require.NoError(t, json.Unmarshal([]byte(str(one(t, k.rec, typeEventRule, "karpenter-"+r.Key).Inputs["eventPattern"])), &p))
 				pb, err := json.Marshal(normalize(p))
 				require.NoError(t, err)
 				gotPatterns = append(gotPatterns, string(pb))
-				assert.Equal(t, k.queueArn, one(t, k.rec, tTarget, "karpenter-"+r.Key).Inputs["arn"])
+				assert.Equal(t, k.queueArn, one(t, k.rec, typeEventTarget, "karpenter-"+r.Key).Inputs["arn"])
 			}
 			assert.ElementsMatch(t, wantPatterns, gotPatterns, "event patterns")
 		})

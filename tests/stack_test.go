@@ -1,5 +1,5 @@
 // Package tests holds whole-stack tests: the real program run on Pulumi's mocked resource
-// monitor (see tests/harness) for the dev and prod stack files and for edited configurations.
+// monitor (see internal/offline) for the dev and prod stack files and for edited configurations.
 package tests
 
 import (
@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -18,30 +17,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventscale/eventscale/components/cluster"
+	"github.com/eventscale/eventscale/components/network"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // projectDir is where Pulumi.yaml and the stack files live, relative to this package.
 const projectDir = ".."
 
-var (
-	runsMu sync.Mutex
-	runs   = map[string]*harness.Recording{}
-)
+// runs holds each program run of this package's tests (read-only), so a stack runs once.
+var runs offline.Cache
 
 // stackRun runs a stack file once per test binary and shares the recording (read-only).
-func stackRun(t *testing.T, stack string) *harness.Recording {
+func stackRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
-	runsMu.Lock()
-	defer runsMu.Unlock()
-	if rec, ok := runs[stack]; ok {
-		return rec
-	}
-	rec, err := harness.RunStackFile(projectDir, stack)
+	rec, err := runs.StackFile(projectDir, stack)
 	require.NoError(t, err, "running stack %s on mocks", stack)
-	runs[stack] = rec
 	return rec
 }
 
@@ -50,13 +42,13 @@ func stackConfig(t *testing.T, stack string) stacks.Config {
 	t.Helper()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 	require.NoError(t, err)
-	cfg, err := stacks.Load(raw, harness.Project, stack)
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	require.NoError(t, err)
 	return cfg
 }
 
-func byType(rec *harness.Recording, typ string) []harness.Resource {
-	var out []harness.Resource
+func byType(rec *offline.Recording, typ string) []offline.Resource {
+	var out []offline.Resource
 	for _, r := range rec.Resources {
 		if r.Type == typ && !r.StandIn {
 			out = append(out, r)
@@ -65,7 +57,7 @@ func byType(rec *harness.Recording, typ string) []harness.Resource {
 	return out
 }
 
-func one(t *testing.T, rec *harness.Recording, typ, name string) harness.Resource {
+func one(t *testing.T, rec *offline.Recording, typ, name string) offline.Resource {
 	t.Helper()
 	for _, r := range rec.Resources {
 		if r.Type == typ && r.Name == name {
@@ -73,10 +65,10 @@ func one(t *testing.T, rec *harness.Recording, typ, name string) harness.Resourc
 		}
 	}
 	require.Failf(t, "resource not registered", "%s %q", typ, name)
-	return harness.Resource{}
+	return offline.Resource{}
 }
 
-func urnOf(t *testing.T, rec *harness.Recording, typ, name string) string {
+func urnOf(t *testing.T, rec *offline.Recording, typ, name string) string {
 	t.Helper()
 	return one(t, rec, typ, name).URN
 }
@@ -114,7 +106,7 @@ func TestNetwork(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, tc.stack)
 			cfg := stackConfig(t, tc.stack)
-			netURN := urnOf(t, rec, "eventscale:network:Network", "network")
+			netURN := urnOf(t, rec, network.TypeToken, "network")
 
 			vpc := one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc")
 			assert.Equal(t, netURN, vpc.Parent)
@@ -123,7 +115,7 @@ func TestNetwork(t *testing.T) {
 
 			subnets := byType(rec, "aws:ec2/subnet:Subnet")
 			require.Len(t, subnets, 2*cfg.Network.AzCount)
-			var private, public []harness.Resource
+			var private, public []offline.Resource
 			for _, s := range subnets {
 				assert.Equal(t, netURN, s.Parent, s.Name)
 				if strings.Contains(s.Name, "-private-") {
@@ -183,7 +175,7 @@ func TestCluster(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, stack)
 			cfg := stackConfig(t, stack)
-			clURN := urnOf(t, rec, "eventscale:cluster:Cluster", "cluster")
+			clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
 
 			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
 			assert.Equal(t, clURN, eks.Parent)
@@ -216,15 +208,15 @@ func TestCluster(t *testing.T) {
 			}
 			assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
 			assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
-			podRole := one(t, rec, "aws:iam/role:Role", "cluster-fargate-pod-role")
-			assert.Equal(t, "arn:aws:iam::"+harness.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
+			podRole := one(t, rec, typeRole, "cluster-fargate-pod-role")
+			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
 			var trust infra.PolicyDocument
 			require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
 			require.Len(t, trust.Statement, 1)
 			assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
-			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+harness.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
+			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+offline.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
 				trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
-			att := one(t, rec, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-fargate-pod-role-policy")
+			att := one(t, rec, typeRoleAttachment, "cluster-fargate-pod-role-policy")
 			assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
 			assert.Contains(t, fp.Depends, att.URN, "the profile waits for its role's policy")
 
@@ -238,7 +230,7 @@ func TestCluster(t *testing.T) {
 			assert.Equal(t, cfg.Cluster.Name, sgTag.Inputs["value"], "discovery tag value = cluster name")
 			assert.Equal(t, "sg-0eks0cluster0sg", sgTag.Inputs["resourceId"], "tags the EKS-managed cluster security group")
 
-			prov := one(t, rec, "pulumi:providers:kubernetes", "cluster-k8s")
+			prov := one(t, rec, typeK8sProvider, "cluster-k8s")
 			assert.Contains(t, str(prov.Inputs["kubeconfig"]), cfg.Cluster.Name, "provider built from the cluster's kubeconfig")
 
 			assert.Equal(t, cfg.Cluster.Name, rec.Outputs["clusterName"])
@@ -257,12 +249,11 @@ func TestCluster(t *testing.T) {
 func TestAdminAccessEntries(t *testing.T) {
 	t.Parallel()
 	const (
-		tEntry = "aws:eks/accessEntry:AccessEntry"
 		tAssoc = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation"
 		first  = "arn:aws:iam::123456789012:role/platform-admin"
 		second = "arn:aws:iam::123456789012:user/ci/deployer"
 	)
-	run := func(t *testing.T, stack string, admins []string) *harness.Recording {
+	run := func(t *testing.T, stack string, admins []string) *offline.Recording {
 		t.Helper()
 		raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
@@ -271,14 +262,14 @@ func TestAdminAccessEntries(t *testing.T) {
 			require.NoError(t, err)
 			raw["eventscale:cluster"] = string(b)
 		}
-		rec, err := harness.Run(stack, raw, harness.Options{})
+		rec, err := offline.Run(stack, raw, offline.Options{})
 		require.NoError(t, err)
 		return rec
 	}
 	// adminEntries are the access entries of the cluster component (not Karpenter's node entry).
-	adminEntries := func(rec *harness.Recording) []harness.Resource {
-		var out []harness.Resource
-		for _, r := range byType(rec, tEntry) {
+	adminEntries := func(rec *offline.Recording) []offline.Resource {
+		var out []offline.Resource
+		for _, r := range byType(rec, typeAccessEntry) {
 			if strings.HasPrefix(r.Name, "cluster-admin-") {
 				out = append(out, r)
 			}
@@ -312,12 +303,12 @@ func TestAdminAccessEntries(t *testing.T) {
 			require.Len(t, assocs, len(tc.admins), "one policy association per principal")
 			for _, arn := range tc.admins {
 				name := "cluster-admin-" + infra.AccessEntryKey(arn)
-				e := one(t, rec, tEntry, name)
+				e := one(t, rec, typeAccessEntry, name)
 				assert.Equal(t, comp, e.Parent)
 				assert.Equal(t, "STANDARD", e.Inputs["type"])
 				assert.Equal(t, arn, e.Inputs["principalArn"])
 				assert.Equal(t, cfg.Cluster.Name, e.Inputs["clusterName"])
-				assert.Equal(t, infra.BaseTags(harness.Project, tc.stack, cfg.Tags), strMap(e.Inputs["tags"]))
+				assert.Equal(t, infra.BaseTags(offline.Project, tc.stack, cfg.Tags), strMap(e.Inputs["tags"]))
 
 				a := one(t, rec, tAssoc, name+"-cluster-admin")
 				assert.Equal(t, comp, a.Parent)
@@ -333,7 +324,7 @@ func TestAdminAccessEntries(t *testing.T) {
 	// Removing the first of two admins keeps the second one's names, so its entry is not replaced.
 	t.Run("stable names", func(t *testing.T) {
 		t.Parallel()
-		names := func(rec *harness.Recording) map[string]string {
+		names := func(rec *offline.Recording) map[string]string {
 			out := map[string]string{}
 			for _, e := range adminEntries(rec) {
 				out[str(e.Inputs["principalArn"])] = e.URN
@@ -362,7 +353,7 @@ func TestTagsAppliedEverywhere(t *testing.T) {
 			t.Parallel()
 			rec := stackRun(t, stack)
 			cfg := stackConfig(t, stack)
-			want := infra.BaseTags(harness.Project, stack, cfg.Tags)
+			want := infra.BaseTags(offline.Project, stack, cfg.Tags)
 			checked := 0
 			for _, r := range rec.Resources {
 				if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
@@ -387,7 +378,7 @@ func TestInvalidConfigRegistersNothing(t *testing.T) {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
 	raw["eventscale:network"] = `{"vpcCidr":"10.0.0.0/8","azCount":1}`
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `eventscale:network.vpcCidr must have a prefix length from /16 to /24`)
 	assert.Contains(t, err.Error(), `eventscale:network.azCount must be from 2 to 6`)
@@ -402,7 +393,7 @@ func TestTooFewZonesInRegion(t *testing.T) {
 	t.Parallel()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
-	rec, err := harness.Run("dev", raw, harness.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
+	rec, err := offline.Run("dev", raw, offline.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "eventscale:network.azCount is 3 but region us-west-2 has only 2 available zones")
 	for _, r := range rec.Resources {
@@ -415,7 +406,7 @@ func TestExplicitZonesSkipLookup(t *testing.T) {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2b","us-west-2d"]}`
-	rec, err := harness.Run("dev", raw, harness.Options{})
+	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
 	for _, inv := range rec.Invokes {
 		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)

@@ -21,8 +21,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 func main() {
@@ -44,9 +44,9 @@ func run(w io.Writer, dir, stack, outDir string) error {
 		return fmt.Errorf("no stack file Pulumi.%s.yaml in %s (create it to add an environment; see README)", stack, dir)
 	}
 	fmt.Fprintf(w, "OFFLINE PLAN for stack %q: the real program on Pulumi's mocked resource monitor with Pulumi.%s.yaml.\n", stack, stack)
-	fmt.Fprintln(w, "Nothing is sent to AWS or Kubernetes; this is not `pulumi preview`. Ids, ARNs and account "+harness.AccountID+" are placeholders.")
+	fmt.Fprintln(w, "Nothing is sent to AWS or Kubernetes; this is not `pulumi preview`. Ids, ARNs and account "+offline.AccountID+" are placeholders.")
 	fmt.Fprintln(w)
-	rec, err := harness.RunStackFile(dir, stack)
+	rec, err := offline.RunStackFile(dir, stack)
 	if err != nil {
 		return fmt.Errorf("the program failed for stack %q:\n%w", stack, err)
 	}
@@ -79,7 +79,7 @@ func printWarnings(w io.Writer, dir, stack string, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := stacks.Load(raw, harness.Project, stack)
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	if err != nil {
 		return err
 	}
@@ -89,8 +89,8 @@ func printWarnings(w io.Writer, dir, stack string, now time.Time) error {
 	return nil
 }
 
-func printTree(w io.Writer, rec *harness.Recording) {
-	children := map[string][]harness.Resource{}
+func printTree(w io.Writer, rec *offline.Recording) {
+	children := map[string][]offline.Resource{}
 	urns := map[string]bool{}
 	for _, r := range rec.Resources {
 		urns[r.URN] = true
@@ -122,7 +122,7 @@ func printTree(w io.Writer, rec *harness.Recording) {
 	walk("", 0)
 }
 
-func printCounts(w io.Writer, rec *harness.Recording) {
+func printCounts(w io.Writer, rec *offline.Recording) {
 	counts := map[string]int{}
 	total, standIns := 0, 0
 	for _, r := range rec.Resources {
@@ -144,7 +144,7 @@ func printCounts(w io.Writer, rec *harness.Recording) {
 	}
 }
 
-func printOutputs(w io.Writer, rec *harness.Recording) {
+func printOutputs(w io.Writer, rec *offline.Recording) {
 	keys := make([]string, 0, len(rec.Outputs))
 	for k := range rec.Outputs {
 		keys = append(keys, k)
@@ -175,7 +175,7 @@ func fileName(parts ...string) string {
 }
 
 // write writes the plan files and returns how many it wrote.
-func write(rec *harness.Recording, target string) (int, error) {
+func write(rec *offline.Recording, target string) (int, error) {
 	n := 0
 	put := func(rel string, data []byte) error {
 		p := filepath.Join(target, rel)
@@ -192,31 +192,28 @@ func write(rec *harness.Recording, target string) (int, error) {
 			return n, err
 		}
 		errs = append(errs, put(filepath.Join("resources", fileName(r.Type, r.Name)+".json"), b))
-		if isKubernetesObject(r) {
-			y, err := yaml.Marshal(r.Inputs)
-			if err != nil {
-				return n, err
-			}
-			kind, _ := r.Inputs["kind"].(string)
-			errs = append(errs, put(filepath.Join("kubernetes", fileName(kind, r.Name)+".yaml"), y))
+	}
+	for _, r := range rec.KubernetesObjects() {
+		y, err := yaml.Marshal(r.Inputs)
+		if err != nil {
+			return n, err
 		}
-		if strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
-			y, err := yaml.Marshal(r.Inputs)
-			if err != nil {
-				return n, err
-			}
-			errs = append(errs, put(filepath.Join("charts", fileName(r.Name)+".yaml"), y))
+		kind, _ := r.Inputs["kind"].(string)
+		errs = append(errs, put(filepath.Join("kubernetes", fileName(kind, r.Name)+".yaml"), y))
+	}
+	for _, r := range rec.Charts() {
+		y, err := yaml.Marshal(r.Inputs)
+		if err != nil {
+			return n, err
 		}
-		keys := make([]string, 0, len(r.Inputs))
-		for k := range r.Inputs {
-			keys = append(keys, k)
+		errs = append(errs, put(filepath.Join("charts", fileName(r.Name)+".yaml"), y))
+	}
+	for _, d := range rec.IAMDocuments() {
+		b, err := json.MarshalIndent(d.Document, "", "  ")
+		if err != nil {
+			return n, err
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if doc, ok := policyDocument(r.Inputs[k]); ok {
-				errs = append(errs, put(filepath.Join("iam", fileName(r.Name, k)+".json"), doc))
-			}
-		}
+		errs = append(errs, put(filepath.Join("iam", fileName(d.Resource.Name, d.Input)+".json"), b))
 	}
 	outs := map[string]any{}
 	for k, v := range rec.Outputs {
@@ -231,31 +228,4 @@ func write(rec *harness.Recording, target string) (int, error) {
 	}
 	errs = append(errs, put("outputs.json", b))
 	return n, errors.Join(errs...)
-}
-
-// isKubernetesObject reports whether a resource is a Kubernetes object (not a provider or chart).
-func isKubernetesObject(r harness.Resource) bool {
-	if !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
-		return false
-	}
-	_, hasKind := r.Inputs["kind"]
-	_, hasAPI := r.Inputs["apiVersion"]
-	return hasKind && hasAPI
-}
-
-// policyDocument recognises an IAM policy document given as JSON text and pretty-prints it.
-func policyDocument(v any) ([]byte, bool) {
-	s, ok := v.(string)
-	if !ok || !strings.Contains(s, "Statement") {
-		return nil, false
-	}
-	var doc map[string]any
-	if err := json.Unmarshal([]byte(s), &doc); err != nil {
-		return nil, false
-	}
-	if _, ok := doc["Statement"]; !ok {
-		return nil, false
-	}
-	b, err := json.MarshalIndent(doc, "", "  ")
-	return b, err == nil
 }

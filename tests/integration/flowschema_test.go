@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
 const flowcontrolV1 = "flowcontrol.apiserver.k8s.io/v1"
@@ -52,11 +53,11 @@ func TestKarpenterPriority(t *testing.T) {
 						t.Errorf("built-in FlowSchema %s: %v", fs, err)
 						continue
 					}
-					if l := dig(got, "spec", "priorityLevelConfiguration", "name"); l != level {
+					if l := offline.Lookup(got, "spec", "priorityLevelConfiguration", "name"); l != level {
 						t.Errorf("built-in FlowSchema %s uses priority level %v, want %s", fs, l, level)
 					}
 					if !matchesKubeSystemServiceAccounts(got) {
-						t.Errorf("built-in FlowSchema %s has no subject for kube-system's service accounts: %v", fs, dig(got, "spec", "rules"))
+						t.Errorf("built-in FlowSchema %s has no subject for kube-system's service accounts: %v", fs, offline.Lookup(got, "spec", "rules"))
 					}
 				}
 				return
@@ -66,7 +67,7 @@ func TestKarpenterPriority(t *testing.T) {
 				t.Fatalf("Karpenter is in %s: want %d FlowSchemas, the stack sent %d", karpenterNS, len(want), len(sent))
 			}
 			for _, obj := range sent {
-				level := fmt.Sprint(dig(obj, "spec", "priorityLevelConfiguration", "name"))
+				level := fmt.Sprint(offline.Lookup(obj, "spec", "priorityLevelConfiguration", "name"))
 				if _, err := e.client.Get(ctx, map[string]any{"apiVersion": flowcontrolV1, "kind": "PriorityLevelConfiguration", "metadata": map[string]any{"name": level}}); err != nil {
 					t.Errorf("%s: priority level %s: %v", Identity(obj), level, err)
 				}
@@ -95,11 +96,11 @@ func TestKarpenterPriority(t *testing.T) {
 }
 
 func matchesKubeSystemServiceAccounts(fs map[string]any) bool {
-	rules, _ := dig(fs, "spec", "rules").([]any)
+	rules, _ := offline.Lookup(fs, "spec", "rules").([]any)
 	for _, r := range rules {
-		subjects, _ := dig(r, "subjects").([]any)
+		subjects, _ := offline.Lookup(r, "subjects").([]any)
 		for _, s := range subjects {
-			if dig(s, "kind") == "ServiceAccount" && dig(s, "serviceAccount", "namespace") == "kube-system" && dig(s, "serviceAccount", "name") == "*" {
+			if offline.Lookup(s, "kind") == "ServiceAccount" && offline.Lookup(s, "serviceAccount", "namespace") == "kube-system" && offline.Lookup(s, "serviceAccount", "name") == "*" {
 				return true
 			}
 		}
@@ -108,22 +109,11 @@ func matchesKubeSystemServiceAccounts(fs map[string]any) bool {
 }
 
 func condition(obj map[string]any, typ string) any {
-	conds, _ := dig(obj, "status", "conditions").([]any)
+	conds, _ := offline.Lookup(obj, "status", "conditions").([]any)
 	for _, c := range conds {
-		if dig(c, "type") == typ {
-			return dig(c, "status")
+		if offline.Lookup(c, "type") == typ {
+			return offline.Lookup(c, "status")
 		}
 	}
 	return nil
-}
-
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
 }

@@ -15,8 +15,8 @@ import (
 
 	"k8s.io/apimachinery/pkg/version"
 
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 )
 
 // stacksUnderTest are the program's stacks (Pulumi.<stack>.yaml at the repo root) and the
@@ -39,11 +39,11 @@ var stackVariants = map[string]stackVariant{
 	}},
 }
 
-// runProgram runs the real program for a stack file or a variant on the harness mocks.
-func runProgram(name string) (*harness.Recording, error) {
+// runProgram runs the real program for a stack file or a variant on the offline mocks.
+func runProgram(name string) (*offline.Recording, error) {
 	v, ok := stackVariants[name]
 	if !ok {
-		return harness.RunStackFile(RepoRoot(), name)
+		return offline.RunStackFile(RepoRoot(), name)
 	}
 	raw, err := stacks.ReadStackFile(filepath.Join(RepoRoot(), "Pulumi."+v.file+".yaml"))
 	if err != nil {
@@ -52,7 +52,7 @@ func runProgram(name string) (*harness.Recording, error) {
 	for k, val := range v.edits {
 		raw[k] = val
 	}
-	return harness.Run(v.file, raw, harness.Options{})
+	return offline.Run(v.file, raw, offline.Options{})
 }
 
 // The clusters this process started, stopped by TestMain and on SIGINT/SIGTERM.
@@ -121,7 +121,7 @@ var (
 	envs   = map[string]*stackEnv{}
 )
 
-// loadStack runs the real program for a stack on the harness mocks.
+// loadStack runs the real program for a stack on the offline mocks.
 func loadStack(t *testing.T, name string) *Stack {
 	t.Helper()
 	rec, err := runProgram(name)

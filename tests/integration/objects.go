@@ -7,10 +7,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
-// Computed is how the harness shows a value the mocks could not resolve.
+// Computed is how the offline runner shows a value the mocks could not resolve.
 const Computed = "<computed>"
 
 // Object is one Kubernetes object the stack emits: a recorded
@@ -49,14 +49,14 @@ type Stack struct {
 	Objects []Object
 	Charts  []Chart
 	// Resources is every recorded resource, in registration order.
-	Resources []harness.Resource
+	Resources []offline.Resource
 }
 
 // Collect extracts the Kubernetes objects and Helm charts of a recording. It
 // fails if a value is still unresolved ("<computed>"), if an object lacks
 // apiVersion or kind, or if a chart lacks its release name, namespace or
 // version.
-func Collect(rec *harness.Recording) (*Stack, error) {
+func Collect(rec *offline.Recording) (*Stack, error) {
 	s := &Stack{Name: rec.Stack, Resources: rec.Resources}
 	var errs []string
 	for i, r := range rec.Resources {
@@ -67,7 +67,7 @@ func Collect(rec *harness.Recording) (*Stack, error) {
 			errs = append(errs, fmt.Sprintf("%s %s: unresolved value at %s", r.Type, r.Name, p))
 			continue
 		}
-		if strings.HasPrefix(r.Type, "kubernetes:helm.sh/") {
+		if r.IsChart() {
 			c := Chart{URN: r.URN, Type: r.Type, Name: r.Name, Index: i}
 			c.Chart, _ = r.Inputs["chart"].(string)
 			c.Version, _ = r.Inputs["version"].(string)
@@ -92,7 +92,7 @@ func Collect(rec *harness.Recording) (*Stack, error) {
 		}
 		apiVersion, _ := r.Inputs["apiVersion"].(string)
 		kind, _ := r.Inputs["kind"].(string)
-		if apiVersion == "" || kind == "" {
+		if !r.IsKubernetesObject() || apiVersion == "" || kind == "" {
 			if r.Custom {
 				errs = append(errs, fmt.Sprintf("%s %s: inputs lack apiVersion/kind", r.Type, r.Name))
 			}
@@ -161,7 +161,7 @@ func (s *Stack) DependsOn(from, to string) bool {
 }
 
 func (s *Stack) closure(from string) map[string]bool {
-	byURN := map[string]harness.Resource{}
+	byURN := map[string]offline.Resource{}
 	children := map[string][]string{}
 	for _, r := range s.Resources {
 		byURN[r.URN] = r

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
 // Unit tests of the comparison, collection and ordering logic: no server.
@@ -76,7 +76,7 @@ func TestMissing(t *testing.T) {
 }
 
 func TestCollect(t *testing.T) {
-	rec := &harness.Recording{Stack: "s", Resources: []harness.Resource{
+	rec := &offline.Recording{Stack: "s", Resources: []offline.Resource{
 		{Type: "pulumi:providers:kubernetes", Name: "p", Custom: true},
 		{Type: "kubernetes:core/v1:Namespace", Name: "ns", URN: "u1", Custom: true, Inputs: map[string]any{
 			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": "n"}}},
@@ -95,7 +95,7 @@ func TestCollect(t *testing.T) {
 		t.Errorf("charts %+v, want keda with release c (the resource name) in n", s.Charts)
 	}
 
-	rec.Resources = append(rec.Resources, harness.Resource{Type: "kubernetes:apps/v1:Deployment", Name: "d", Custom: true, Inputs: map[string]any{
+	rec.Resources = append(rec.Resources, offline.Resource{Type: "kubernetes:apps/v1:Deployment", Name: "d", Custom: true, Inputs: map[string]any{
 		"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "d"},
 		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": "<computed>"}}}}}}})
 	if _, err := Collect(rec); err == nil || !strings.Contains(err.Error(), ".spec.template.spec.containers[0].image") {
@@ -106,7 +106,7 @@ func TestCollect(t *testing.T) {
 func TestDeploymentOrder(t *testing.T) {
 	// Registration order: ns, sa (depends on ns), comp (component), child of
 	// comp, cr (depends on comp, so on its child), free.
-	s := &Stack{Name: "t", Resources: []harness.Resource{
+	s := &Stack{Name: "t", Resources: []offline.Resource{
 		{URN: "ns", Custom: true},
 		{URN: "sa", Custom: true, Depends: []string{"ns"}},
 		{URN: "comp"},

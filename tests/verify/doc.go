@@ -11,7 +11,7 @@
 //
 // Typical use from a whole-stack test:
 //
-//	objs := harness.Run(t, ...)            // []map[string]any
+//	objs := offline.Run(t, ...)            // []map[string]any
 //	verify.AssertValid(t, objs)            // or: err := verify.ValidateObjects(objs)
 //
 // CRDs and charts come from pinned Go modules in the module cache (see

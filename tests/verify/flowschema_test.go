@@ -8,9 +8,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	flowcontrolv1 "k8s.io/api/flowcontrol/v1"
 
+	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
@@ -40,13 +41,13 @@ func TestKarpenterNamespaceAndFlowSchemasDecodeStrictly(t *testing.T) {
 			for k, v := range tc.edits {
 				raw[k] = v
 			}
-			rec, err := harness.Run(tc.stack, raw, harness.Options{})
+			rec, err := offline.Run(tc.stack, raw, offline.Options{})
 			if err != nil {
 				t.Fatalf("running the program: %v", err)
 			}
 			var namespaces, flowSchemas []map[string]any
 			for _, r := range rec.Resources {
-				if !strings.Contains(r.Parent, karpenterComponent) {
+				if !strings.Contains(r.Parent, karpenter.TypeToken) {
 					continue
 				}
 				switch r.Type {

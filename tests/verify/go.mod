@@ -2,7 +2,7 @@ module github.com/eventscale/eventscale/tests/verify
 
 go 1.26.8
 
-// The root module (tests/harness, stacks, infra), from this working tree.
+// The root module (internal/offline, stacks, infra), from this working tree.
 replace github.com/eventscale/eventscale => ../..
 
 require (

@@ -6,38 +6,30 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // The program's Karpenter objects (NodePool, EC2NodeClass, a Namespace and FlowSchemas outside
 // kube-system) and chart values are taken from a run of the real program on the mocked monitor
-// (tests/harness), so these tests check exactly what `pulumi up` would send.
+// (internal/offline), so these tests check exactly what `pulumi up` would send.
 
-var (
-	karpenterRunsMu sync.Mutex
-	karpenterRuns   = map[string]*harness.Recording{}
-)
+// runs holds each program run of this package's tests (read-only), so a stack runs once.
+var runs offline.Cache
 
-func programRun(t *testing.T, stack string) *harness.Recording {
+func programRun(t *testing.T, stack string) *offline.Recording {
 	t.Helper()
-	karpenterRunsMu.Lock()
-	defer karpenterRunsMu.Unlock()
-	if rec, ok := karpenterRuns[stack]; ok {
-		return rec
-	}
-	rec, err := harness.RunStackFile(verify.RepoRoot(), stack)
+	rec, err := runs.StackFile(verify.RepoRoot(), stack)
 	if err != nil {
 		t.Fatalf("running the program for stack %s: %v", stack, err)
 	}
-	karpenterRuns[stack] = rec
 	return rec
 }
 
@@ -47,21 +39,19 @@ func stackConfig(t *testing.T, stack string) (map[string]string, stacks.Config) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := stacks.Load(raw, harness.Project, stack)
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	if err != nil {
 		t.Fatalf("stack %s: %v", stack, err)
 	}
 	return raw, cfg
 }
 
-const karpenterComponent = "eventscale:karpenter:Karpenter"
-
 // karpenterObjects returns the Kubernetes objects the Karpenter component registers, keyed by kind.
-func karpenterObjects(t *testing.T, rec *harness.Recording) map[string]map[string]any {
+func karpenterObjects(t *testing.T, rec *offline.Recording) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, r := range rec.Resources {
-		if !strings.HasPrefix(r.Type, "kubernetes:") || strings.HasPrefix(r.Type, "kubernetes:helm.sh/") || !strings.Contains(r.Parent, karpenterComponent) {
+		if !r.IsKubernetesObject() || !strings.Contains(r.Parent, karpenter.TypeToken) {
 			continue
 		}
 		kind, _ := r.Inputs["kind"].(string)
@@ -82,15 +72,15 @@ func karpenterObjects(t *testing.T, rec *harness.Recording) map[string]map[strin
 	return out
 }
 
-func karpenterChartResource(t *testing.T, rec *harness.Recording) harness.Resource {
+func karpenterChartResource(t *testing.T, rec *offline.Recording) offline.Resource {
 	t.Helper()
 	for _, r := range rec.Resources {
-		if r.Type == "kubernetes:helm.sh/v4:Chart" && strings.Contains(r.Parent, karpenterComponent) {
+		if r.IsChart() && strings.Contains(r.Parent, karpenter.TypeToken) {
 			return r
 		}
 	}
 	t.Fatal("the program registered no Karpenter chart")
-	return harness.Resource{}
+	return offline.Resource{}
 }
 
 func mapKeys[V any](m map[string]V) []string {
@@ -213,7 +203,7 @@ func TestKarpenterBadConfigsRefusedTwice(t *testing.T) {
 			t.Parallel()
 			raw, _ := stackConfig(t, "dev")
 			raw[tc.key] = tc.val
-			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			cfg, err := stacks.Load(raw, offline.Project, "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
@@ -279,8 +269,8 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 
 			deploy := renderedObject(t, objs, "Deployment", "karpenter")
-			pod := dig(deploy, "spec", "template", "spec").(map[string]any)
-			if got := dig(deploy, "spec", "replicas"); fmt.Sprint(got) != fmt.Sprint(tc.replicas) {
+			pod := offline.Lookup(deploy, "spec", "template", "spec").(map[string]any)
+			if got := offline.Lookup(deploy, "spec", "replicas"); fmt.Sprint(got) != fmt.Sprint(tc.replicas) {
 				t.Errorf("replicas %v, want %d", got, tc.replicas)
 			}
 			if pod["serviceAccountName"] != cfg.Karpenter.ServiceAccount {
@@ -307,7 +297,7 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 			for name, want := range map[string]string{
 				"CLUSTER_NAME":       cfg.Cluster.Name,
-				"CLUSTER_ENDPOINT":   fmt.Sprint(dig(values, "settings", "clusterEndpoint")),
+				"CLUSTER_ENDPOINT":   fmt.Sprint(offline.Lookup(values, "settings", "clusterEndpoint")),
 				"INTERRUPTION_QUEUE": queueName,
 				"AWS_REGION":         cfg.Region,
 			} {
@@ -317,7 +307,7 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 			}
 			wantRes := map[string]any{"cpu": cfg.Karpenter.ControllerCPU, "memory": cfg.Karpenter.ControllerMemory}
 			for _, k := range []string{"requests", "limits"} {
-				if got := dig(controller, "resources", k); fmt.Sprint(got) != fmt.Sprint(wantRes) {
+				if got := offline.Lookup(controller, "resources", k); fmt.Sprint(got) != fmt.Sprint(wantRes) {
 					t.Errorf("controller resources.%s %v, want %v", k, got, wantRes)
 				}
 			}
@@ -327,15 +317,15 @@ func TestKarpenterChartRendersProgramValues(t *testing.T) {
 				t.Errorf("image %v, want the published %s (%s)", img, infra.KarpenterControllerImage.Ref(), infra.KarpenterControllerImage.Source)
 			}
 			spread := pod["topologySpreadConstraints"].([]any)
-			if len(spread) != 1 || dig(spread[0], "whenUnsatisfiable") != "ScheduleAnyway" || dig(spread[0], "labelSelector") == nil {
+			if len(spread) != 1 || offline.Lookup(spread[0], "whenUnsatisfiable") != "ScheduleAnyway" || offline.Lookup(spread[0], "labelSelector") == nil {
 				t.Errorf("topologySpreadConstraints %v: want one ScheduleAnyway zone spread with the chart's label selector", spread)
 			}
 
 			sa := renderedObject(t, objs, "ServiceAccount", cfg.Karpenter.ServiceAccount)
-			if got := dig(sa, "metadata", "annotations", infra.IRSARoleAnnotation); got != roleArn {
+			if got := offline.Lookup(sa, "metadata", "annotations", infra.IRSARoleAnnotation); got != roleArn {
 				t.Errorf("ServiceAccount annotation %s = %v, want the controller role %s", infra.IRSARoleAnnotation, got, roleArn)
 			}
-			if got := dig(sa, "metadata", "namespace"); got != cfg.Karpenter.Namespace {
+			if got := offline.Lookup(sa, "metadata", "namespace"); got != cfg.Karpenter.Namespace {
 				t.Errorf("ServiceAccount namespace %v, want %s", got, cfg.Karpenter.Namespace)
 			}
 			renderedObject(t, objs, "PodDisruptionBudget", "karpenter")
@@ -353,7 +343,7 @@ func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[
 	var seen []string
 	for _, o := range objs {
 		if o["kind"] == kind {
-			n := fmt.Sprint(dig(o, "metadata", "name"))
+			n := fmt.Sprint(offline.Lookup(o, "metadata", "name"))
 			if n == name {
 				return o
 			}
@@ -362,17 +352,6 @@ func renderedObject(t *testing.T, objs []map[string]any, kind, name string) map[
 	}
 	t.Fatalf("the chart renders no %s %q (%s: %v)", kind, name, kind, seen)
 	return nil
-}
-
-func dig(v any, path ...string) any {
-	for _, p := range path {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[p]
-	}
-	return v
 }
 
 // TestKarpenterChartValuesExistInChart checks that every value the program sets is a value the

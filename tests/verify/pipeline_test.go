@@ -7,7 +7,6 @@ import (
 	"maps"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -17,13 +16,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
-	"github.com/eventscale/eventscale/tests/harness"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // The pipeline's Kubernetes objects and KEDA chart values, taken from runs of the real
-// program on the mocked monitor (tests/harness): the ScaledObject and TriggerAuthentication are
+// program on the mocked monitor (internal/offline): the ScaledObject and TriggerAuthentication are
 // validated against KEDA's own CRDs, the Namespace, ServiceAccount and Deployment are decoded
 // strictly into the k8s.io/api types, and the KEDA chart is rendered with the program's values.
 
@@ -45,38 +44,26 @@ var pipelineCases = []pipelineCase{
 }
 
 type pipelineResult struct {
-	rec *harness.Recording
+	rec *offline.Recording
 	cfg stacks.Config
 }
 
-var (
-	pipelineRunsMu sync.Mutex
-	pipelineRuns   = map[string]pipelineResult{}
-)
-
 func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
 	t.Helper()
-	pipelineRunsMu.Lock()
-	defer pipelineRunsMu.Unlock()
-	if r, ok := pipelineRuns[c.name]; ok {
-		return r
-	}
 	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+c.stack+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	maps.Copy(raw, c.edits)
-	cfg, err := stacks.Load(raw, harness.Project, c.stack)
+	cfg, err := stacks.Load(raw, offline.Project, c.stack)
 	if err != nil {
 		t.Fatalf("case %s: %v", c.name, err)
 	}
-	rec, err := harness.Run(c.stack, raw, harness.Options{})
+	rec, err := runs.Get("pipeline:"+c.name, func() (*offline.Recording, error) { return offline.Run(c.stack, raw, offline.Options{}) })
 	if err != nil {
 		t.Fatalf("running the program for case %s: %v", c.name, err)
 	}
-	r := pipelineResult{rec: rec, cfg: cfg}
-	pipelineRuns[c.name] = r
-	return r
+	return pipelineResult{rec: rec, cfg: cfg}
 }
 
 // object returns the inputs of the Kubernetes object registered as the given Pulumi resource.
@@ -117,11 +104,11 @@ func TestPipelineCustomResourcesAreValid(t *testing.T) {
 					if strings.HasSuffix(typ, "ScaledObject") {
 						// Nothing was pruned or moved: the stored spec carries the program's values.
 						for _, k := range []string{"minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"} {
-							if fmt.Sprint(dig(stored, "spec", k)) != fmt.Sprint(dig(obj, "spec", k)) {
-								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, dig(stored, "spec", k), dig(obj, "spec", k))
+							if fmt.Sprint(offline.Lookup(stored, "spec", k)) != fmt.Sprint(offline.Lookup(obj, "spec", k)) {
+								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, offline.Lookup(stored, "spec", k), offline.Lookup(obj, "spec", k))
 							}
 						}
-						if got := dig(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
+						if got := offline.Lookup(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
 							t.Errorf("%s: scaleTargetRef.name %v, want %s", name, got, w.Name)
 						}
 					}
@@ -148,17 +135,17 @@ func TestPipelineTutorialMistakesRefusedByCRD(t *testing.T) {
 		path   string
 	}{
 		{"bounds under scaleTargetRef", so, func(o map[string]any) {
-			ref := dig(o, "spec", "scaleTargetRef").(map[string]any)
+			ref := offline.Lookup(o, "spec", "scaleTargetRef").(map[string]any)
 			ref["minReplicaCount"], ref["maxReplicaCount"] = 0, 2
 		}, "spec.scaleTargetRef.minReplicaCount"},
 		{"numeric metadata", so, func(o map[string]any) {
-			dig(o, "spec", "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"] = 1
+			offline.Lookup(o, "spec", "triggers").([]any)[0].(map[string]any)["metadata"].(map[string]any)["queueLength"] = 1
 		}, "spec.triggers[0].metadata.queueLength"},
 		{"min above max", so, func(o map[string]any) {
 			o["spec"].(map[string]any)["minReplicaCount"] = 5
 		}, "spec"},
 		{"unknown provider", ta, func(o map[string]any) {
-			dig(o, "spec", "podIdentity").(map[string]any)["provider"] = "aws-irsa"
+			offline.Lookup(o, "spec", "podIdentity").(map[string]any)["provider"] = "aws-irsa"
 		}, "spec.podIdentity.provider"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -201,7 +188,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw["eventscale:workloads"] = "[" + tc.workload + "]"
-			cfg, err := stacks.Load(raw, harness.Project, "dev")
+			cfg, err := stacks.Load(raw, offline.Project, "dev")
 			if err == nil || !strings.Contains(err.Error(), tc.message) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}

@@ -15,6 +15,14 @@ import (
 	"time"
 )
 
+// This starter is the twin's own, not internal/sqstest's (the worker tests'), on purpose: the
+// package spec imports nothing of the root module, so tests/twin/keda, which imports it, need
+// not list the root module in its go.mod. Listing it would bring the root module's AWS SDK
+// requirements (aws-sdk-go-v2 v1.48.0, service/sqs v1.53.0) into that module's graph and raise
+// the SDK that KEDA's scaler is built with there above the versions its go.mod pins (v1.41.7, v1.42.27).
+// (The spec/program subpackage runs the program and imports the root module; keda does not
+// import it.)
+
 // MotoBinary is the moto server executable looked up on PATH.
 const MotoBinary = "moto_server"
 

@@ -2,7 +2,7 @@
 // must not re-type: the Kubernetes objects that decide scaling, exactly as the real Pulumi
 // program registers them (the workload's ScaledObject, TriggerAuthentication and Deployment,
 // the NodePool and EC2NodeClass, the subnets and the Karpenter chart values). Load gets them
-// by running cmd/twin-objects, which runs the program on the harness's mocked resource monitor
+// by running cmd/twin-objects, which runs the program on the offline runner's mocked resource monitor
 // (package program), so the KEDA and Karpenter modules never compile the Pulumi SDKs; they
 // decode the plain maps into KEDA's and Karpenter's own Go types.
 //

@@ -1,4 +1,4 @@
-// Package program runs the real Pulumi program (tests/harness, on Pulumi's mocked resource
+// Package program runs the real Pulumi program (internal/offline, on Pulumi's mocked resource
 // monitor) and picks out the objects that decide scaling. It is the only part of the twin that
 // imports the program: cmd/twin-objects prints its result as JSON, and the KEDA and Karpenter
 // halves load that (spec.Load), so neither of their modules compiles the Pulumi SDKs.
@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/tests/twin/spec"
 )
 
@@ -19,7 +19,7 @@ import (
 // ScaledObject (with its Deployment and TriggerAuthentication) and one NodePool (with its
 // EC2NodeClass) is an error, so the twin can never fall back to re-typed values.
 func FromProgram(root, stack string) (*spec.Objects, error) {
-	rec, err := harness.RunStackFile(root, stack)
+	rec, err := offline.RunStackFile(root, stack)
 	if err != nil {
 		return nil, fmt.Errorf("program: running the program for stack %q: %w", stack, err)
 	}
@@ -27,9 +27,9 @@ func FromProgram(root, stack string) (*spec.Objects, error) {
 }
 
 // FromRecording picks the scaling objects out of a recording.
-func FromRecording(rec *harness.Recording) (*spec.Objects, error) {
+func FromRecording(rec *offline.Recording) (*spec.Objects, error) {
 	byType := map[string][]map[string]any{}
-	var charts []harness.Resource
+	var charts []offline.Resource
 	o := &spec.Objects{Stack: rec.Stack}
 	for _, r := range rec.Resources {
 		switch r.Type {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/eventscale/eventscale/tests/harness"
+	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/tests/twin/spec"
 )
 
@@ -45,7 +45,7 @@ func TestFromRecordingRequiresEveryObject(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A recording without a NodePool must be refused, naming what is missing.
-	rec, err := harness.RunStackFile(root, "dev")
+	rec, err := offline.RunStackFile(root, "dev")
 	if err != nil {
 		t.Fatal(err)
 	}

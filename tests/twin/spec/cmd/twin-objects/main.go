@@ -1,4 +1,4 @@
-// Command twin-objects runs the real Pulumi program (tests/harness, mocked resource monitor)
+// Command twin-objects runs the real Pulumi program (internal/offline, mocked resource monitor)
 // for each stack and prints, as JSON keyed by stack, the objects the scaling twin reads
 // (spec.Objects). It exits non-zero, naming what is missing, when a stack does not emit them.
 package main

@@ -1,8 +1,9 @@
-// Package harness runs the real Pulumi program on Pulumi's mocked resource monitor and records
+// Package offline runs the real Pulumi program on Pulumi's mocked resource monitor and records
 // everything it registers: type, name, URN, parent, inputs, options, invokes and stack outputs.
-// The whole-stack tests and the offline plan (cmd/plan) both use it, so what the plan prints is
-// exactly what the tests assert on.
-package harness
+// The offline plan (cmd/plan), the whole-stack tests and the nested test modules all use it, so
+// what the plan prints is exactly what the tests assert on. A Recording also classifies what it
+// holds: its Kubernetes objects, Helm charts and IAM policy documents (see classify.go).
+package offline
 
 import (
 	"crypto/sha256"
@@ -82,7 +83,6 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones}
 	rec := &Recording{Project: Project, Stack: stack, Outputs: map[string]any{}, SecretOutputs: map[string]bool{}}
 	var outMu sync.Mutex
-	var captured sync.WaitGroup
 	program := stacks.Program(raw)
 	// The stand-in EKS cluster carries the configured cluster name, as the real one would.
 	clusterName := Project + "-" + stack
@@ -96,33 +96,14 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 		if err := program(ctx); err != nil {
 			return err
 		}
-		// Exports built from plain values are outputs the engine does not wait for, so the
-		// harness counts its own captures and waits for them after the run.
-		exports := ctx.GetCurrentExportMap()
-		captured.Add(len(exports))
-		for k, v := range exports {
-			out := pulumi.ToOutput(v)
-			secret := pulumi.IsSecret(out)
-			out.ApplyT(func(x any) any {
-				defer captured.Done()
-				outMu.Lock()
-				defer outMu.Unlock()
-				rec.Outputs[k] = x
-				rec.SecretOutputs[k] = secret
-				return nil
-			})
-		}
+		captureExports(ctx, func(k string, v any, secret bool) {
+			outMu.Lock()
+			defer outMu.Unlock()
+			rec.Outputs[k] = v
+			rec.SecretOutputs[k] = secret
+		})
 		return nil
 	}, pulumi.WithMocks(Project, stack, m), func(info *pulumi.RunInfo) { info.Config = raw })
-	if err == nil {
-		done := make(chan struct{})
-		go func() { captured.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			err = fmt.Errorf("harness: stack outputs did not resolve within 30s")
-		}
-	}
 	outMu.Lock()
 	defer outMu.Unlock()
 	m.mu.Lock()
@@ -132,8 +113,27 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 	return rec, err
 }
 
+// captureExports calls capture with each stack export's resolved value once it resolves; the
+// calls have all returned when pulumi.RunErr returns. An export built from plain values
+// (pulumi.String, a pulumi.Map of strings) is an output tied to no context, and so is an apply
+// on it: RunErr would not wait for either. Joining each export with an output of this context
+// (Context.NewOutput) ties the apply to the context's work group, which RunErr drains before it
+// returns. capture may be called concurrently.
+func captureExports(ctx *pulumi.Context, capture func(key string, value any, secret bool)) {
+	tied, resolve, _ := ctx.NewOutput()
+	resolve(nil)
+	for k, v := range ctx.GetCurrentExportMap() {
+		out := pulumi.ToOutput(v)
+		secret := pulumi.IsSecret(out)
+		pulumi.All(tied, out).ApplyT(func(xs []any) any {
+			capture(k, xs[1], secret)
+			return nil
+		})
+	}
+}
+
 // Stand-ins: pulumi-eks returns its OIDC provider and EKS cluster as resource references,
-// which the mock monitor resolves only for URNs registered in the same run. The harness
+// which the mock monitor resolves only for URNs registered in the same run. Run
 // registers these two first, and the eks:index:Cluster mock refers to them.
 const (
 	standInOIDC    = "standin-eks-oidc-provider"
@@ -152,13 +152,16 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 	// resolved (pulumi:pulumi:getResource) as soon as that cluster's registration returns, which
 	// can be before the mock monitor has stored the stand-ins, and the lookup then fails with
 	// "unknown resource". Their ids resolve only once the monitor has stored them, so wait for those.
+	// This wait blocks inside the program (the program must not start before it ends), so it cannot
+	// be left to RunErr; the timeout is for a registration that fails, whose ids are rejected and
+	// whose apply therefore never runs.
 	stored := make(chan struct{})
 	pulumi.All(oidc.ID(), cl.ID()).ApplyT(func([]any) error { close(stored); return nil })
 	select {
 	case <-stored:
 		return nil
 	case <-time.After(30 * time.Second):
-		return fmt.Errorf("harness: the stand-in registrations did not complete within 30s")
+		return fmt.Errorf("offline: the stand-in registrations did not complete within 30s")
 	}
 }
 
@@ -354,7 +357,7 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": m.region}), nil
 	}
-	return nil, fmt.Errorf("harness: unexpected invoke %q: the program may only call functions the mocks answer (add it to tests/harness if it is intended)", args.Token)
+	return nil, fmt.Errorf("offline: unexpected invoke %q: the program may only call functions the mocks answer (add it to internal/offline if it is intended)", args.Token)
 }
 
 // Plain turns a property value into plain Go values (maps, slices, strings, numbers, bools).
