@@ -41,3 +41,27 @@ func TestProgramImportGraphStaysLean(t *testing.T) {
 	assert.LessOrEqual(t, k8sGroups, 8, "Kubernetes SDK API-group packages in the program's graph")
 	t.Logf("program imports %d packages, %d Kubernetes SDK API-group packages", len(deps), k8sGroups)
 }
+
+// TestComponentsRegisterKubernetesObjectsOneWay: every Kubernetes object the components create
+// goes through components/internal/kube; no component imports a typed API-group package of the
+// Kubernetes SDK (core/v1, apiextensions, ...). The provider package and helm/v4 are the only
+// parts of the SDK they use.
+func TestComponentsRegisterKubernetesObjectsOneWay(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "../components/...").CombinedOutput()
+	require.NoError(t, err, string(out))
+	allowed := map[string]bool{
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes":         true,
+		"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4": true,
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Greater(t, len(lines), 5, "go list returned too little to judge")
+	for _, line := range lines {
+		f := strings.Fields(line)
+		for _, imp := range f[1:] {
+			if strings.HasPrefix(imp, "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes") && !allowed[imp] {
+				t.Errorf("%s imports %s: register Kubernetes objects through components/internal/kube", f[0], imp)
+			}
+		}
+	}
+}

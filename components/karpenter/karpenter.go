@@ -13,13 +13,10 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
-	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/apiextensions"
-	corev1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/core/v1"
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
-	metav1 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/meta/v1"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/eventscale/eventscale/components/workload/manifest"
+	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -114,6 +111,9 @@ func (a *Args) validate() error {
 //     "<name>-flowschema-{leader-election,workload}" (infra.KarpenterFlowSchemas);
 //   - helm/v4 Chart "<name>" (release "karpenter", with CRDs);
 //   - karpenter.k8s.aws/v1 EC2NodeClass and karpenter.sh/v1 NodePool.
+//
+// The Kubernetes objects (Namespace, FlowSchemas, EC2NodeClass, NodePool) are built in infra and
+// registered through components/internal/kube, like every other component's.
 //
 // Order: the chart waits for the cluster's system pods, the namespace and FlowSchemas (when
 // created) and the controller's permissions; the EC2NodeClass waits for the chart (its CRDs and
@@ -274,13 +274,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	namespace := pulumi.String(args.Namespace).ToStringOutput()
 	chartDeps := []pulumi.Resource{}
 	if !infra.IsSystemNamespace(args.Namespace) {
-		ns, err := corev1.NewNamespace(ctx, name+"-namespace", &corev1.NamespaceArgs{
-			Metadata: &metav1.ObjectMetaArgs{Name: pulumi.String(args.Namespace)},
-		}, parent, k8s)
+		ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, nil), nil, parent, k8s)
 		if err != nil {
 			return nil, fmt.Errorf("creating karpenter namespace: %w", err)
 		}
-		namespace = ns.Metadata.Name().Elem()
+		namespace = ns.Name
 		chartDeps = append(chartDeps, ns)
 	}
 	// Outside kube-system the API server's built-in FlowSchemas do not prioritise the
@@ -289,7 +287,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// only after the controller, which still needs the API while it terminates its nodes.
 	if infra.KarpenterNeedsFlowSchemas(args.Namespace) {
 		for _, fs := range infra.KarpenterFlowSchemas(args.Namespace, args.ServiceAccount) {
-			obj, err := manifest.New(ctx, name+"-flowschema-"+strings.TrimPrefix(fs.Metadata.Name, "karpenter-"), fs, nil, parent, k8s)
+			obj, err := kube.New(ctx, name+"-flowschema-"+strings.TrimPrefix(fs.Metadata.Name, "karpenter-"), fs, nil, parent, k8s)
 			if err != nil {
 				return nil, fmt.Errorf("creating karpenter FlowSchema %s: %w", fs.Metadata.Name, err)
 			}
@@ -333,25 +331,17 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return out
 	}).(pulumi.ResourceArrayOutput)
 
-	// EC2NodeClass, then NodePool.
-	nodeClassSpec := pulumi.All(nodeRole.Name, args.ClusterName).ApplyT(func(v []any) map[string]any {
-		return infra.ToMap(infra.NewEC2NodeClassSpec(args.NodeClass, v[0].(string), v[1].(string)))
-	}).(pulumi.MapOutput)
-	nodeClass, err := apiextensions.NewCustomResource(ctx, name+"-nodeclass", &apiextensions.CustomResourceArgs{
-		ApiVersion:  pulumi.String(infra.KarpenterNodeClassAPIVersion),
-		Kind:        pulumi.String(infra.KarpenterNodeClassKind),
-		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(args.NodeClass.Name)},
-		OtherFields: kubernetes.UntypedArgs{"spec": nodeClassSpec},
-	}, parent, k8s, pulumi.DependsOn(append([]pulumi.Resource{chart}, nodeAccess...)), pulumi.DependsOnInputs(chartObjects))
+	// EC2NodeClass, then NodePool. The node class names the node role and the cluster, bound as
+	// outputs at their leaves.
+	var bind kube.Bindings
+	nodeClass, err := kube.New(ctx, name+"-nodeclass",
+		infra.EC2NodeClassObject(args.NodeClass, bind.Bind(nodeRole.Name), bind.Bind(args.ClusterName)), &bind,
+		parent, k8s, pulumi.DependsOn(append([]pulumi.Resource{chart}, nodeAccess...)), pulumi.DependsOnInputs(chartObjects))
 	if err != nil {
 		return nil, fmt.Errorf("creating karpenter EC2NodeClass: %w", err)
 	}
-	nodePool, err := apiextensions.NewCustomResource(ctx, name+"-nodepool", &apiextensions.CustomResourceArgs{
-		ApiVersion:  pulumi.String(infra.KarpenterNodePoolAPIVersion),
-		Kind:        pulumi.String(infra.KarpenterNodePoolKind),
-		Metadata:    &metav1.ObjectMetaArgs{Name: pulumi.String(args.NodePool.Name)},
-		OtherFields: kubernetes.UntypedArgs{"spec": infra.ToMap(infra.NewNodePoolSpec(args.NodePool, args.NodeClass.Name))},
-	}, parent, k8s, pulumi.DependsOn([]pulumi.Resource{chart, nodeClass}), pulumi.DependsOnInputs(chartObjects))
+	nodePool, err := kube.New(ctx, name+"-nodepool", infra.NodePoolObject(args.NodePool, args.NodeClass.Name), nil,
+		parent, k8s, pulumi.DependsOn([]pulumi.Resource{chart, nodeClass}), pulumi.DependsOnInputs(chartObjects))
 	if err != nil {
 		return nil, fmt.Errorf("creating karpenter NodePool: %w", err)
 	}
@@ -361,8 +351,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.NodeRoleArn = nodeRole.Arn
 	comp.InterruptionQueueName = queue.Name
 	comp.InterruptionQueueArn = queue.Arn
-	comp.NodePoolName = nodePool.Metadata.Name().Elem()
-	comp.NodeClassName = nodeClass.Metadata.Name().Elem()
+	comp.NodePoolName = nodePool.Name
+	comp.NodeClassName = nodeClass.Name
 	comp.Namespace = namespace
 	comp.Ready = []pulumi.Resource{nodePool}
 	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{

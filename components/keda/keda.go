@@ -11,7 +11,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/eventscale/eventscale/components/workload/manifest"
+	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -110,7 +110,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	parent := pulumi.Parent(comp)
 
-	ns, err := manifest.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, map[string]string{
+	ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, map[string]string{
 		"app.kubernetes.io/part-of": "eventscale", "app.kubernetes.io/managed-by": "pulumi",
 	}), nil, parent, pulumi.Provider(args.Provider))
 	if err != nil {
@@ -150,8 +150,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		chartDeps = append(chartDeps, policy)
 	}
 
-	var b manifest.Bindings
-	values, err := manifest.ToInputs(infra.NewKedaChartValues(infra.KedaChartSettings{
+	var b kube.Bindings
+	values, err := kube.ToInputs(infra.NewKedaChartValues(infra.KedaChartSettings{
 		ClusterName:         args.ClusterName,
 		OperatorReplicas:    args.OperatorReplicas,
 		RoleArn:             b.Bind(role.Arn),

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/eventscale/eventscale/components/workload/manifest"
+	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -154,7 +154,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("creating workload role policy: %w", err)
 	}
 
-	var b manifest.Bindings
+	var b kube.Bindings
 	objs := infra.NewWorkloadObjects(infra.WorkloadSettings{
 		Name:                          args.Name,
 		Namespace:                     args.Namespace,
@@ -180,26 +180,26 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		ZoneSpread:                    args.ZoneSpread,
 	})
 
-	ns, err := manifest.New(ctx, name+"-namespace", objs.Namespace, &b, parent, k8s)
+	ns, err := kube.New(ctx, name+"-namespace", objs.Namespace, &b, parent, k8s)
 	if err != nil {
 		return nil, err
 	}
 	inNS := []pulumi.Resource{ns}
-	sa, err := manifest.New(ctx, name+"-service-account", objs.ServiceAccount, &b, parent, k8s, pulumi.DependsOn(inNS))
+	sa, err := kube.New(ctx, name+"-service-account", objs.ServiceAccount, &b, parent, k8s, pulumi.DependsOn(inNS))
 	if err != nil {
 		return nil, err
 	}
 	// The pods start only once their service account and its role's permissions exist.
-	deploy, err := manifest.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}))
+	deploy, err := kube.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}))
 	if err != nil {
 		return nil, err
 	}
 	kedaDeps := append(append([]pulumi.Resource{}, args.DependsOn...), ns)
-	ta, err := manifest.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
+	ta, err := kube.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
 	if err != nil {
 		return nil, err
 	}
-	so, err := manifest.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s, pulumi.DependsOn(append(kedaDeps, ta, deploy)))
+	so, err := kube.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s, pulumi.DependsOn(append(kedaDeps, ta, deploy)))
 	if err != nil {
 		return nil, err
 	}

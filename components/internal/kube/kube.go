@@ -1,16 +1,19 @@
-// Package manifest registers Kubernetes objects built as typed structs in infra (pure, no
-// Pulumi) as Pulumi resources, and turns typed Helm values into Pulumi inputs.
+// Package kube is the one way the components register Kubernetes objects: objects built as
+// typed structs in infra (pure, no Pulumi) are registered as Pulumi resources under their own
+// type token, and typed Helm values are turned into Pulumi inputs.
 //
 // Values that come from other resources (a queue URL, a role ARN, an image in a repository that
 // does not exist yet) are given to the pure builders as placeholders from [Bindings.Bind]; the
 // conversion puts the bound output back at exactly that leaf. So a preview shows every other
 // field of the object, and only the bound leaves are unknown until their resources exist.
 //
-// Objects are registered under their own type token (kubernetes:apps/v1:Deployment,
-// kubernetes:keda.sh/v1alpha1:ScaledObject, ...), which is what pulumi-kubernetes' typed
-// resources register too; the typed SDK packages (core/v1, apps/v1) are not imported, which
-// keeps cold builds short.
-package manifest
+// Objects are registered under their own type token (kubernetes:core/v1:Namespace,
+// kubernetes:apps/v1:Deployment, kubernetes:karpenter.sh/v1:NodePool, ...), which is what
+// pulumi-kubernetes' typed resources register too, so the engine and the Kubernetes provider
+// treat them alike. The components import no typed API-group package of the Kubernetes SDK
+// (apps/v1, apiextensions, ...); core/v1, meta/v1 and storage/v1 are still in the program's
+// build, imported by pulumi-eks.
+package kube
 
 import (
 	"bytes"
