@@ -58,38 +58,69 @@ func (r InterruptionRule) Description() string {
 	return "Karpenter interruption handling: " + r.DetailType + " (" + r.Source + ")"
 }
 
-// NodePoolSettings are the plain values a Karpenter NodePool is built from.
-type NodePoolSettings struct {
-	Name string
-	// CapacityTypes ("on-demand", "spot", "reserved") and Architectures ("amd64", "arm64") are required.
-	CapacityTypes []string
-	Architectures []string
-	// InstanceTypes and InstanceCategories, when not empty, restrict the instance types.
-	InstanceTypes      []string
-	InstanceCategories []string
-	// InstanceGenerationGreaterThan, when set, requires karpenter.k8s.aws/instance-generation > N.
-	InstanceGenerationGreaterThan *int
-	// MaxInstanceCPU, when set, admits only instance types with at most N vCPUs
-	// (karpenter.k8s.aws/instance-cpu Lt N+1), which bounds how many pods one node carries.
-	MaxInstanceCPU *int
-	// LimitCPU and LimitMemory are quantities capping the NodePool's total capacity.
-	LimitCPU, LimitMemory string
-	// ConsolidationPolicy, ConsolidateAfter, ExpireAfter and DisruptionBudgetNodes shape disruption.
-	ConsolidationPolicy   string
-	ConsolidateAfter      string
-	ExpireAfter           string
-	DisruptionBudgetNodes string
+// KarpenterSettings is the `eventscale:karpenter` section: the node autoscaler. It is the config
+// section (stacks.Config.Karpenter), the settings of the karpenter component (karpenter.Args) and,
+// inside KarpenterChartSettings, the input of the chart values.
+type KarpenterSettings struct {
+	// Namespace the controller is installed in (must be on Fargate). Default kube-system, whose
+	// service accounts the API server prioritises; any other gets a Namespace and two FlowSchemas.
+	Namespace string `json:"namespace"`
+	// ServiceAccount is the controller's service account name; the IRSA trust's `sub` is derived from it.
+	ServiceAccount string `json:"serviceAccount"`
+	// Replicas of the controller (leader-elected; 2 for availability).
+	Replicas int `json:"replicas"`
+	// ControllerCPU and ControllerMemory are the controller's requests and limits (equal: Fargate sizes pods by them).
+	ControllerCPU    string `json:"controllerCpu"`
+	ControllerMemory string `json:"controllerMemory"`
+	// NodePool shapes the EC2 capacity Karpenter may launch.
+	NodePool NodePoolSettings `json:"nodePool"`
+	// NodeClass shapes how those instances are launched.
+	NodeClass NodeClassSettings `json:"nodeClass"`
 }
 
-// NodeClassSettings are the plain values an EC2NodeClass is built from.
+// NodePoolSettings is `eventscale:karpenter.nodePool`: the plain values a Karpenter NodePool is built from.
+type NodePoolSettings struct {
+	// Name of the NodePool object.
+	Name string `json:"name"`
+	// CapacityTypes allowed: "on-demand", "spot", "reserved" (required).
+	CapacityTypes []string `json:"capacityTypes"`
+	// Architectures allowed: "amd64", "arm64" (required).
+	Architectures []string `json:"architectures"`
+	// InstanceTypes, when set, is the explicit list of EC2 instance types (node.kubernetes.io/instance-type).
+	InstanceTypes []string `json:"instanceTypes"`
+	// InstanceCategories, when set, restricts instance categories (karpenter.k8s.aws/instance-category), e.g. c, m, r.
+	InstanceCategories []string `json:"instanceCategories"`
+	// InstanceGenerationGreaterThan, when set, requires karpenter.k8s.aws/instance-generation > N.
+	InstanceGenerationGreaterThan *int `json:"instanceGenerationGreaterThan"`
+	// MaxInstanceCPU, when set, admits only instance types with at most N vCPUs
+	// (karpenter.k8s.aws/instance-cpu Lt N+1), so one node, and one spot interruption, carries few pods.
+	MaxInstanceCPU *int `json:"maxInstanceCpu"`
+	// LimitCPU and LimitMemory cap the total capacity of the NodePool's nodes (Kubernetes quantities).
+	LimitCPU    string `json:"limitCpu"`
+	LimitMemory string `json:"limitMemory"`
+	// ConsolidationPolicy is "WhenEmpty" or "WhenEmptyOrUnderutilized".
+	ConsolidationPolicy string `json:"consolidationPolicy"`
+	// ConsolidateAfter is how long a node must be consolidatable before Karpenter acts (Go duration, e.g. "30s").
+	ConsolidateAfter string `json:"consolidateAfter"`
+	// ExpireAfter is the maximum node lifetime (Go duration such as "720h", or "Never").
+	ExpireAfter string `json:"expireAfter"`
+	// DisruptionBudgetNodes is how many nodes may be disrupted at once ("10%" or "2").
+	DisruptionBudgetNodes string `json:"disruptionBudgetNodes"`
+}
+
+// NodeClassSettings is `eventscale:karpenter.nodeClass`: the plain values an EC2NodeClass is built from.
 type NodeClassSettings struct {
-	Name string
-	// AmiAlias is an alias such as "al2023@latest" or "bottlerocket@v1.30.0".
-	AmiAlias string
-	// RootVolumeSize is the size of the volume that holds the node's root file system and images.
-	RootVolumeSize string
-	// Tags are set on the instances, volumes and launch templates Karpenter creates.
-	Tags map[string]string
+	// Name of the EC2NodeClass object.
+	Name string `json:"name"`
+	// AmiAlias selects the AMI, e.g. "al2023@latest" (dev) or a pinned "al2023@v20251117" (prod).
+	AmiAlias string `json:"amiAlias"`
+	// RootVolumeSize is the encrypted gp3 root volume size (quantity, e.g. "20Gi"): the volume that
+	// holds the node's root file system and images.
+	RootVolumeSize string `json:"rootVolumeSize"`
+	// Tags are set on the instances, volumes and launch templates Karpenter creates (restricted keys
+	// are refused). In config they are the node class's own tags; the stack gives the component
+	// the nodes' full tags (KarpenterNodeTags).
+	Tags map[string]string `json:"tags"`
 }
 
 // NodeRequirement is one requirement of a NodePool template (a node selector requirement).
@@ -292,8 +323,11 @@ func KarpenterNodeTags(stackTags, nodeClassTags map[string]string) map[string]st
 	return WithTags(out, nodeClassTags)
 }
 
-// KarpenterChartSettings are the values of the Karpenter chart this platform sets.
+// KarpenterChartSettings are the values of the Karpenter chart this platform sets: the karpenter
+// settings (service account, replicas, controller size) and the values that come from elsewhere.
 type KarpenterChartSettings struct {
+	// KarpenterSettings are the configured controller settings.
+	KarpenterSettings
 	ClusterName     string
 	ClusterEndpoint string
 	// InterruptionQueueName is the queue's name (not its URL or ARN).
@@ -301,11 +335,7 @@ type KarpenterChartSettings struct {
 	// ControllerRoleArn is the controller's IRSA role.
 	ControllerRoleArn string
 	// Region is set as AWS_REGION: on Fargate there is no instance metadata to discover it from.
-	Region         string
-	ServiceAccount string
-	Replicas       int
-	// ControllerCPU and ControllerMemory are both requests and limits (Fargate sizes the pod by them).
-	ControllerCPU, ControllerMemory string
+	Region string
 }
 
 // KarpenterChartValues are the Helm values for the Karpenter chart (names checked against the

@@ -273,8 +273,9 @@ func TestKarpenterNodeTags(t *testing.T) {
 func TestKarpenterChartValues(t *testing.T) {
 	t.Parallel()
 	v := KarpenterChartValues(KarpenterChartSettings{
-		ClusterName: "c", ClusterEndpoint: "https://e", InterruptionQueueName: "q", ControllerRoleArn: "arn:role",
-		Region: "us-west-2", ServiceAccount: "sa", Replicas: 2, ControllerCPU: "1", ControllerMemory: "1Gi",
+		KarpenterSettings: KarpenterSettings{ServiceAccount: "sa", Replicas: 2, ControllerCPU: "1", ControllerMemory: "1Gi"},
+		ClusterName:       "c", ClusterEndpoint: "https://e", InterruptionQueueName: "q", ControllerRoleArn: "arn:role",
+		Region: "us-west-2",
 	})
 	b, err := json.Marshal(v)
 	require.NoError(t, err)

@@ -116,18 +116,33 @@ type PodIdentity struct {
 	IdentityOwner string `json:"identityOwner,omitempty"`
 }
 
-// KedaChartSettings is the plain input of the KEDA chart values.
+// KedaSettings is the `eventscale:keda` section: the event-driven pod autoscaler. It is the
+// config section (stacks.Config.Keda), the settings of the keda component (keda.Args) and,
+// inside KedaChartSettings, the input of the chart values.
+type KedaSettings struct {
+	// Namespace KEDA is installed in (must be on Fargate).
+	Namespace string `json:"namespace"`
+	// OperatorReplicas of the keda-operator deployment (leader-elected).
+	OperatorReplicas int `json:"operatorReplicas"`
+	// OperatorCPU/OperatorMemory and MetricsServerCPU/MetricsServerMemory are requests = limits (Fargate sizing).
+	OperatorCPU         string `json:"operatorCpu"`
+	OperatorMemory      string `json:"operatorMemory"`
+	MetricsServerCPU    string `json:"metricsServerCpu"`
+	MetricsServerMemory string `json:"metricsServerMemory"`
+	// WebhooksCPU/WebhooksMemory size the admission webhooks pod.
+	WebhooksCPU    string `json:"webhooksCpu"`
+	WebhooksMemory string `json:"webhooksMemory"`
+}
+
+// KedaChartSettings is the plain input of the KEDA chart values: the keda settings and the
+// values that come from elsewhere.
 type KedaChartSettings struct {
+	// KedaSettings are the configured replicas and pod sizes.
+	KedaSettings
 	// ClusterName is reported by KEDA in events (chart value clusterName).
 	ClusterName string
-	// OperatorReplicas of the keda-operator Deployment.
-	OperatorReplicas int
 	// RoleArn is the operator's IRSA role.
 	RoleArn string
-	// Operator, MetricsServer and Webhooks are CPU and memory of each pod (requests = limits).
-	OperatorCPU, OperatorMemory           string
-	MetricsServerCPU, MetricsServerMemory string
-	WebhooksCPU, WebhooksMemory           string
 }
 
 // KedaChartValues are the values this platform gives the KEDA chart 2.20.2; everything else

@@ -11,9 +11,12 @@ import (
 
 func testKedaChartSettings() KedaChartSettings {
 	return KedaChartSettings{
-		ClusterName: "eventscale-dev", OperatorReplicas: 2, RoleArn: "arn:aws:iam::123456789012:role/keda",
-		OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
-		WebhooksCPU: "100m", WebhooksMemory: "256Mi",
+		KedaSettings: KedaSettings{
+			OperatorReplicas: 2,
+			OperatorCPU:      "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
+			WebhooksCPU: "100m", WebhooksMemory: "256Mi",
+		},
+		ClusterName: "eventscale-dev", RoleArn: "arn:aws:iam::123456789012:role/keda",
 	}
 }
 

@@ -6,6 +6,39 @@ import (
 	"strings"
 )
 
+// NetworkSettings is the `eventscale:network` section: the VPC and its subnets. It is the config
+// section (stacks.Config.Network) and the settings of the network component (network.Args), which
+// the stack gives the resolved zones and subnets (AvailabilityZones, PrivateSubnetCidrs and
+// PublicSubnetCidrs filled in).
+type NetworkSettings struct {
+	// VpcCidr is the VPC's IPv4 block.
+	VpcCidr string `json:"vpcCidr"`
+	// AzCount is how many availability zones the subnets span (2 to 6).
+	AzCount int `json:"azCount"`
+	// AvailabilityZones names the zones explicitly; empty means the first AzCount available zones of the region.
+	AvailabilityZones []string `json:"availabilityZones"`
+	// PrivateSubnetPrefixLength is the prefix length of each private (node and pod) subnet.
+	PrivateSubnetPrefixLength int `json:"privateSubnetPrefixLength"`
+	// PublicSubnetPrefixLength is the prefix length of each public (load balancer, NAT) subnet.
+	PublicSubnetPrefixLength int `json:"publicSubnetPrefixLength"`
+	// PrivateSubnetCidrs sets the private subnets explicitly (one per zone); empty means carved from VpcCidr.
+	PrivateSubnetCidrs []string `json:"privateSubnetCidrs"`
+	// PublicSubnetCidrs sets the public subnets explicitly (one per zone); empty means carved from VpcCidr.
+	PublicSubnetCidrs []string `json:"publicSubnetCidrs"`
+	// NatGateways is NatSingle (one NAT gateway, cheaper) or NatOnePerAz (zone-redundant egress).
+	NatGateways string `json:"natGateways"`
+}
+
+// OneNatPerAz reports whether every zone gets its own NAT gateway (otherwise one NAT in the
+// first zone serves all).
+func (s NetworkSettings) OneNatPerAz() bool { return s.NatGateways == NatOnePerAz }
+
+// NAT gateway strategies (NetworkSettings.NatGateways).
+const (
+	NatSingle   = "single"
+	NatOnePerAz = "onePerAz"
+)
+
 // SubnetPlan carves azCount private subnets of /privateBits and then azCount public subnets of
 // /publicBits out of vpcCidr, in order and aligned, so the result never overlaps. It fails when
 // the VPC is too small.

@@ -20,6 +20,24 @@ var (
 	}
 )
 
+// QueueSettings is the `eventscale:queue` section: settings shared by every workload's SQS queue
+// and DLQ. It is the config section (stacks.Config.Queue) and the settings of the queue
+// component (queue.Args); the worker reads its wait and visibility timeout (WorkloadObjectSettings).
+type QueueSettings struct {
+	// VisibilityTimeoutSeconds must exceed every workload's MaxProcessingSeconds.
+	VisibilityTimeoutSeconds int `json:"visibilityTimeoutSeconds"`
+	// MessageRetentionSeconds of the work queue (60 to 1209600).
+	MessageRetentionSeconds int `json:"messageRetentionSeconds"`
+	// DlqRetentionSeconds of the dead-letter queue (60 to 1209600); must be at least MessageRetentionSeconds.
+	DlqRetentionSeconds int `json:"dlqRetentionSeconds"`
+	// MaxReceiveCount is how many receives a message gets before it moves to the DLQ (1 to 1000).
+	MaxReceiveCount int `json:"maxReceiveCount"`
+	// ReceiveWaitTimeSeconds is the queue's default long-poll wait (1 to 20).
+	ReceiveWaitTimeSeconds int `json:"receiveWaitTimeSeconds"`
+	// Protect marks the queues `protect` so `pulumi destroy` refuses to delete them (prod).
+	Protect bool `json:"protect"`
+}
+
 // WorkQueueName is the physical name of a workload's work queue; its dead-letter queue is
 // the same name with WorkQueueDLQSuffix. Both are scoped by the cluster name, which is unique
 // per account and region, so two stacks never share a queue.

@@ -2,9 +2,13 @@
 // names and tags, IAM policy documents and Kubernetes object specs. Nothing here talks to
 // Pulumi or AWS, so all of it is unit-tested with plain Go values.
 //
-// Naming: the plain input of a Kubernetes object or chart values builder is an XSettings struct
-// (NodePoolSettings, KedaChartSettings, WorkloadSettings, ...; the IAM documents take a
-// KarpenterScope); "Spec" names only the spec of a Kubernetes object (NodePoolSpec). A
+// Naming: a config section is a plain XSettings struct (NetworkSettings, ClusterSettings,
+// KarpenterSettings, KedaSettings, QueueSettings, WorkloadSettings, ...) carrying the keys' json
+// tags; stacks.Config uses them as its sections and each component's Args embeds its own. The
+// plain input of a Kubernetes object or chart values builder is also an XSettings struct: the
+// section itself (NodePoolSettings) or one that embeds it and adds the values from elsewhere
+// (KedaChartSettings, KarpenterChartSettings, WorkloadObjectSettings); the IAM documents take a
+// KarpenterScope. "Spec" names only the spec of a Kubernetes object (NodePoolSpec). A
 // builder is named after what it returns: NewX when it returns the type X (NewNodePoolSpec,
 // NewKedaChartValues, NewWorkloadObjects), otherwise the thing itself (KarpenterChartValues,
 // WorkloadDeployment, IRSATrust).

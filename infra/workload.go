@@ -279,42 +279,64 @@ type VolumeMount struct {
 	MountPath string `json:"mountPath"`
 }
 
-// WorkloadSettings is the plain input of a workload's Kubernetes objects. Values that come from
-// other resources (image, queue URL, role ARN) are plain strings here; the component binds them.
+// WorkloadSettings is one entry of `eventscale:workloads`: a queue, its worker Deployment and
+// its ScaledObject. It is the config entry (stacks.Config.Workloads), the settings of the
+// workload component (workload.Args) and, inside WorkloadObjectSettings, the input of the
+// workload's Kubernetes objects.
 type WorkloadSettings struct {
-	// Name names the ServiceAccount, Deployment and ScaledObject (and prefixes the TriggerAuthentication).
-	Name string
-	// Namespace is the workload's own namespace (not on Fargate).
-	Namespace string
-	// Image is the worker image reference.
-	Image string
+	// Name of the workload (DNS-1123 label); names its queue, role, ServiceAccount, Deployment and
+	// ScaledObject (and prefixes the TriggerAuthentication).
+	Name string `json:"name"`
+	// Namespace the workload runs in; must NOT be a Fargate namespace (its pods go to Karpenter nodes).
+	Namespace string `json:"namespace"`
+	// Image of the worker; empty means the stack's ECR repository at ImageTag. The objects are
+	// built with the resolved reference (WorkloadObjectSettings).
+	Image string `json:"image"`
+	// ImageTag used with the stack's ECR repository when Image is empty.
+	ImageTag string `json:"imageTag"`
+	// CPU and Memory are the worker container's requests = limits.
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+	// Concurrency is the number of messages one pod processes at once (WORKER_CONCURRENCY).
+	Concurrency int `json:"concurrency"`
+	// SimulatedWorkSeconds is the demo handler's work per message (WORKER_SIMULATED_WORK).
+	SimulatedWorkSeconds int `json:"simulatedWorkSeconds"`
+	// MaxProcessingSeconds is the longest a message may take; the queue visibility timeout must exceed it,
+	// and the pod's shutdown timeout is derived from it.
+	MaxProcessingSeconds int `json:"maxProcessingSeconds"`
+	// MinReplicas and MaxReplicas bound the ScaledObject (min 0 = scale to zero).
+	MinReplicas int `json:"minReplicas"`
+	MaxReplicas int `json:"maxReplicas"`
+	// PollingIntervalSeconds is how often KEDA reads the queue.
+	PollingIntervalSeconds int `json:"pollingIntervalSeconds"`
+	// CooldownPeriodSeconds is how long after the last activity KEDA scales back to MinReplicas=0.
+	CooldownPeriodSeconds int `json:"cooldownPeriodSeconds"`
+	// QueueLength is the target number of messages per pod.
+	QueueLength int `json:"queueLength"`
+	// ActivationQueueLength is the message count above which KEDA scales from zero.
+	ActivationQueueLength int `json:"activationQueueLength"`
+	// ScaleOnInFlight counts in-flight (received, not deleted) messages as load.
+	ScaleOnInFlight bool `json:"scaleOnInFlight"`
+	// ScaleDownStabilizationSeconds, when set, is the HPA scale-down stabilization window.
+	ScaleDownStabilizationSeconds *int `json:"scaleDownStabilizationSeconds"`
+	// ZoneSpread spreads the pods over zones: ZoneSpreadNone, ZoneSpreadPreferred (ScheduleAnyway)
+	// or ZoneSpreadRequired (DoNotSchedule), each with maxSkew 1 on topology.kubernetes.io/zone
+	// (empty means none).
+	ZoneSpread string `json:"zoneSpread"`
+}
+
+// WorkloadObjectSettings is the plain input of a workload's Kubernetes objects: the workload's
+// settings, the queue section, and the values that come from other resources (the resolved image,
+// the queue URL, the role ARN), which the component binds as plain strings.
+type WorkloadObjectSettings struct {
+	// WorkloadSettings are the workload's own settings; its Image is the resolved image reference.
+	WorkloadSettings
+	// Queue is the queue section: the worker's long-poll wait and visibility extension come from it.
+	Queue QueueSettings
 	// QueueURL is the work queue; Region its region.
 	QueueURL, Region string
 	// RoleArn is the workload's IRSA role.
 	RoleArn string
-	// CPU and Memory are the worker's requests = limits.
-	CPU, Memory string
-	// Concurrency is how many messages one pod processes at once.
-	Concurrency int
-	// WaitSeconds is the long-poll wait of each receive.
-	WaitSeconds int
-	// VisibilityTimeoutSeconds is the queue's visibility timeout, renewed by the worker's heartbeat.
-	VisibilityTimeoutSeconds int
-	// MaxProcessingSeconds is the longest one message may take.
-	MaxProcessingSeconds int
-	// SimulatedWorkSeconds is the demo handler's work per message.
-	SimulatedWorkSeconds int
-	// MinReplicas, MaxReplicas, PollingIntervalSeconds, CooldownPeriodSeconds, QueueLength,
-	// ActivationQueueLength and ScaleOnInFlight configure the ScaledObject.
-	MinReplicas, MaxReplicas                      int
-	PollingIntervalSeconds, CooldownPeriodSeconds int
-	QueueLength, ActivationQueueLength            int
-	ScaleOnInFlight                               bool
-	// ScaleDownStabilizationSeconds, when set, is the HPA scale-down stabilization window.
-	ScaleDownStabilizationSeconds *int
-	// ZoneSpread is how the pods spread over zones: ZoneSpreadNone, ZoneSpreadPreferred or
-	// ZoneSpreadRequired (empty means none).
-	ZoneSpread string
 	// Labels are added to every object (the platform's app.kubernetes.io labels are set over them).
 	Labels map[string]string
 }
@@ -342,7 +364,7 @@ func TerminationGracePeriodSeconds(maxProcessingSeconds int) int64 {
 func TriggerAuthenticationName(workload string) string { return workload + "-aws" }
 
 // WorkloadLabels are the labels of a workload's objects; SelectorLabels the subset that selects its pods.
-func WorkloadLabels(s WorkloadSettings) map[string]string {
+func WorkloadLabels(s WorkloadObjectSettings) map[string]string {
 	l := maps.Clone(s.Labels)
 	if l == nil {
 		l = map[string]string{}
@@ -360,14 +382,14 @@ func SelectorLabels(workload string) map[string]string {
 }
 
 // WorkerEnv is the worker container's environment, exactly per the worker contract.
-func WorkerEnv(s WorkloadSettings) []EnvVar {
+func WorkerEnv(s WorkloadObjectSettings) []EnvVar {
 	return []EnvVar{
 		{EnvQueueURL, s.QueueURL},
 		{EnvRegion, s.Region},
 		{EnvConcurrency, strconv.Itoa(s.Concurrency)},
 		{EnvBatchSize, strconv.Itoa(WorkerBatchSize)},
-		{EnvWaitSeconds, strconv.Itoa(s.WaitSeconds)},
-		{EnvVisibilityExtension, strconv.Itoa(s.VisibilityTimeoutSeconds)},
+		{EnvWaitSeconds, strconv.Itoa(s.Queue.ReceiveWaitTimeSeconds)},
+		{EnvVisibilityExtension, strconv.Itoa(s.Queue.VisibilityTimeoutSeconds)},
 		{EnvShutdownTimeout, goDuration(ShutdownTimeout(s.MaxProcessingSeconds))},
 		{EnvSimulatedWork, goDuration(time.Duration(s.SimulatedWorkSeconds) * time.Second)},
 		{EnvHealthAddr, fmt.Sprintf(":%d", WorkerHealthPort)},
@@ -378,7 +400,7 @@ func WorkerEnv(s WorkloadSettings) []EnvVar {
 func goDuration(d time.Duration) string { return fmt.Sprintf("%ds", int64(d/time.Second)) }
 
 // NewWorkloadObjects builds all Kubernetes objects of a workload.
-func NewWorkloadObjects(s WorkloadSettings) WorkloadObjects {
+func NewWorkloadObjects(s WorkloadObjectSettings) WorkloadObjects {
 	return WorkloadObjects{
 		Namespace:             NewKubeNamespace(s.Namespace, WorkloadLabels(s)),
 		ServiceAccount:        WorkloadServiceAccount(s),
@@ -389,7 +411,7 @@ func NewWorkloadObjects(s WorkloadSettings) WorkloadObjects {
 }
 
 // WorkloadServiceAccount is the workload's service account, annotated with its IRSA role.
-func WorkloadServiceAccount(s WorkloadSettings) ServiceAccount {
+func WorkloadServiceAccount(s WorkloadObjectSettings) ServiceAccount {
 	return ServiceAccount{
 		KubeTypeMeta: KubeTypeMeta{"v1", "ServiceAccount"},
 		Metadata: KubeMeta{
@@ -403,7 +425,7 @@ func WorkloadServiceAccount(s WorkloadSettings) ServiceAccount {
 // health probes, a locked-down security context, and a grace period longer than the drain timeout.
 // Its rolling update never surges: with the NodePool at its limit a surge pod could only stay
 // Pending and block the rollout, while a queue worker tolerates one pod less for a moment.
-func WorkloadDeployment(s WorkloadSettings) Deployment {
+func WorkloadDeployment(s WorkloadObjectSettings) Deployment {
 	labels := WorkloadLabels(s)
 	probe := func(path string, period int32) *Probe {
 		return &Probe{HTTPGet: HTTPGetAction{Path: path, Port: WorkerHealthPort}, PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3}
@@ -453,7 +475,7 @@ func WorkloadDeployment(s WorkloadSettings) Deployment {
 // WorkloadTriggerAuthentication lets the workload's trigger authenticate with pod identity
 // (provider aws) as the KEDA operator (identityOwner keda): the operator's IRSA role reads queue
 // depth, so the workload's role is neither shared with KEDA nor trusted for its service account.
-func WorkloadTriggerAuthentication(s WorkloadSettings) TriggerAuthentication {
+func WorkloadTriggerAuthentication(s WorkloadObjectSettings) TriggerAuthentication {
 	return TriggerAuthentication{
 		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "TriggerAuthentication"},
 		Metadata:     KubeMeta{Name: TriggerAuthenticationName(s.Name), Namespace: s.Namespace, Labels: WorkloadLabels(s)},
@@ -462,7 +484,7 @@ func WorkloadTriggerAuthentication(s WorkloadSettings) TriggerAuthentication {
 }
 
 // WorkloadScaledObject scales the worker Deployment on the depth of its queue.
-func WorkloadScaledObject(s WorkloadSettings) ScaledObject {
+func WorkloadScaledObject(s WorkloadObjectSettings) ScaledObject {
 	so := ScaledObject{
 		KubeTypeMeta: KubeTypeMeta{KedaAPIVersion, "ScaledObject"},
 		Metadata:     KubeMeta{Name: s.Name, Namespace: s.Namespace, Labels: WorkloadLabels(s)},

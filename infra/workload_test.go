@@ -8,14 +8,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func testWorkloadSettings() WorkloadSettings {
-	return WorkloadSettings{
-		Name: "worker", Namespace: "worker", Image: "123456789012.dkr.ecr.us-west-2.amazonaws.com/eventscale-dev/worker:latest",
+func testWorkloadSettings() WorkloadObjectSettings {
+	return WorkloadObjectSettings{
+		WorkloadSettings: WorkloadSettings{
+			Name: "worker", Namespace: "worker", Image: "123456789012.dkr.ecr.us-west-2.amazonaws.com/eventscale-dev/worker:latest",
+			CPU: "1", Memory: "3Gi",
+			Concurrency: 1, MaxProcessingSeconds: 30, SimulatedWorkSeconds: 1,
+			MinReplicas: 0, MaxReplicas: 2, PollingIntervalSeconds: 10, CooldownPeriodSeconds: 25,
+			QueueLength: 1, ActivationQueueLength: 0, ScaleOnInFlight: true,
+		},
+		Queue:    QueueSettings{ReceiveWaitTimeSeconds: 20, VisibilityTimeoutSeconds: 60},
 		QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/eventscale-dev-worker", Region: "us-west-2",
-		RoleArn: "arn:aws:iam::123456789012:role/worker", CPU: "1", Memory: "3Gi",
-		Concurrency: 1, WaitSeconds: 20, VisibilityTimeoutSeconds: 60, MaxProcessingSeconds: 30, SimulatedWorkSeconds: 1,
-		MinReplicas: 0, MaxReplicas: 2, PollingIntervalSeconds: 10, CooldownPeriodSeconds: 25,
-		QueueLength: 1, ActivationQueueLength: 0, ScaleOnInFlight: true,
+		RoleArn: "arn:aws:iam::123456789012:role/worker",
 	}
 }
 

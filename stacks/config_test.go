@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 // validConfig is a valid-by-default configuration: the defaults plus one workload, in a region.
@@ -17,7 +19,7 @@ func validConfig() Config {
 	c.Cluster.Name = "eventscale-test"
 	w := DefaultWorkload()
 	w.Name, w.Namespace = "worker", "worker"
-	c.Workloads = []WorkloadConfig{w}
+	c.Workloads = []infra.WorkloadSettings{w}
 	return c
 }
 
@@ -181,7 +183,7 @@ func TestValidateRejects(t *testing.T) {
 		{"workloads sharing a namespace", func(c *Config) {
 			a, b := DefaultWorkload(), DefaultWorkload()
 			a.Name, a.Namespace, b.Name, b.Namespace = "a", "jobs", "b", "jobs"
-			c.Workloads = []WorkloadConfig{a, b}
+			c.Workloads = []infra.WorkloadSettings{a, b}
 		}, []string{`eventscale:workloads[1].namespace "jobs" is also the namespace of eventscale:workloads[0]`}},
 		{"dead-letter queue name too long", func(c *Config) {
 			c.Cluster.Name, c.Workloads[0].Name = strings.Repeat("c", 40), strings.Repeat("w", 40)
@@ -293,7 +295,7 @@ func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
 	), "eventscale", "staging")
 	require.NoError(t, err)
 	assert.Equal(t, "eventscale-staging", cfg.Cluster.Name, "cluster name derives from project and stack")
-	assert.Equal(t, NatOnePerAz, cfg.Network.NatGateways)
+	assert.Equal(t, infra.NatOnePerAz, cfg.Network.NatGateways)
 	assert.Equal(t, "10.0.0.0/16", cfg.Network.VpcCidr, "untouched keys keep defaults")
 	assert.Equal(t, "8", cfg.Karpenter.NodePool.LimitCPU)
 	assert.Equal(t, "16Gi", cfg.Karpenter.NodePool.LimitMemory, "a nested override keeps its siblings' defaults")

@@ -9,25 +9,25 @@ import "github.com/eventscale/eventscale/infra"
 // exactly two such nodes, so a third replica would stay Pending.
 func Defaults() Config {
 	return Config{
-		Network: NetworkConfig{
+		Network: infra.NetworkSettings{
 			VpcCidr:                   "10.0.0.0/16",
 			AzCount:                   3,
 			PrivateSubnetPrefixLength: 19,
 			PublicSubnetPrefixLength:  24,
-			NatGateways:               NatSingle,
+			NatGateways:               infra.NatSingle,
 		},
-		Cluster: ClusterConfig{
+		Cluster: infra.ClusterSettings{
 			Version:               infra.DefaultKubernetesVersion,
 			EndpointPublicAccess:  true,
 			EndpointPrivateAccess: true,
 			PublicAccessCidrs:     []string{"0.0.0.0/0"},
 			LogTypes:              []string{"api", "audit", "authenticator"},
 		},
-		Fargate: FargateConfig{
+		Fargate: infra.FargateSettings{
 			// Karpenter runs in kube-system (karpenter.namespace), so it needs no selector of its own.
 			Namespaces: []string{"kube-system", "keda"},
 		},
-		Karpenter: KarpenterConfig{
+		Karpenter: infra.KarpenterSettings{
 			// Upstream's recommendation since v0.33: the API server's built-in FlowSchemas
 			// prioritise kube-system's service accounts (infra.KarpenterNeedsFlowSchemas).
 			Namespace:        infra.KubeSystemNamespace,
@@ -35,7 +35,7 @@ func Defaults() Config {
 			Replicas:         1,
 			ControllerCPU:    "1",
 			ControllerMemory: "1Gi",
-			NodePool: NodePoolConfig{
+			NodePool: infra.NodePoolSettings{
 				Name:                  "default",
 				CapacityTypes:         []string{"on-demand"},
 				Architectures:         []string{"amd64"},
@@ -48,13 +48,13 @@ func Defaults() Config {
 				ExpireAfter:           "720h",
 				DisruptionBudgetNodes: "10%",
 			},
-			NodeClass: NodeClassConfig{
+			NodeClass: infra.NodeClassSettings{
 				Name:           "default",
 				AmiAlias:       "al2023@latest",
 				RootVolumeSize: "20Gi",
 			},
 		},
-		Keda: KedaConfig{
+		Keda: infra.KedaSettings{
 			Namespace:           "keda",
 			OperatorReplicas:    1,
 			OperatorCPU:         "500m",
@@ -64,22 +64,22 @@ func Defaults() Config {
 			WebhooksCPU:         "250m",
 			WebhooksMemory:      "512Mi",
 		},
-		Queue: QueueConfig{
+		Queue: infra.QueueSettings{
 			VisibilityTimeoutSeconds: 60,
 			MessageRetentionSeconds:  345600,  // 4 days
 			DlqRetentionSeconds:      1209600, // 14 days, the SQS maximum
 			MaxReceiveCount:          5,
 			ReceiveWaitTimeSeconds:   20,
 		},
-		Workloads: []WorkloadConfig{},
+		Workloads: []infra.WorkloadSettings{},
 		Tags:      map[string]string{},
 	}
 }
 
 // DefaultWorkload returns the defaults applied to each entry of `eventscale:workloads`
 // before the entry's own keys are decoded over it.
-func DefaultWorkload() WorkloadConfig {
-	return WorkloadConfig{
+func DefaultWorkload() infra.WorkloadSettings {
+	return infra.WorkloadSettings{
 		ImageTag:               "latest",
 		CPU:                    "1",
 		Memory:                 "3Gi",

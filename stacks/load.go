@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 // RegionKey is the AWS provider's region key, read as Config.Region.
@@ -82,12 +84,12 @@ func applyDerivedDefaults(cfg *Config) {
 	}
 }
 
-func decodeWorkloads(key, v string) ([]WorkloadConfig, []error) {
+func decodeWorkloads(key, v string) ([]infra.WorkloadSettings, []error) {
 	var items []json.RawMessage
 	if err := json.Unmarshal([]byte(v), &items); err != nil {
 		return nil, []error{fmt.Errorf("%s must be a list of workloads, got %s", key, quote(v))}
 	}
-	out := make([]WorkloadConfig, 0, len(items))
+	out := make([]infra.WorkloadSettings, 0, len(items))
 	var errs []error
 	for i, item := range items {
 		w := DefaultWorkload()

@@ -47,17 +47,12 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 	queueArns := make([]pulumi.StringInput, len(cfg.Workloads))
 	for i, w := range cfg.Workloads {
 		q, err := queue.New(ctx, "queue-"+w.Name, &queue.Args{
-			Name:                     infra.WorkQueueName(cfg.Cluster.Name, w.Name),
-			Partition:                e.partition,
-			Region:                   cfg.Region,
-			AccountID:                e.accountID,
-			VisibilityTimeoutSeconds: cfg.Queue.VisibilityTimeoutSeconds,
-			MessageRetentionSeconds:  cfg.Queue.MessageRetentionSeconds,
-			DlqRetentionSeconds:      cfg.Queue.DlqRetentionSeconds,
-			MaxReceiveCount:          cfg.Queue.MaxReceiveCount,
-			ReceiveWaitTimeSeconds:   cfg.Queue.ReceiveWaitTimeSeconds,
-			Protect:                  cfg.Queue.Protect,
-			Tags:                     infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
+			QueueSettings: cfg.Queue,
+			Name:          infra.WorkQueueName(cfg.Cluster.Name, w.Name),
+			Partition:     e.partition,
+			Region:        cfg.Region,
+			AccountID:     e.accountID,
+			Tags:          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
 		})
 		if err != nil {
 			return err
@@ -65,23 +60,15 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		queues[i], queueArns[i] = q, q.Arn
 	}
 
-	k := cfg.Keda
 	kedaComp, err := keda.New(ctx, "keda", &keda.Args{
-		Namespace:           k.Namespace,
-		ClusterName:         cfg.Cluster.Name,
-		OperatorReplicas:    k.OperatorReplicas,
-		OperatorCPU:         k.OperatorCPU,
-		OperatorMemory:      k.OperatorMemory,
-		MetricsServerCPU:    k.MetricsServerCPU,
-		MetricsServerMemory: k.MetricsServerMemory,
-		WebhooksCPU:         k.WebhooksCPU,
-		WebhooksMemory:      k.WebhooksMemory,
-		OidcProviderArn:     e.cluster.OidcProviderArn,
-		OidcProviderURL:     e.cluster.OidcProviderURL,
-		QueueArns:           queueArns,
-		Provider:            e.cluster.Provider,
-		DependsOn:           e.cluster.Ready,
-		Tags:                e.tags,
+		KedaSettings:    cfg.Keda,
+		ClusterName:     cfg.Cluster.Name,
+		OidcProviderArn: e.cluster.OidcProviderArn,
+		OidcProviderURL: e.cluster.OidcProviderURL,
+		QueueArns:       queueArns,
+		Provider:        e.cluster.Provider,
+		DependsOn:       e.cluster.Ready,
+		Tags:            e.tags,
 	})
 	if err != nil {
 		return err
@@ -97,33 +84,17 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 			image = pulumi.Sprintf("%s:%s", repo.RepositoryUrl, w.ImageTag)
 		}
 		wl, err := workload.New(ctx, "workload-"+w.Name, &workload.Args{
-			Name:                          w.Name,
-			Namespace:                     w.Namespace,
-			Region:                        cfg.Region,
-			Image:                         image,
-			QueueURL:                      q.URL,
-			QueueArn:                      q.Arn,
-			OidcProviderArn:               e.cluster.OidcProviderArn,
-			OidcProviderURL:               e.cluster.OidcProviderURL,
-			CPU:                           w.CPU,
-			Memory:                        w.Memory,
-			Concurrency:                   w.Concurrency,
-			WaitSeconds:                   cfg.Queue.ReceiveWaitTimeSeconds,
-			VisibilityTimeoutSeconds:      cfg.Queue.VisibilityTimeoutSeconds,
-			MaxProcessingSeconds:          w.MaxProcessingSeconds,
-			SimulatedWorkSeconds:          w.SimulatedWorkSeconds,
-			MinReplicas:                   w.MinReplicas,
-			MaxReplicas:                   w.MaxReplicas,
-			PollingIntervalSeconds:        w.PollingIntervalSeconds,
-			CooldownPeriodSeconds:         w.CooldownPeriodSeconds,
-			QueueLength:                   w.QueueLength,
-			ActivationQueueLength:         w.ActivationQueueLength,
-			ScaleOnInFlight:               w.ScaleOnInFlight,
-			ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
-			ZoneSpread:                    w.ZoneSpread,
-			Provider:                      e.cluster.Provider,
-			DependsOn:                     kedaComp.Ready,
-			Tags:                          infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
+			WorkloadSettings: w,
+			Queue:            cfg.Queue,
+			Region:           cfg.Region,
+			ImageRef:         image,
+			QueueURL:         q.URL,
+			QueueArn:         q.Arn,
+			OidcProviderArn:  e.cluster.OidcProviderArn,
+			OidcProviderURL:  e.cluster.OidcProviderURL,
+			Provider:         e.cluster.Provider,
+			DependsOn:        kedaComp.Ready,
+			Tags:             infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
 		})
 		if err != nil {
 			return err

@@ -99,33 +99,26 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	}
 	e := &env{cfg: cfg, partition: part.Partition, accountID: ident.AccountId, tags: infra.BaseTags(cfg.Project, cfg.Stack, cfg.Tags)}
 
+	// The network component gets the section with its zones and subnets resolved.
+	net := cfg.Network
+	net.AvailabilityZones, net.PrivateSubnetCidrs, net.PublicSubnetCidrs = zones, private, public
 	e.network, err = network.New(ctx, "network", &network.Args{
-		VpcCidr:            cfg.Network.VpcCidr,
-		AvailabilityZones:  zones,
-		PrivateSubnetCidrs: private,
-		PublicSubnetCidrs:  public,
-		OneNatPerAz:        cfg.Network.NatGateways == NatOnePerAz,
-		ClusterName:        cfg.Cluster.Name,
-		Tags:               e.tags,
+		NetworkSettings: net,
+		ClusterName:     cfg.Cluster.Name,
+		Tags:            e.tags,
 	})
 	if err != nil {
 		return err
 	}
 	e.cluster, err = cluster.New(ctx, "cluster", &cluster.Args{
-		Name:                  cfg.Cluster.Name,
-		Version:               cfg.Cluster.Version,
-		VpcID:                 e.network.VpcID,
-		PrivateSubnetIDs:      e.network.PrivateSubnetIDs,
-		EndpointPublicAccess:  cfg.Cluster.EndpointPublicAccess,
-		EndpointPrivateAccess: cfg.Cluster.EndpointPrivateAccess,
-		PublicAccessCidrs:     cfg.Cluster.PublicAccessCidrs,
-		LogTypes:              cfg.Cluster.LogTypes,
-		AdminPrincipalArns:    cfg.Cluster.AdminPrincipalArns,
-		FargateNamespaces:     cfg.Fargate.Namespaces,
-		Partition:             e.partition,
-		Region:                cfg.Region,
-		AccountID:             e.accountID,
-		Tags:                  e.tags,
+		ClusterSettings:  cfg.Cluster,
+		Fargate:          cfg.Fargate,
+		VpcID:            e.network.VpcID,
+		PrivateSubnetIDs: e.network.PrivateSubnetIDs,
+		Partition:        e.partition,
+		Region:           cfg.Region,
+		AccountID:        e.accountID,
+		Tags:             e.tags,
 	})
 	if err != nil {
 		return err

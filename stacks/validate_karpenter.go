@@ -110,10 +110,10 @@ func (c Config) validateCapacity(v *validator) {
 	p := c.Karpenter.NodePool
 	for _, lim := range []struct {
 		field, limit, resource string
-		request                func(WorkloadConfig) string
+		request                func(infra.WorkloadSettings) string
 	}{
-		{"limitCpu", p.LimitCPU, "CPU", func(w WorkloadConfig) string { return w.CPU }},
-		{"limitMemory", p.LimitMemory, "memory", func(w WorkloadConfig) string { return w.Memory }},
+		{"limitCpu", p.LimitCPU, "CPU", func(w infra.WorkloadSettings) string { return w.CPU }},
+		{"limitMemory", p.LimitMemory, "memory", func(w infra.WorkloadSettings) string { return w.Memory }},
 	} {
 		limit, err := resource.ParseQuantity(lim.limit)
 		if err != nil || limit.Sign() <= 0 {

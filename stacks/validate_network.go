@@ -39,8 +39,8 @@ func (c Config) validateNetwork(v *validator) {
 			}
 		}
 	}
-	if n.NatGateways != NatSingle && n.NatGateways != NatOnePerAz {
-		v.add("%s must be %q or %q, got %q", key("network", "natGateways"), NatSingle, NatOnePerAz, n.NatGateways)
+	if n.NatGateways != infra.NatSingle && n.NatGateways != infra.NatOnePerAz {
+		v.add("%s must be %q or %q, got %q", key("network", "natGateways"), infra.NatSingle, infra.NatOnePerAz, n.NatGateways)
 	}
 	checkPrefixLen := func(field string, bits int) bool {
 		if bits < 16 || bits > 28 {

@@ -475,7 +475,7 @@ func TestPipelineDevReproducesTutorial(t *testing.T) {
 func TestPipelineImageRepository(t *testing.T) {
 	t.Parallel()
 	forEachPipelineCase(t, func(t *testing.T, r pipelineRun) {
-		needsRepo := slices.ContainsFunc(r.cfg.Workloads, func(w stacks.WorkloadConfig) bool { return w.Image == "" })
+		needsRepo := slices.ContainsFunc(r.cfg.Workloads, func(w infra.WorkloadSettings) bool { return w.Image == "" })
 		repos := byType(r.rec, typeECRRepo)
 		if !needsRepo {
 			assert.Empty(t, repos, "every workload names its image")

@@ -19,25 +19,17 @@ import (
 // TypeToken is the Pulumi type of the Cluster component.
 const TypeToken = "eventscale:cluster:Cluster"
 
-// Args configures a Cluster.
+// Args configures a Cluster: its settings (the `eventscale:cluster` and `eventscale:fargate`
+// sections) and what comes from the stack and from other resources.
 type Args struct {
-	// Name is the EKS cluster name (also the karpenter.sh/discovery tag value).
-	Name string
-	// Version is the Kubernetes minor version, e.g. "1.35".
-	Version string
+	// ClusterSettings are the cluster's name (required: the stack derives it when empty in
+	// config), version, endpoint access, log types and admin principals.
+	infra.ClusterSettings
+	// Fargate are the namespaces the Fargate profile selects.
+	Fargate infra.FargateSettings
 	// VpcID and PrivateSubnetIDs place the control plane's ENIs and the Fargate pods.
 	VpcID            pulumi.StringInput
 	PrivateSubnetIDs pulumi.StringArrayInput
-	// EndpointPublicAccess, EndpointPrivateAccess and PublicAccessCidrs control who reaches the API server.
-	EndpointPublicAccess  bool
-	EndpointPrivateAccess bool
-	PublicAccessCidrs     []string
-	// LogTypes are the control-plane log types sent to CloudWatch Logs.
-	LogTypes []string
-	// AdminPrincipalArns get cluster-admin through EKS access entries.
-	AdminPrincipalArns []string
-	// FargateNamespaces are selected by the Fargate profile.
-	FargateNamespaces []string
 	// Partition, Region and AccountID scope the Fargate pod execution role's trust.
 	Partition, Region, AccountID string
 	// Tags go on every taggable resource.
@@ -61,8 +53,8 @@ func (a *Args) validate() error {
 	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
 		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
 	}
-	if len(a.FargateNamespaces) == 0 {
-		errs = append(errs, errors.New("FargateNamespaces is required: the Fargate profile needs at least one namespace"))
+	if len(a.Fargate.Namespaces) == 0 {
+		errs = append(errs, errors.New("Fargate.Namespaces is required: the Fargate profile needs at least one namespace"))
 	}
 	return errors.Join(errs...)
 }
@@ -160,7 +152,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("attaching fargate pod execution policy: %w", err)
 	}
 	selectors := awseks.FargateProfileSelectorArray{}
-	for _, ns := range args.FargateNamespaces {
+	for _, ns := range args.Fargate.Namespaces {
 		selectors = append(selectors, awseks.FargateProfileSelectorArgs{Namespace: pulumi.String(ns)})
 	}
 	profile, err := awseks.NewFargateProfile(ctx, name+"-fargate-system", &awseks.FargateProfileArgs{

@@ -7,14 +7,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 func validArgs() *Args {
 	return &Args{
-		Name: "eventscale-test", Version: "1.35",
-		VpcID: pulumi.String("vpc-1"), PrivateSubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"}),
-		FargateNamespaces: []string{"kube-system", "keda"},
-		Partition:         "aws", Region: "us-west-2", AccountID: "123456789012",
+		ClusterSettings: infra.ClusterSettings{Name: "eventscale-test", Version: "1.35"},
+		VpcID:           pulumi.String("vpc-1"), PrivateSubnetIDs: pulumi.ToStringArray([]string{"subnet-1", "subnet-2"}),
+		Fargate:   infra.FargateSettings{Namespaces: []string{"kube-system", "keda"}},
+		Partition: "aws", Region: "us-west-2", AccountID: "123456789012",
 	}
 }
 
@@ -36,7 +38,7 @@ func TestArgsValidate(t *testing.T) {
 			"Region is required",
 			"AccountID is required",
 			"VpcID and PrivateSubnetIDs are required",
-			"FargateNamespaces is required: the Fargate profile needs at least one namespace",
+			"Fargate.Namespaces is required: the Fargate profile needs at least one namespace",
 		}},
 		{"no subnets", func() *Args {
 			a := validArgs()
@@ -46,7 +48,7 @@ func TestArgsValidate(t *testing.T) {
 		{"repeated admin and six namespaces: stacks' rules, not checked here", func() *Args {
 			a := validArgs()
 			a.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"}
-			a.FargateNamespaces = []string{"a", "b", "c", "d", "e", "f"}
+			a.Fargate.Namespaces = []string{"a", "b", "c", "d", "e", "f"}
 			return a
 		}, nil},
 	} {

@@ -23,8 +23,17 @@ import (
 // TypeToken is the Pulumi type of the Karpenter component.
 const TypeToken = "eventscale:karpenter:Karpenter"
 
-// Args configures a Karpenter installation.
+// Args configures a Karpenter installation: its settings (the `eventscale:karpenter` section)
+// and what comes from the stack and from other resources.
 type Args struct {
+	// KarpenterSettings are the controller's Namespace and ServiceAccount (the IRSA trust's subject
+	// and the FlowSchemas' subject are derived from them; the component creates, and owns,
+	// Namespace unless Kubernetes creates it itself, and adds FlowSchemas unless it is
+	// kube-system), its replicas (leader-elected) and size, and the NodePool and NodeClass that
+	// shape the nodes it launches. NodeClass.Tags are the nodes' full tags: the stack adds its
+	// own (infra.KarpenterNodeTags).
+	infra.KarpenterSettings
+
 	// ClusterName, ClusterEndpoint, OidcProviderArn and OidcProviderURL come from the EKS cluster.
 	// The URL may carry "https://"; it is stripped for the IRSA trust conditions.
 	ClusterName     pulumi.StringInput
@@ -38,20 +47,6 @@ type Args struct {
 
 	// Partition, Region and AccountID scope the controller's IAM policies.
 	Partition, Region, AccountID string
-
-	// Namespace and ServiceAccount of the controller; the IRSA trust's subject and the
-	// FlowSchemas' subject are derived from them. The component creates (and owns) Namespace
-	// unless Kubernetes creates it itself, and adds FlowSchemas unless it is kube-system.
-	Namespace      string
-	ServiceAccount string
-	// Replicas of the controller (leader-elected).
-	Replicas int
-	// ControllerCPU and ControllerMemory are the controller's requests and limits.
-	ControllerCPU, ControllerMemory string
-
-	// NodePool and NodeClass shape the nodes Karpenter launches.
-	NodePool  infra.NodePoolSettings
-	NodeClass infra.NodeClassSettings
 
 	// Tags go on every taggable AWS resource this component creates. The nodes' tags are
 	// NodeClass.Tags.
@@ -296,15 +291,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	values := pulumi.All(args.ClusterName, args.ClusterEndpoint, queue.Name, controllerRole.Arn).ApplyT(func(v []any) map[string]any {
 		return infra.KarpenterChartValues(infra.KarpenterChartSettings{
+			KarpenterSettings:     args.KarpenterSettings,
 			ClusterName:           v[0].(string),
 			ClusterEndpoint:       v[1].(string),
 			InterruptionQueueName: v[2].(string),
 			ControllerRoleArn:     v[3].(string),
 			Region:                args.Region,
-			ServiceAccount:        args.ServiceAccount,
-			Replicas:              args.Replicas,
-			ControllerCPU:         args.ControllerCPU,
-			ControllerMemory:      args.ControllerMemory,
 		})
 	}).(pulumi.MapOutput)
 	chartDeps = append(append(chartDeps, args.DependsOn...), controllerAccess...)

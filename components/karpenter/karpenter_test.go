@@ -18,10 +18,12 @@ func validArgs() *Args {
 		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
 		Provider:  &kubernetes.Provider{},
 		Partition: "aws", Region: "us-west-2", AccountID: "123456789012",
-		Namespace: "kube-system", ServiceAccount: "karpenter", Replicas: 1,
-		ControllerCPU: "1", ControllerMemory: "1Gi",
-		NodePool:  infra.NodePoolSettings{Name: "default", CapacityTypes: []string{"on-demand"}, Architectures: []string{"amd64"}},
-		NodeClass: infra.NodeClassSettings{Name: "default", AmiAlias: "al2023@latest", RootVolumeSize: "20Gi"},
+		KarpenterSettings: infra.KarpenterSettings{
+			Namespace: "kube-system", ServiceAccount: "karpenter", Replicas: 1,
+			ControllerCPU: "1", ControllerMemory: "1Gi",
+			NodePool:  infra.NodePoolSettings{Name: "default", CapacityTypes: []string{"on-demand"}, Architectures: []string{"amd64"}},
+			NodeClass: infra.NodeClassSettings{Name: "default", AmiAlias: "al2023@latest", RootVolumeSize: "20Gi"},
+		},
 	}
 }
 

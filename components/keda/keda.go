@@ -18,18 +18,14 @@ import (
 // TypeToken is the Pulumi type of the Keda component.
 const TypeToken = "eventscale:keda:Keda"
 
-// Args configures Keda.
+// Args configures Keda: its settings (the `eventscale:keda` section) and what comes from the
+// stack and from other resources.
 type Args struct {
-	// Namespace KEDA is installed in; the Fargate profile must select it.
-	Namespace string
+	// KedaSettings are KEDA's namespace (the Fargate profile must select it), operator replicas
+	// and the pods' CPU and memory (requests = limits, Fargate sizing).
+	infra.KedaSettings
 	// ClusterName is reported by KEDA in its events.
 	ClusterName string
-	// OperatorReplicas of the keda-operator Deployment (leader-elected).
-	OperatorReplicas int
-	// CPU and memory of the operator, metrics server and webhooks pods (requests = limits, Fargate sizing).
-	OperatorCPU, OperatorMemory           string
-	MetricsServerCPU, MetricsServerMemory string
-	WebhooksCPU, WebhooksMemory           string
 	// OidcProviderArn and OidcProviderURL identify the cluster's IAM OIDC provider (the URL with or
 	// without "https://").
 	OidcProviderArn pulumi.StringInput
@@ -152,15 +148,9 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	var b kube.Bindings
 	values, err := kube.ToInputs(infra.NewKedaChartValues(infra.KedaChartSettings{
-		ClusterName:         args.ClusterName,
-		OperatorReplicas:    args.OperatorReplicas,
-		RoleArn:             b.Bind(role.Arn),
-		OperatorCPU:         args.OperatorCPU,
-		OperatorMemory:      args.OperatorMemory,
-		MetricsServerCPU:    args.MetricsServerCPU,
-		MetricsServerMemory: args.MetricsServerMemory,
-		WebhooksCPU:         args.WebhooksCPU,
-		WebhooksMemory:      args.WebhooksMemory,
+		KedaSettings: args.KedaSettings,
+		ClusterName:  args.ClusterName,
+		RoleArn:      b.Bind(role.Arn),
 	}), &b)
 	if err != nil {
 		return nil, fmt.Errorf("building keda chart values: %w", err)

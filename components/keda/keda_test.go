@@ -8,13 +8,18 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 func validArgs() *Args {
 	return &Args{
-		Namespace: "keda", ClusterName: "eventscale-test", OperatorReplicas: 1,
-		OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "500m", MetricsServerMemory: "1Gi",
-		WebhooksCPU: "250m", WebhooksMemory: "512Mi",
+		KedaSettings: infra.KedaSettings{
+			Namespace: "keda", OperatorReplicas: 1,
+			OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "500m", MetricsServerMemory: "1Gi",
+			WebhooksCPU: "250m", WebhooksMemory: "512Mi",
+		},
+		ClusterName:     "eventscale-test",
 		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
 		QueueArns: []pulumi.StringInput{pulumi.String("arn:aws:sqs:us-west-2:123456789012:q")},
 		Provider:  &kubernetes.Provider{},

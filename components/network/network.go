@@ -17,15 +17,12 @@ const TypeToken = "eventscale:network:Network"
 // Args configures a Network. Plain values decide counts and names; nothing here comes from
 // another resource.
 type Args struct {
-	// VpcCidr is the VPC's IPv4 block.
-	VpcCidr string
-	// AvailabilityZones gets one private and one public subnet each (at least two).
-	AvailabilityZones []string
-	// PrivateSubnetCidrs and PublicSubnetCidrs, one per zone, in zone order.
-	PrivateSubnetCidrs []string
-	PublicSubnetCidrs  []string
-	// OneNatPerAz gives every zone its own NAT gateway; otherwise one NAT in the first zone serves all.
-	OneNatPerAz bool
+	// NetworkSettings are the network's settings (the `eventscale:network` section), resolved by
+	// the stack: AvailabilityZones (at least two) get one private and one public subnet each,
+	// PrivateSubnetCidrs and PublicSubnetCidrs one per zone in zone order (AzCount and the prefix
+	// lengths are not read). NatGateways infra.NatOnePerAz gives every zone its own NAT gateway;
+	// otherwise one NAT in the first zone serves all.
+	infra.NetworkSettings
 	// ClusterName is the value of the karpenter.sh/discovery tag on private subnets.
 	ClusterName string
 	// Tags go on every taggable resource.
@@ -141,7 +138,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	// NAT gateways: one per zone, or one in the first zone for all.
 	natCount := 1
-	if args.OneNatPerAz {
+	if args.OneNatPerAz() {
 		natCount = len(args.AvailabilityZones)
 	}
 	privateRTs := make([]*ec2.RouteTable, natCount)
@@ -188,7 +185,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 			return nil, fmt.Errorf("creating private subnet in %s: %w", az, err)
 		}
 		rt := privateRTs[0]
-		if args.OneNatPerAz {
+		if args.OneNatPerAz() {
 			rt = privateRTs[i]
 		}
 		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-private-%s", name, az), &ec2.RouteTableAssociationArgs{

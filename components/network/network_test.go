@@ -6,15 +6,19 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 func validArgs() *Args {
 	return &Args{
-		VpcCidr:            "10.0.0.0/16",
-		AvailabilityZones:  []string{"us-west-2a", "us-west-2b"},
-		PrivateSubnetCidrs: []string{"10.0.0.0/19", "10.0.32.0/19"},
-		PublicSubnetCidrs:  []string{"10.0.96.0/24", "10.0.97.0/24"},
-		ClusterName:        "eventscale-test",
+		NetworkSettings: infra.NetworkSettings{
+			VpcCidr:            "10.0.0.0/16",
+			AvailabilityZones:  []string{"us-west-2a", "us-west-2b"},
+			PrivateSubnetCidrs: []string{"10.0.0.0/19", "10.0.32.0/19"},
+			PublicSubnetCidrs:  []string{"10.0.96.0/24", "10.0.97.0/24"},
+		},
+		ClusterName: "eventscale-test",
 	}
 }
 

@@ -14,24 +14,18 @@ import (
 // TypeToken is the Pulumi type of the Queue component.
 const TypeToken = "eventscale:queue:Queue"
 
-// Args configures a Queue. All values are plain: nothing here comes from another resource.
+// Args configures a Queue: its settings (the `eventscale:queue` section, shared by every
+// workload's queue) and what the stack gives it. All values are plain: nothing here comes from
+// another resource.
 type Args struct {
+	// QueueSettings are the visibility timeout, retentions, receive count, long-poll wait and
+	// protection of both queues.
+	infra.QueueSettings
 	// Name is the work queue's physical name; the DLQ is Name + "-dlq".
 	Name string
 	// Partition, Region and AccountID place the queues; with Name they give the work queue's ARN,
 	// which the DLQ's redrive allow policy names before the work queue exists.
 	Partition, Region, AccountID string
-	// VisibilityTimeoutSeconds must exceed the worker's longest processing time.
-	VisibilityTimeoutSeconds int
-	// MessageRetentionSeconds and DlqRetentionSeconds are how long each queue keeps a message.
-	MessageRetentionSeconds int
-	DlqRetentionSeconds     int
-	// MaxReceiveCount is how many receives a message gets before SQS moves it to the DLQ.
-	MaxReceiveCount int
-	// ReceiveWaitTimeSeconds is the queue's default long-poll wait (1 to 20).
-	ReceiveWaitTimeSeconds int
-	// Protect makes `pulumi destroy` refuse to delete the two queues.
-	Protect bool
 	// Tags go on both queues.
 	Tags map[string]string
 }

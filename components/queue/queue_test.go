@@ -6,13 +6,17 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 func validArgs() *Args {
 	return &Args{
 		Name: "eventscale-test-worker", Partition: "aws", Region: "us-west-2", AccountID: "123456789012",
-		VisibilityTimeoutSeconds: 60, MessageRetentionSeconds: 345600, DlqRetentionSeconds: 1209600,
-		MaxReceiveCount: 5, ReceiveWaitTimeSeconds: 20,
+		QueueSettings: infra.QueueSettings{
+			VisibilityTimeoutSeconds: 60, MessageRetentionSeconds: 345600, DlqRetentionSeconds: 1209600,
+			MaxReceiveCount: 5, ReceiveWaitTimeSeconds: 20,
+		},
 	}
 }
 

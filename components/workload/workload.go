@@ -17,45 +17,27 @@ import (
 // TypeToken is the Pulumi type of the Workload component.
 const TypeToken = "eventscale:workload:Workload"
 
-// Args configures a Workload. Plain values decide names and the objects' fields; the inputs
-// come from other resources.
+// Args configures a Workload: its settings (the `eventscale:workloads[]` entry), the queue
+// section, and what comes from the stack and from other resources.
 type Args struct {
-	// Name names the ServiceAccount, Deployment and ScaledObject ("<name>-aws" the TriggerAuthentication).
-	Name string
-	// Namespace is created for, and owned by, this workload. It must not be a Fargate namespace.
-	Namespace string
+	// WorkloadSettings are the workload's settings. Name names the ServiceAccount, Deployment and
+	// ScaledObject ("<name>-aws" the TriggerAuthentication); Namespace (required, derived by the
+	// stack when empty in config) is created for, and owned by, this workload and must not be a
+	// Fargate namespace. Image is not read: ImageRef is the resolved image.
+	infra.WorkloadSettings
+	// Queue is the queue section: the worker's long-poll wait and visibility extension.
+	Queue infra.QueueSettings
 	// Region is the queue's region (the worker's AWS_REGION and the trigger's awsRegion).
 	Region string
 
-	// Image is the worker image reference.
-	Image pulumi.StringInput
+	// ImageRef is the worker image reference: Image, or the stack's repository at ImageTag.
+	ImageRef pulumi.StringInput
 	// QueueURL and QueueArn identify the workload's work queue.
 	QueueURL pulumi.StringInput
 	QueueArn pulumi.StringInput
 	// OidcProviderArn and OidcProviderURL identify the cluster's IAM OIDC provider (URL with or without "https://").
 	OidcProviderArn pulumi.StringInput
 	OidcProviderURL pulumi.StringInput
-
-	// CPU and Memory are the worker's requests = limits.
-	CPU, Memory string
-	// Concurrency is how many messages one pod processes at once.
-	Concurrency int
-	// WaitSeconds is the long-poll wait of each receive.
-	WaitSeconds int
-	// VisibilityTimeoutSeconds is the queue's visibility timeout (the worker's heartbeat extension).
-	VisibilityTimeoutSeconds int
-	// MaxProcessingSeconds is the longest one message may take; the drain timeout and grace period derive from it.
-	MaxProcessingSeconds int
-	// SimulatedWorkSeconds is the demo handler's work per message.
-	SimulatedWorkSeconds int
-	// ScaledObject settings.
-	MinReplicas, MaxReplicas                      int
-	PollingIntervalSeconds, CooldownPeriodSeconds int
-	QueueLength, ActivationQueueLength            int
-	ScaleOnInFlight                               bool
-	ScaleDownStabilizationSeconds                 *int
-	// ZoneSpread is the pods' zone spread mode (infra.ZoneSpreadNone, ...Preferred, ...Required).
-	ZoneSpread string
 
 	// Provider deploys the Kubernetes objects.
 	Provider *kubernetes.Provider
@@ -84,7 +66,7 @@ func (a *Args) validate() error {
 		name string
 		v    pulumi.StringInput
 	}{
-		{"Image", a.Image}, {"QueueURL", a.QueueURL}, {"QueueArn", a.QueueArn},
+		{"ImageRef", a.ImageRef}, {"QueueURL", a.QueueURL}, {"QueueArn", a.QueueArn},
 		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
 	} {
 		if f.v == nil {
@@ -155,30 +137,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	var b kube.Bindings
-	objs := infra.NewWorkloadObjects(infra.WorkloadSettings{
-		Name:                          args.Name,
-		Namespace:                     args.Namespace,
-		Image:                         b.Bind(args.Image),
-		QueueURL:                      b.Bind(args.QueueURL),
-		Region:                        args.Region,
-		RoleArn:                       b.Bind(role.Arn),
-		CPU:                           args.CPU,
-		Memory:                        args.Memory,
-		Concurrency:                   args.Concurrency,
-		WaitSeconds:                   args.WaitSeconds,
-		VisibilityTimeoutSeconds:      args.VisibilityTimeoutSeconds,
-		MaxProcessingSeconds:          args.MaxProcessingSeconds,
-		SimulatedWorkSeconds:          args.SimulatedWorkSeconds,
-		MinReplicas:                   args.MinReplicas,
-		MaxReplicas:                   args.MaxReplicas,
-		PollingIntervalSeconds:        args.PollingIntervalSeconds,
-		CooldownPeriodSeconds:         args.CooldownPeriodSeconds,
-		QueueLength:                   args.QueueLength,
-		ActivationQueueLength:         args.ActivationQueueLength,
-		ScaleOnInFlight:               args.ScaleOnInFlight,
-		ScaleDownStabilizationSeconds: args.ScaleDownStabilizationSeconds,
-		ZoneSpread:                    args.ZoneSpread,
-	})
+	settings := infra.WorkloadObjectSettings{WorkloadSettings: args.WorkloadSettings, Queue: args.Queue, Region: args.Region}
+	settings.Image = b.Bind(args.ImageRef)
+	settings.QueueURL = b.Bind(args.QueueURL)
+	settings.RoleArn = b.Bind(role.Arn)
+	objs := infra.NewWorkloadObjects(settings)
 
 	ns, err := kube.New(ctx, name+"-namespace", objs.Namespace, &b, parent, k8s)
 	if err != nil {

@@ -8,18 +8,24 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 func validArgs() *Args {
 	return &Args{
-		Name: "worker", Namespace: "worker", Region: "us-west-2",
-		Image: pulumi.String("ghcr.io/example/worker:1"), QueueURL: pulumi.String("https://sqs/q"), QueueArn: pulumi.String("arn:aws:sqs:us-west-2:123456789012:q"),
+		WorkloadSettings: infra.WorkloadSettings{
+			Name: "worker", Namespace: "worker",
+			CPU: "1", Memory: "3Gi", Concurrency: 1,
+			MaxProcessingSeconds: 30, MinReplicas: 0, MaxReplicas: 2,
+			ZoneSpread: "none",
+		},
+		Queue:    infra.QueueSettings{ReceiveWaitTimeSeconds: 20, VisibilityTimeoutSeconds: 60},
+		Region:   "us-west-2",
+		ImageRef: pulumi.String("ghcr.io/example/worker:1"), QueueURL: pulumi.String("https://sqs/q"), QueueArn: pulumi.String("arn:aws:sqs:us-west-2:123456789012:q"),
 		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
-		CPU: "1", Memory: "3Gi", Concurrency: 1, WaitSeconds: 20,
-		VisibilityTimeoutSeconds: 60, MaxProcessingSeconds: 30, MinReplicas: 0, MaxReplicas: 2,
-		ZoneSpread: "none",
-		Provider:   &kubernetes.Provider{},
-		DependsOn:  []pulumi.Resource{&kubernetes.Provider{}},
+		Provider:  &kubernetes.Provider{},
+		DependsOn: []pulumi.Resource{&kubernetes.Provider{}},
 	}
 }
 
@@ -41,7 +47,7 @@ func TestArgsValidate(t *testing.T) {
 			"Region is required",
 			"CPU is required",
 			"Memory is required",
-			"Image is required",
+			"ImageRef is required",
 			"QueueURL is required",
 			"QueueArn is required",
 			"OidcProviderArn is required",
@@ -59,7 +65,7 @@ func TestArgsValidate(t *testing.T) {
 		}},
 		{"visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", func() *Args {
 			a := validArgs()
-			a.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
+			a.Queue.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
 			return a
 		}, nil},
 	} {

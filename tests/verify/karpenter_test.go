@@ -209,7 +209,7 @@ func TestKarpenterBadConfigsRefusedTwice(t *testing.T) {
 			}
 			// The objects the program would have built from this configuration.
 			objs := map[string]map[string]any{
-				"NodePool":     infra.NodePoolObject(stacks.KarpenterNodePoolSettings(cfg), cfg.Karpenter.NodeClass.Name),
+				"NodePool":     infra.NodePoolObject(cfg.Karpenter.NodePool, cfg.Karpenter.NodeClass.Name),
 				"EC2NodeClass": infra.EC2NodeClassObject(stacks.KarpenterNodeClassSettings(cfg), "karpenter-node-role", cfg.Cluster.Name),
 			}
 			err = validator(t).Validate(objs[tc.kind])

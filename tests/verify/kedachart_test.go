@@ -109,9 +109,12 @@ func TestKEDAChartMatchesReference(t *testing.T) {
 func programKedaValues(t *testing.T) map[string]any {
 	t.Helper()
 	b, err := json.Marshal(infra.NewKedaChartValues(infra.KedaChartSettings{
-		ClusterName: "eventscale-dev", OperatorReplicas: 2, RoleArn: "arn:aws:iam::123456789012:role/keda",
-		OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
-		WebhooksCPU: "100m", WebhooksMemory: "256Mi",
+		KedaSettings: infra.KedaSettings{
+			OperatorReplicas: 2,
+			OperatorCPU:      "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
+			WebhooksCPU: "100m", WebhooksMemory: "256Mi",
+		},
+		ClusterName: "eventscale-dev", RoleArn: "arn:aws:iam::123456789012:role/keda",
 	}))
 	if err != nil {
 		t.Fatal(err)

@@ -193,11 +193,8 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
 			w := cfg.Workloads[0]
-			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadSettings{
-				Name: w.Name, Namespace: w.Namespace, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
-				MinReplicas: w.MinReplicas, MaxReplicas: w.MaxReplicas, PollingIntervalSeconds: w.PollingIntervalSeconds,
-				CooldownPeriodSeconds: w.CooldownPeriodSeconds, QueueLength: w.QueueLength, ActivationQueueLength: w.ActivationQueueLength,
-				ScaleOnInFlight: w.ScaleOnInFlight, ScaleDownStabilizationSeconds: w.ScaleDownStabilizationSeconds,
+			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadObjectSettings{
+				WorkloadSettings: w, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
 			}))
 			err = validator(t).Validate(so)
 			var oe *verify.ObjectError
