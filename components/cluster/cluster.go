@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -42,21 +43,11 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("cluster: args are required")
 	}
-	var errs []error
-	for _, f := range []struct{ name, v string }{
-		{"Name", a.Name}, {"Version", a.Version}, {"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
-	} {
-		if f.v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	if a.VpcID == nil || a.PrivateSubnetIDs == nil {
-		errs = append(errs, errors.New("VpcID and PrivateSubnetIDs are required"))
-	}
-	if len(a.Fargate.Namespaces) == 0 {
-		errs = append(errs, errors.New("Fargate.Namespaces is required: the Fargate profile needs at least one namespace"))
-	}
-	return errors.Join(errs...)
+	var c required.Check
+	c.Strings("Name", a.Name, "Version", a.Version, "Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID)
+	c.That(a.VpcID != nil && a.PrivateSubnetIDs != nil, "VpcID and PrivateSubnetIDs are required")
+	c.That(len(a.Fargate.Namespaces) > 0, "Fargate.Namespaces is required: the Fargate profile needs at least one namespace")
+	return c.Err()
 }
 
 // Cluster is an EKS cluster (pulumi-eks v2, API authentication mode, OIDC provider, no node

@@ -1,13 +1,11 @@
 package cluster
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/internal/required/requiredtest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -24,14 +22,10 @@ func validArgs() *Args {
 // admin ARNs and the Fargate namespace count are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		args func() *Args
-		want []string // the messages, in order; none = valid
-	}{
-		{"nil", func() *Args { return nil }, []string{"cluster: args are required"}},
-		{"valid", validArgs, nil},
-		{"empty", func() *Args { return &Args{} }, []string{
+	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
+		requiredtest.C("nil", func() *Args { return nil }, []string{"cluster: args are required"}),
+		requiredtest.C("valid", validArgs, nil),
+		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
 			"Name is required",
 			"Version is required",
 			"Partition is required",
@@ -39,28 +33,17 @@ func TestArgsValidate(t *testing.T) {
 			"AccountID is required",
 			"VpcID and PrivateSubnetIDs are required",
 			"Fargate.Namespaces is required: the Fargate profile needs at least one namespace",
-		}},
-		{"no subnets", func() *Args {
+		}),
+		requiredtest.C("no subnets", func() *Args {
 			a := validArgs()
 			a.PrivateSubnetIDs = nil
 			return a
-		}, []string{"VpcID and PrivateSubnetIDs are required"}},
-		{"repeated admin and six namespaces: stacks' rules, not checked here", func() *Args {
+		}, []string{"VpcID and PrivateSubnetIDs are required"}),
+		requiredtest.C("repeated admin and six namespaces: stacks' rules, not checked here", func() *Args {
 			a := validArgs()
 			a.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"}
 			a.Fargate.Namespaces = []string{"a", "b", "c", "d", "e", "f"}
 			return a
-		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := tc.args().validate()
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
-		})
-	}
+		}, nil),
+	})
 }

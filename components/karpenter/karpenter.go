@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/internal/kube"
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -57,38 +58,21 @@ type Args struct {
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
 func (a *Args) validate() error {
 	if a == nil {
-		return errors.New("args are required")
+		return errors.New("karpenter: args are required")
 	}
-	var errs []error
-	for _, f := range []struct {
-		name string
-		v    pulumi.Input
-	}{
-		{"ClusterName", a.ClusterName}, {"ClusterEndpoint", a.ClusterEndpoint},
-		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
-	} {
-		if f.v == nil {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	if a.Provider == nil {
-		errs = append(errs, errors.New("Provider is required: every Kubernetes object must go to the cluster"))
-	}
-	for _, f := range []struct{ name, v string }{
-		{"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
-		{"Namespace", a.Namespace}, {"ServiceAccount", a.ServiceAccount},
-		{"ControllerCPU", a.ControllerCPU}, {"ControllerMemory", a.ControllerMemory},
-		{"NodePool.Name", a.NodePool.Name}, {"NodeClass.Name", a.NodeClass.Name},
-		{"NodeClass.AmiAlias", a.NodeClass.AmiAlias}, {"NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize},
-	} {
-		if f.v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	if len(a.NodePool.CapacityTypes) == 0 || len(a.NodePool.Architectures) == 0 {
-		errs = append(errs, errors.New("NodePool.CapacityTypes and NodePool.Architectures must not be empty"))
-	}
-	return errors.Join(errs...)
+	var c required.Check
+	c.Input("ClusterName", a.ClusterName)
+	c.Input("ClusterEndpoint", a.ClusterEndpoint)
+	c.Input("OidcProviderArn", a.OidcProviderArn)
+	c.Input("OidcProviderURL", a.OidcProviderURL)
+	c.That(a.Provider != nil, "Provider is required: every Kubernetes object must go to the cluster")
+	c.Strings("Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID,
+		"Namespace", a.Namespace, "ServiceAccount", a.ServiceAccount,
+		"ControllerCPU", a.ControllerCPU, "ControllerMemory", a.ControllerMemory,
+		"NodePool.Name", a.NodePool.Name, "NodeClass.Name", a.NodeClass.Name,
+		"NodeClass.AmiAlias", a.NodeClass.AmiAlias, "NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize)
+	c.That(len(a.NodePool.CapacityTypes) > 0 && len(a.NodePool.Architectures) > 0, "NodePool.CapacityTypes and NodePool.Architectures must not be empty")
+	return c.Err()
 }
 
 // Karpenter is Karpenter v1 on an EKS cluster, its controller on Fargate with IRSA.

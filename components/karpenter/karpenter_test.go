@@ -1,14 +1,12 @@
 package karpenter
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/internal/required/requiredtest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -31,14 +29,10 @@ func validArgs() *Args {
 // replica range and every other rule are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		args func() *Args
-		want []string // the messages, in order; none = valid
-	}{
-		{"nil", func() *Args { return nil }, []string{"args are required"}},
-		{"valid", validArgs, nil},
-		{"empty", func() *Args { return &Args{} }, []string{
+	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
+		requiredtest.C("nil", func() *Args { return nil }, []string{"karpenter: args are required"}),
+		requiredtest.C("valid", validArgs, nil),
+		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
 			"ClusterName is required",
 			"ClusterEndpoint is required",
 			"OidcProviderArn is required",
@@ -56,30 +50,19 @@ func TestArgsValidate(t *testing.T) {
 			"NodeClass.AmiAlias is required",
 			"NodeClass.RootVolumeSize is required",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
-		}},
-		{"no provider, no architectures", func() *Args {
+		}),
+		requiredtest.C("no provider, no architectures", func() *Args {
 			a := validArgs()
 			a.Provider, a.NodePool.Architectures = nil, nil
 			return a
 		}, []string{
 			"Provider is required: every Kubernetes object must go to the cluster",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
-		}},
-		{"no replicas: stacks' rule, not checked here", func() *Args {
+		}),
+		requiredtest.C("no replicas: stacks' rule, not checked here", func() *Args {
 			a := validArgs()
 			a.Replicas = 0
 			return a
-		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := tc.args().validate()
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
-		})
-	}
+		}, nil),
+	})
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/internal/kube"
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -47,29 +48,17 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("keda: args are required")
 	}
-	var errs []error
-	for _, f := range []struct{ name, v string }{
-		{"Namespace", a.Namespace}, {"ClusterName", a.ClusterName},
-		{"OperatorCPU", a.OperatorCPU}, {"OperatorMemory", a.OperatorMemory},
-		{"MetricsServerCPU", a.MetricsServerCPU}, {"MetricsServerMemory", a.MetricsServerMemory},
-		{"WebhooksCPU", a.WebhooksCPU}, {"WebhooksMemory", a.WebhooksMemory},
-	} {
-		if f.v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	if a.OidcProviderArn == nil || a.OidcProviderURL == nil {
-		errs = append(errs, errors.New("OidcProviderArn and OidcProviderURL are required"))
-	}
+	var c required.Check
+	c.Strings("Namespace", a.Namespace, "ClusterName", a.ClusterName,
+		"OperatorCPU", a.OperatorCPU, "OperatorMemory", a.OperatorMemory,
+		"MetricsServerCPU", a.MetricsServerCPU, "MetricsServerMemory", a.MetricsServerMemory,
+		"WebhooksCPU", a.WebhooksCPU, "WebhooksMemory", a.WebhooksMemory)
+	c.That(a.OidcProviderArn != nil && a.OidcProviderURL != nil, "OidcProviderArn and OidcProviderURL are required")
 	for i, q := range a.QueueArns {
-		if q == nil {
-			errs = append(errs, fmt.Errorf("QueueArns[%d] is nil", i))
-		}
+		c.Input(fmt.Sprintf("QueueArns[%d]", i), q)
 	}
-	if a.Provider == nil {
-		errs = append(errs, errors.New("Provider is required"))
-	}
-	return errors.Join(errs...)
+	c.That(a.Provider != nil, "Provider is required")
+	return c.Err()
 }
 
 // Keda is KEDA 2.20 (chart infra.KedaVersion from infra.KedaChartRepo, release infra.KedaReleaseName)

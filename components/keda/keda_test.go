@@ -1,14 +1,12 @@
 package keda
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/internal/required/requiredtest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -30,19 +28,15 @@ func validArgs() *Args {
 // replica range and the quantities are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		args func() *Args
-		want []string // the messages, in order; none = valid
-	}{
-		{"nil", func() *Args { return nil }, []string{"keda: args are required"}},
-		{"valid", validArgs, nil},
-		{"no queues", func() *Args {
+	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
+		requiredtest.C("nil", func() *Args { return nil }, []string{"keda: args are required"}),
+		requiredtest.C("valid", validArgs, nil),
+		requiredtest.C("no queues", func() *Args {
 			a := validArgs()
 			a.QueueArns = nil
 			return a
-		}, nil},
-		{"empty", func() *Args { return &Args{} }, []string{
+		}, nil),
+		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
 			"Namespace is required",
 			"ClusterName is required",
 			"OperatorCPU is required",
@@ -53,27 +47,16 @@ func TestArgsValidate(t *testing.T) {
 			"WebhooksMemory is required",
 			"OidcProviderArn and OidcProviderURL are required",
 			"Provider is required",
-		}},
-		{"a nil queue ARN", func() *Args {
+		}),
+		requiredtest.C("a nil queue ARN", func() *Args {
 			a := validArgs()
 			a.QueueArns = append(a.QueueArns, nil)
 			return a
-		}, []string{"QueueArns[1] is nil"}},
-		{"no operator replicas: stacks' rule, not checked here", func() *Args {
+		}, []string{"QueueArns[1] is required"}),
+		requiredtest.C("no operator replicas: stacks' rule, not checked here", func() *Args {
 			a := validArgs()
 			a.OperatorReplicas = 0
 			return a
-		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := tc.args().validate()
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
-		})
-	}
+		}, nil),
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -35,23 +36,15 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("network: args are required")
 	}
-	var errs []error
-	if a.VpcCidr == "" {
-		errs = append(errs, errors.New("VpcCidr is required"))
-	}
+	var c required.Check
+	c.Strings("VpcCidr", a.VpcCidr)
 	n := len(a.AvailabilityZones)
-	if n == 0 {
-		errs = append(errs, errors.New("AvailabilityZones is required"))
-	}
+	c.That(n > 0, "AvailabilityZones is required")
 	// Each zone needs its two CIDRs: New indexes both lists by zone.
-	if len(a.PrivateSubnetCidrs) != n || len(a.PublicSubnetCidrs) != n {
-		errs = append(errs, fmt.Errorf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public",
-			n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))
-	}
-	if a.ClusterName == "" {
-		errs = append(errs, errors.New("ClusterName is required (it is the karpenter.sh/discovery tag value)"))
-	}
-	return errors.Join(errs...)
+	c.That(len(a.PrivateSubnetCidrs) == n && len(a.PublicSubnetCidrs) == n,
+		fmt.Sprintf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public", n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))
+	c.That(a.ClusterName != "", "ClusterName is required (it is the karpenter.sh/discovery tag value)")
+	return c.Err()
 }
 
 // Network is a VPC over N availability zones with, in each zone, a public subnet (internet

@@ -1,12 +1,9 @@
 package network
 
 import (
-	"strings"
 	"testing"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
+	"github.com/eventscale/eventscale/components/internal/required/requiredtest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -26,39 +23,24 @@ func validArgs() *Args {
 // and syntax (the VPC CIDR, the zone count) are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		args func() *Args
-		want []string // the messages, in order; none = valid
-	}{
-		{"nil", func() *Args { return nil }, []string{"network: args are required"}},
-		{"valid", validArgs, nil},
-		{"empty", func() *Args { return &Args{} }, []string{
+	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
+		requiredtest.C("nil", func() *Args { return nil }, []string{"network: args are required"}),
+		requiredtest.C("valid", validArgs, nil),
+		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
 			"VpcCidr is required",
 			"AvailabilityZones is required",
 			"ClusterName is required (it is the karpenter.sh/discovery tag value)",
-		}},
-		{"a zone without its public subnet", func() *Args {
+		}),
+		requiredtest.C("a zone without its public subnet", func() *Args {
 			a := validArgs()
 			a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1]
 			return a
-		}, []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}},
-		{"one zone and a CIDR that is not one: stacks' rules, not checked here", func() *Args {
+		}, []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}),
+		requiredtest.C("one zone and a CIDR that is not one: stacks' rules, not checked here", func() *Args {
 			a := validArgs()
 			a.VpcCidr, a.AvailabilityZones = "10.0.0.0/33", a.AvailabilityZones[:1]
 			a.PrivateSubnetCidrs, a.PublicSubnetCidrs = a.PrivateSubnetCidrs[:1], a.PublicSubnetCidrs[:1]
 			return a
-		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := tc.args().validate()
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
-		})
-	}
+		}, nil),
+	})
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -36,15 +37,9 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("queue: args are required")
 	}
-	var errs []error
-	for _, f := range []struct{ name, v string }{
-		{"Name", a.Name}, {"Partition", a.Partition}, {"Region", a.Region}, {"AccountID", a.AccountID},
-	} {
-		if f.v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	return errors.Join(errs...)
+	var c required.Check
+	c.Strings("Name", a.Name, "Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID)
+	return c.Err()
 }
 
 // Queue is an SQS work queue with a dead-letter queue. Both are encrypted with SQS-managed keys

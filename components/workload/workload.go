@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/internal/kube"
+	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -54,32 +55,16 @@ func (a *Args) validate() error {
 	if a == nil {
 		return errors.New("workload: args are required")
 	}
-	var errs []error
-	for _, f := range []struct{ name, v string }{
-		{"Name", a.Name}, {"Namespace", a.Namespace}, {"Region", a.Region}, {"CPU", a.CPU}, {"Memory", a.Memory},
-	} {
-		if f.v == "" {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	for _, f := range []struct {
-		name string
-		v    pulumi.StringInput
-	}{
-		{"ImageRef", a.ImageRef}, {"QueueURL", a.QueueURL}, {"QueueArn", a.QueueArn},
-		{"OidcProviderArn", a.OidcProviderArn}, {"OidcProviderURL", a.OidcProviderURL},
-	} {
-		if f.v == nil {
-			errs = append(errs, fmt.Errorf("%s is required", f.name))
-		}
-	}
-	if a.Provider == nil {
-		errs = append(errs, errors.New("Provider is required"))
-	}
-	if len(a.DependsOn) == 0 {
-		errs = append(errs, errors.New("DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)"))
-	}
-	return errors.Join(errs...)
+	var c required.Check
+	c.Strings("Name", a.Name, "Namespace", a.Namespace, "Region", a.Region, "CPU", a.CPU, "Memory", a.Memory)
+	c.Input("ImageRef", a.ImageRef)
+	c.Input("QueueURL", a.QueueURL)
+	c.Input("QueueArn", a.QueueArn)
+	c.Input("OidcProviderArn", a.OidcProviderArn)
+	c.Input("OidcProviderURL", a.OidcProviderURL)
+	c.That(a.Provider != nil, "Provider is required")
+	c.That(len(a.DependsOn) > 0, "DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)")
+	return c.Err()
 }
 
 // Workload is a worker Deployment consuming its own SQS queue, scaled by KEDA from MinReplicas

@@ -1,14 +1,12 @@
 package workload
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
+	"github.com/eventscale/eventscale/components/internal/required/requiredtest"
 	"github.com/eventscale/eventscale/infra"
 )
 
@@ -34,14 +32,10 @@ func validArgs() *Args {
 // are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name string
-		args func() *Args
-		want []string // the messages, in order; none = valid
-	}{
-		{"nil", func() *Args { return nil }, []string{"workload: args are required"}},
-		{"valid", validArgs, nil},
-		{"empty", func() *Args { return &Args{} }, []string{
+	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
+		requiredtest.C("nil", func() *Args { return nil }, []string{"workload: args are required"}),
+		requiredtest.C("valid", validArgs, nil),
+		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
 			"Name is required",
 			"Namespace is required",
 			"Region is required",
@@ -54,30 +48,19 @@ func TestArgsValidate(t *testing.T) {
 			"OidcProviderURL is required",
 			"Provider is required",
 			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
-		}},
-		{"no queue, no KEDA", func() *Args {
+		}),
+		requiredtest.C("no queue, no KEDA", func() *Args {
 			a := validArgs()
 			a.QueueURL, a.DependsOn = nil, nil
 			return a
 		}, []string{
 			"QueueURL is required",
 			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
-		}},
-		{"visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", func() *Args {
+		}),
+		requiredtest.C("visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", func() *Args {
 			a := validArgs()
 			a.Queue.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
 			return a
-		}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := tc.args().validate()
-			if tc.want == nil {
-				require.NoError(t, err)
-				return
-			}
-			require.Error(t, err)
-			assert.Equal(t, tc.want, strings.Split(err.Error(), "\n"))
-		})
-	}
+		}, nil),
+	})
 }
