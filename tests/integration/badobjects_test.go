@@ -244,7 +244,7 @@ func TestKnownBadObjects(t *testing.T) {
 			if _, err := e.client.Apply(ctx, good, ApplyOptions{DryRun: true}); err != nil {
 				t.Fatalf("the unmodified %s is rejected: %s", Identity(good), ErrorMessage(err))
 			}
-			bad, err := deepCopyJSON(good)
+			bad, err := verify.DeepCopyJSON(good)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -280,7 +280,7 @@ func stackObject(t *testing.T, e *stackEnv, kind string) map[string]any {
 		if o.Body["kind"] == kind {
 			for _, a := range e.dep.Applied {
 				if a.Source.URN == o.URN {
-					obj, err := deepCopyJSON(a.Object) // with the namespace as applied
+					obj, err := verify.DeepCopyJSON(a.Object) // with the namespace as applied
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // Environment variables that locate the servers and their cache.
@@ -133,8 +135,5 @@ func ModuleDir() string {
 	return wd
 }
 
-// RepoRoot returns the root of the eventscale repository (two levels above
-// this module).
-func RepoRoot() string {
-	return filepath.Clean(filepath.Join(ModuleDir(), "..", ".."))
-}
+// RepoRoot returns the root of the eventscale repository.
+func RepoRoot() string { return verify.RepoRoot() }

@@ -159,7 +159,7 @@ func Deploy(ctx context.Context, c *Client, s *Stack, opts DeployOptions) (*Depl
 	}
 	for _, i := range order {
 		if o, ok := objects[i]; ok {
-			body, err := deepCopyJSON(o.Body)
+			body, err := verify.DeepCopyJSON(o.Body)
 			if err != nil {
 				return d, err
 			}

@@ -1,13 +1,13 @@
 package integration
 
 import (
-	"encoding/json"
 	"fmt"
 	"path"
 	"sort"
 	"strings"
 
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // Computed is how the offline runner shows a value the mocks could not resolve.
@@ -98,7 +98,7 @@ func Collect(rec *offline.Recording) (*Stack, error) {
 			}
 			continue // e.g. a component resource (yaml/v2.ConfigGroup) whose children are recorded separately
 		}
-		body, err := deepCopyJSON(r.Inputs)
+		body, err := verify.DeepCopyJSON(r.Inputs)
 		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s %s: %v", r.Type, r.Name, err))
 			continue
@@ -258,20 +258,6 @@ func (s *Stack) DeploymentOrder() ([]int, error) {
 		return order, fmt.Errorf("stack %s: dependency cycle among %d resources", s.Name, n-len(order))
 	}
 	return order, nil
-}
-
-// deepCopyJSON copies a value through JSON, which also turns every number
-// into float64 and typed slices/maps into []any and map[string]any.
-func deepCopyJSON(m map[string]any) (map[string]any, error) {
-	data, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]any{}
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Identity names an object as "apiVersion Kind namespace/name".

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // requiredKinds are the kinds the design (DESIGN §1, §4) promises each stack
@@ -180,7 +181,7 @@ func TestStacks(t *testing.T) {
 					}
 					// Control: the same object with replicas set does reset the
 					// HPA's count (dry run), so the check above can fail.
-					withReplicas, err := deepCopyJSON(a.Object)
+					withReplicas, err := verify.DeepCopyJSON(a.Object)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -77,7 +77,7 @@ func Render(chartDir string, opts RenderOptions) ([]map[string]any, error) {
 		vals = map[string]any{}
 	}
 	// Helm mutates the values map while processing dependencies.
-	vals, err = deepCopy(vals)
+	vals, err = DeepCopyJSON(vals)
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: values: %w", chrt.Name(), err)
 	}
@@ -197,10 +197,10 @@ func manifestIndex(name string) int {
 	return i
 }
 
-// deepCopy copies values through JSON with plain encoding/json number
-// decoding (float64), which is what Helm does with a values file (`-f`) and
-// what Pulumi's number property values are.
-func deepCopy(m map[string]any) (map[string]any, error) {
+// DeepCopyJSON copies values through JSON with plain encoding/json number decoding (float64),
+// which also turns typed slices and maps into []any and map[string]any: what Helm does with a
+// values file (`-f`) and what Pulumi's number property values are.
+func DeepCopyJSON(m map[string]any) (map[string]any, error) {
 	data, err := json.Marshal(m)
 	if err != nil {
 		return nil, err
