@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strconv"
 	"time"
+
+	"github.com/eventscale/eventscale/internal/workerenv"
 )
 
 // Kubernetes objects of a queue-driven workload: a Namespace, a ServiceAccount carrying the
@@ -12,23 +14,24 @@ import (
 // TriggerAuthentication and ScaledObject (keda.go) that scale it on queue depth. The verification
 // tier decodes them strictly into the upstream types and validates them against the real CRDs.
 
-// Worker contract (cmd/worker, internal/worker): the environment the Deployment sets.
+// Worker contract (cmd/worker, internal/worker): the environment the Deployment sets. The names
+// and shared defaults are defined once, in internal/workerenv (which the worker reads them from).
 const (
-	EnvQueueURL            = "QUEUE_URL"
-	EnvRegion              = "AWS_REGION"
-	EnvConcurrency         = "WORKER_CONCURRENCY"
-	EnvBatchSize           = "WORKER_BATCH_SIZE"
-	EnvWaitSeconds         = "WORKER_WAIT_SECONDS"
-	EnvVisibilityExtension = "WORKER_VISIBILITY_EXTENSION_SECONDS"
-	EnvShutdownTimeout     = "WORKER_SHUTDOWN_TIMEOUT"
-	EnvSimulatedWork       = "WORKER_SIMULATED_WORK"
-	EnvHealthAddr          = "WORKER_HEALTH_ADDR"
+	EnvQueueURL            = workerenv.QueueURL
+	EnvRegion              = workerenv.Region
+	EnvConcurrency         = workerenv.Concurrency
+	EnvBatchSize           = workerenv.BatchSize
+	EnvWaitSeconds         = workerenv.WaitSeconds
+	EnvVisibilityExtension = workerenv.VisibilityExtension
+	EnvShutdownTimeout     = workerenv.ShutdownTimeout
+	EnvSimulatedWork       = workerenv.SimulatedWork
+	EnvHealthAddr          = workerenv.HealthAddr
 
 	// WorkerBatchSize is the most messages one ReceiveMessage call asks for (the SQS maximum;
 	// the worker never receives more than it has free slots for).
-	WorkerBatchSize = 10
+	WorkerBatchSize = workerenv.DefaultBatchSize
 	// WorkerHealthPort serves /healthz (liveness) and /readyz (readiness).
-	WorkerHealthPort = 8080
+	WorkerHealthPort = workerenv.HealthPort
 	// WorkerContainerName is the worker container's name.
 	WorkerContainerName = "worker"
 	// WorkerUID is the non-root user and group the worker runs as (distroless "nonroot").

@@ -17,7 +17,7 @@ CRANE            ?= $(WORKER_BIN_DIR)/crane
 KO_PLATFORMS     ?= linux/amd64,linux/arm64
 KO_TAGS          ?= latest
 KO_FLAGS         ?=
-WORKER_PKGS      := ./cmd/worker/... ./cmd/sqs-load/... ./internal/worker/... ./internal/sqstest/...
+WORKER_PKGS      := ./cmd/worker/... ./cmd/sqs-load/... ./internal/worker/... ./internal/sqstest/... ./internal/workerenv/...
 WORKER_BENCH_MESSAGES ?= 400
 LOAD_COUNT       ?= 1000
 LOAD_RATE        ?= 0
@@ -31,11 +31,13 @@ worker-build: ## Build cmd/worker and cmd/sqs-load into .cache/bin
 
 worker-test: ## Worker tests against a real SQS API (each test starts its own moto_server)
 	$(GO) test -count=1 -timeout 10m $(WORKER_PKGS)
+	cd internal/motoserver && $(GO) test -count=1 -timeout 5m ./...
 
 worker-lint: ## gofmt check and go vet of the worker packages
-	@out="$$(gofmt -l cmd/worker cmd/sqs-load internal/worker internal/sqstest)"; \
+	@out="$$(gofmt -l cmd/worker cmd/sqs-load internal/worker internal/sqstest internal/motoserver internal/workerenv)"; \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(WORKER_PKGS)
+	cd internal/motoserver && $(GO) vet ./...
 
 worker-bench: ## Worker msgs/s at concurrency 1, 4, 16 against moto_server
 	@echo "nproc: $$(nproc)"; echo "cpu: $$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"; echo "date: $$(date -u +%Y-%m-%dT%H:%MZ)"

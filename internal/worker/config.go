@@ -9,34 +9,36 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/eventscale/eventscale/internal/workerenv"
 )
 
-// Environment variable names read by LoadConfig. The Kubernetes Deployment
-// relies on exactly these names.
+// Environment variable names read by LoadConfig, defined once in internal/workerenv (the
+// Kubernetes Deployment, infra.WorkerEnv, sets them from there too).
 const (
-	EnvQueueURL            = "QUEUE_URL"
-	EnvRegion              = "AWS_REGION"
-	EnvEndpointURL         = "AWS_ENDPOINT_URL"
-	EnvConcurrency         = "WORKER_CONCURRENCY"
-	EnvBatchSize           = "WORKER_BATCH_SIZE"
-	EnvWaitSeconds         = "WORKER_WAIT_SECONDS"
-	EnvVisibilityExtension = "WORKER_VISIBILITY_EXTENSION_SECONDS"
-	EnvShutdownTimeout     = "WORKER_SHUTDOWN_TIMEOUT"
-	EnvSimulatedWork       = "WORKER_SIMULATED_WORK"
-	EnvHealthAddr          = "WORKER_HEALTH_ADDR"
-	EnvLogLevel            = "WORKER_LOG_LEVEL"
-	EnvRecordFile          = "WORKER_RECORD_FILE"
+	EnvQueueURL            = workerenv.QueueURL
+	EnvRegion              = workerenv.Region
+	EnvEndpointURL         = workerenv.EndpointURL
+	EnvConcurrency         = workerenv.Concurrency
+	EnvBatchSize           = workerenv.BatchSize
+	EnvWaitSeconds         = workerenv.WaitSeconds
+	EnvVisibilityExtension = workerenv.VisibilityExtension
+	EnvShutdownTimeout     = workerenv.ShutdownTimeout
+	EnvSimulatedWork       = workerenv.SimulatedWork
+	EnvHealthAddr          = workerenv.HealthAddr
+	EnvLogLevel            = workerenv.LogLevel
+	EnvRecordFile          = workerenv.RecordFile
 )
 
 // Defaults applied by LoadConfig when a variable is unset or empty.
 const (
 	DefaultConcurrency         = 4
-	DefaultBatchSize           = 10
+	DefaultBatchSize           = workerenv.DefaultBatchSize
 	DefaultWaitSeconds         = 20
 	DefaultVisibilityExtension = 30 * time.Second
 	DefaultShutdownTimeout     = 25 * time.Second
 	DefaultSimulatedWork       = time.Second
-	DefaultHealthAddr          = ":8080"
+	DefaultHealthAddr          = workerenv.DefaultHealthAddr
 )
 
 // Limits enforced by LoadConfig.

@@ -45,6 +45,7 @@ require (
 	github.com/davecgh/go-spew v1.1.2-0.20180830191138-d8f796af33cc // indirect
 	github.com/emicklei/go-restful/v3 v3.13.0 // indirect
 	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
+	github.com/eventscale/eventscale/internal/motoserver v0.0.0-00010101000000-000000000000 // indirect
 	github.com/eventscale/eventscale/tests/twin/spec v0.0.0
 	github.com/fsnotify/fsnotify v1.9.0 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.0 // indirect
@@ -140,3 +141,5 @@ require (
 replace sigs.k8s.io/karpenter v1.14.1-0.20260819221709-6e7eab7a0f48 => sigs.k8s.io/karpenter v1.14.1
 
 replace github.com/eventscale/eventscale/tests/twin/spec => ../spec
+
+replace github.com/eventscale/eventscale/internal/motoserver => ../../../internal/motoserver

@@ -96,6 +96,7 @@ require (
 	github.com/envoyproxy/go-control-plane/envoy v1.37.0 // indirect
 	github.com/envoyproxy/protoc-gen-validate v1.3.3 // indirect
 	github.com/evanphx/json-patch/v5 v5.9.11 // indirect
+	github.com/eventscale/eventscale/internal/motoserver v0.0.0-00010101000000-000000000000 // indirect
 	github.com/expr-lang/expr v1.17.8 // indirect
 	github.com/facebookgo/clock v0.0.0-20150410010913-600d898af40a // indirect
 	github.com/felixge/httpsnoop v1.0.4 // indirect
@@ -331,3 +332,5 @@ replace (
 	k8s.io/metrics => k8s.io/metrics v0.35.5
 	sigs.k8s.io/controller-runtime => sigs.k8s.io/controller-runtime v0.23.3
 )
+
+replace github.com/eventscale/eventscale/internal/motoserver => ../../../internal/motoserver
