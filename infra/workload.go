@@ -14,19 +14,9 @@ import (
 // TriggerAuthentication and ScaledObject (keda.go) that scale it on queue depth. The verification
 // tier decodes them strictly into the upstream types and validates them against the real CRDs.
 
-// Worker contract (cmd/worker, internal/worker): the environment the Deployment sets. The names
-// and shared defaults are defined once, in internal/workerenv (which the worker reads them from).
+// Worker contract (cmd/worker, internal/worker): the environment the Deployment sets, by the
+// names and shared defaults of internal/workerenv (which the worker reads them by).
 const (
-	EnvQueueURL            = workerenv.QueueURL
-	EnvRegion              = workerenv.Region
-	EnvConcurrency         = workerenv.Concurrency
-	EnvBatchSize           = workerenv.BatchSize
-	EnvWaitSeconds         = workerenv.WaitSeconds
-	EnvVisibilityExtension = workerenv.VisibilityExtension
-	EnvShutdownTimeout     = workerenv.ShutdownTimeout
-	EnvSimulatedWork       = workerenv.SimulatedWork
-	EnvHealthAddr          = workerenv.HealthAddr
-
 	// WorkerBatchSize is the most messages one ReceiveMessage call asks for (the SQS maximum;
 	// the worker never receives more than it has free slots for).
 	WorkerBatchSize = workerenv.DefaultBatchSize
@@ -191,15 +181,15 @@ func SelectorLabels(workload string) map[string]string {
 // WorkerEnv is the worker container's environment, exactly per the worker contract.
 func WorkerEnv(s WorkloadObjectSettings) []EnvVar {
 	return []EnvVar{
-		{EnvQueueURL, s.QueueURL},
-		{EnvRegion, s.Region},
-		{EnvConcurrency, strconv.Itoa(s.Concurrency)},
-		{EnvBatchSize, strconv.Itoa(WorkerBatchSize)},
-		{EnvWaitSeconds, strconv.Itoa(s.Queue.ReceiveWaitTimeSeconds)},
-		{EnvVisibilityExtension, strconv.Itoa(s.Queue.VisibilityTimeoutSeconds)},
-		{EnvShutdownTimeout, goDuration(ShutdownTimeout(s.MaxProcessingSeconds))},
-		{EnvSimulatedWork, goDuration(time.Duration(s.SimulatedWorkSeconds) * time.Second)},
-		{EnvHealthAddr, fmt.Sprintf(":%d", WorkerHealthPort)},
+		{workerenv.QueueURL, s.QueueURL},
+		{workerenv.Region, s.Region},
+		{workerenv.Concurrency, strconv.Itoa(s.Concurrency)},
+		{workerenv.BatchSize, strconv.Itoa(WorkerBatchSize)},
+		{workerenv.WaitSeconds, strconv.Itoa(s.Queue.ReceiveWaitTimeSeconds)},
+		{workerenv.VisibilityExtension, strconv.Itoa(s.Queue.VisibilityTimeoutSeconds)},
+		{workerenv.ShutdownTimeout, goDuration(ShutdownTimeout(s.MaxProcessingSeconds))},
+		{workerenv.SimulatedWork, goDuration(time.Duration(s.SimulatedWorkSeconds) * time.Second)},
+		{workerenv.HealthAddr, fmt.Sprintf(":%d", WorkerHealthPort)},
 	}
 }
 
