@@ -16,8 +16,6 @@ package infra
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -171,22 +169,4 @@ func kedaTestedRange() [2]string {
 		}
 	}
 	return [2]string{lo, hi}
-}
-
-// VersionAtLeast reports whether dotted version a (e.g. "1.14.1") is at least b (e.g. "1.13").
-func VersionAtLeast(a, b string) bool {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(pa) || i < len(pb); i++ {
-		var x, y int
-		if i < len(pa) {
-			x, _ = strconv.Atoi(pa[i])
-		}
-		if i < len(pb) {
-			y, _ = strconv.Atoi(pb[i])
-		}
-		if x != y {
-			return x > y
-		}
-	}
-	return true
 }

