@@ -109,11 +109,11 @@ func checkLabelValueLength(v *validator, name, val, label string) {
 func (c Config) validateCapacity(v *validator) {
 	p := c.Karpenter.NodePool
 	for _, lim := range []struct {
-		field, limit, resource string
-		request                func(infra.WorkloadSettings) string
+		field, limit, resource, workloadField string
+		request                               func(infra.WorkloadSettings) string
 	}{
-		{"limitCpu", p.LimitCPU, "CPU", func(w infra.WorkloadSettings) string { return w.CPU }},
-		{"limitMemory", p.LimitMemory, "memory", func(w infra.WorkloadSettings) string { return w.Memory }},
+		{"limitCpu", p.LimitCPU, "CPU", "cpu", func(w infra.WorkloadSettings) string { return w.CPU }},
+		{"limitMemory", p.LimitMemory, "memory", "memory", func(w infra.WorkloadSettings) string { return w.Memory }},
 	} {
 		limit, err := resource.ParseQuantity(lim.limit)
 		if err != nil || limit.Sign() <= 0 {
@@ -125,13 +125,9 @@ func (c Config) validateCapacity(v *validator) {
 				continue // reported by validateWorkloads
 			}
 			if limit.Cmp(req) <= 0 {
-				field := "cpu"
-				if lim.resource == "memory" {
-					field = "memory"
-				}
 				v.add("%s %q must be more than %s:workloads[%d].%s %q: Karpenter counts a node's whole %s against the limit and a node can give pods "+
 					"less than that, so no node it may launch could run one worker pod; raise the limit or lower the request",
-					key("karpenter", "nodePool."+lim.field), lim.limit, Namespace, i, field, lim.request(w), lim.resource)
+					key("karpenter", "nodePool."+lim.field), lim.limit, Namespace, i, lim.workloadField, lim.request(w), lim.resource)
 			}
 		}
 	}
