@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -14,22 +15,42 @@ import (
 	"github.com/eventscale/eventscale/infra"
 )
 
-// Run is the program `pulumi up` runs: it reads the configuration the engine passed
-// (PULUMI_CONFIG, the same source the Pulumi SDK reads) and deploys the stack.
+// Run is the program `pulumi up` runs: it reads the configuration the engine passed (see
+// EngineConfig) and deploys the stack.
 func Run(ctx *pulumi.Context) error {
-	raw, err := EngineConfig()
+	raw, err := EngineConfig(ctx)
 	if err != nil {
 		return err
 	}
 	return Program(raw)(ctx)
 }
 
-// EngineConfig returns the stack configuration the Pulumi engine hands to the program.
-func EngineConfig() (map[string]string, error) {
+// EngineConfig returns the stack configuration the Pulumi engine handed to the program, read the
+// way the SDK hands it to a compiled program (`pulumi up` through the Go language host) and to an
+// inline one (the Automation API) alike: ctx.GetConfig, for every key the program reads (its
+// sections and RegionKey).
+//
+// The SDK offers a program no way to list its configuration, and the engine does not refuse a
+// key the project does not declare. So that a mistyped section is still refused by name, the
+// keys of this project's namespace that the program does not know are also taken from the whole
+// map where the engine passes it in the environment (PULUMI_CONFIG, compiled programs); an
+// inline program does not receive that variable, and there a mistyped section is only absent.
+func EngineConfig(ctx *pulumi.Context) (map[string]string, error) {
 	raw := map[string]string{}
+	for _, k := range append(prefixed(sections), RegionKey) {
+		if v, ok := ctx.GetConfig(k); ok {
+			raw[k] = v
+		}
+	}
 	if s := os.Getenv(pulumi.EnvConfig); s != "" {
-		if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		all := map[string]string{}
+		if err := json.Unmarshal([]byte(s), &all); err != nil {
 			return nil, fmt.Errorf("reading %s from the Pulumi engine: %w", pulumi.EnvConfig, err)
+		}
+		for k, v := range all {
+			if _, read := raw[k]; !read && strings.HasPrefix(k, Namespace+":") {
+				raw[k] = v
+			}
 		}
 	}
 	return raw, nil
