@@ -3,7 +3,6 @@
 package cluster
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -13,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
@@ -37,17 +37,15 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Cluster component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "cluster", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("cluster: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Strings("Name", a.Name, "Version", a.Version, "Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID)
 	c.That(a.VpcID != nil && a.PrivateSubnetIDs != nil, "VpcID and PrivateSubnetIDs are required")
 	c.That(len(a.Fargate.Namespaces) > 0, "Fargate.Namespaces is required: the Fargate profile needs at least one namespace")
-	return c.Err()
 }
 
 // Cluster is an EKS cluster (pulumi-eks v2, API authentication mode, OIDC provider, no node
@@ -86,14 +84,10 @@ type Cluster struct {
 
 // New creates a Cluster.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Cluster, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("cluster %q: %w", name, err)
-	}
-	comp := &Cluster{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Cluster](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
 	// Admin access entries are created beside the cluster, not with AccessEntries: see createAdminAccess.
@@ -197,19 +191,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.FargateProfileName = profile.FargateProfileName
 	comp.Provider = provider
 	comp.Ready = []pulumi.Resource{profile, coredns}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"clusterName":            comp.ClusterName,
-		"clusterArn":             comp.ClusterArn,
-		"endpoint":               comp.Endpoint,
-		"oidcProviderArn":        comp.OidcProviderArn,
-		"oidcProviderUrl":        comp.OidcProviderURL,
-		"clusterSecurityGroupId": comp.ClusterSecurityGroupID,
-		"kubeconfig":             comp.Kubeconfig,
-		"fargateProfileName":     comp.FargateProfileName,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }
 
 // createAdminAccess gives each of args.AdminPrincipalArns cluster-admin: an aws.eks.AccessEntry

@@ -22,10 +22,10 @@ func validArgs() *Args {
 // admin ARNs and the Fargate namespace count are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
-		requiredtest.C("nil", func() *Args { return nil }, []string{"cluster: args are required"}),
+	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
+		requiredtest.C("nil", requiredtest.Nil[Args], []string{"cluster: args are required"}),
 		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
+		requiredtest.C("empty", requiredtest.Zero[Args], []string{
 			"Name is required",
 			"Version is required",
 			"Partition is required",
@@ -34,16 +34,10 @@ func TestArgsValidate(t *testing.T) {
 			"VpcID and PrivateSubnetIDs are required",
 			"Fargate.Namespaces is required: the Fargate profile needs at least one namespace",
 		}),
-		requiredtest.C("no subnets", func() *Args {
-			a := validArgs()
-			a.PrivateSubnetIDs = nil
-			return a
-		}, []string{"VpcID and PrivateSubnetIDs are required"}),
-		requiredtest.C("repeated admin and six namespaces: stacks' rules, not checked here", func() *Args {
-			a := validArgs()
+		requiredtest.C("no subnets", requiredtest.Without(validArgs, func(a *Args) { a.PrivateSubnetIDs = nil }), []string{"VpcID and PrivateSubnetIDs are required"}),
+		requiredtest.C("repeated admin and six namespaces: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"}
 			a.Fargate.Namespaces = []string{"a", "b", "c", "d", "e", "f"}
-			return a
-		}, nil),
+		}), nil),
 	})
 }

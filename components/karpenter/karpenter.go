@@ -4,7 +4,6 @@
 package karpenter
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
@@ -54,13 +54,12 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Karpenter component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "karpenter", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("karpenter: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Input("ClusterName", a.ClusterName)
 	c.Input("ClusterEndpoint", a.ClusterEndpoint)
 	c.Input("OidcProviderArn", a.OidcProviderArn)
@@ -72,7 +71,6 @@ func (a *Args) validate() error {
 		"NodePool.Name", a.NodePool.Name, "NodeClass.Name", a.NodeClass.Name,
 		"NodeClass.AmiAlias", a.NodeClass.AmiAlias, "NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize)
 	c.That(len(a.NodePool.CapacityTypes) > 0 && len(a.NodePool.Architectures) > 0, "NodePool.CapacityTypes and NodePool.Architectures must not be empty")
-	return c.Err()
 }
 
 // Karpenter is Karpenter v1 on an EKS cluster, its controller on Fargate with IRSA.
@@ -122,14 +120,10 @@ type Karpenter struct {
 
 // New creates Karpenter.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Karpenter, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("karpenter %q: %w", name, err)
-	}
-	comp := &Karpenter{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Karpenter](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 	tags := pulumi.ToStringMap(args.Tags)
 
 	// Node role: what the instances run as. Karpenter creates their instance profiles itself.
@@ -331,17 +325,5 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.NodeClassName = nodeClass.Name
 	comp.Namespace = namespace
 	comp.Ready = []pulumi.Resource{nodePool}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"controllerRoleArn":     comp.ControllerRoleArn,
-		"nodeRoleName":          comp.NodeRoleName,
-		"nodeRoleArn":           comp.NodeRoleArn,
-		"interruptionQueueName": comp.InterruptionQueueName,
-		"interruptionQueueArn":  comp.InterruptionQueueArn,
-		"nodePoolName":          comp.NodePoolName,
-		"nodeClassName":         comp.NodeClassName,
-		"namespace":             comp.Namespace,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }

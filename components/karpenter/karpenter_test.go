@@ -29,10 +29,10 @@ func validArgs() *Args {
 // replica range and every other rule are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
-		requiredtest.C("nil", func() *Args { return nil }, []string{"karpenter: args are required"}),
+	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
+		requiredtest.C("nil", requiredtest.Nil[Args], []string{"karpenter: args are required"}),
 		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
+		requiredtest.C("empty", requiredtest.Zero[Args], []string{
 			"ClusterName is required",
 			"ClusterEndpoint is required",
 			"OidcProviderArn is required",
@@ -51,18 +51,10 @@ func TestArgsValidate(t *testing.T) {
 			"NodeClass.RootVolumeSize is required",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
 		}),
-		requiredtest.C("no provider, no architectures", func() *Args {
-			a := validArgs()
-			a.Provider, a.NodePool.Architectures = nil, nil
-			return a
-		}, []string{
+		requiredtest.C("no provider, no architectures", requiredtest.Without(validArgs, func(a *Args) { a.Provider, a.NodePool.Architectures = nil, nil }), []string{
 			"Provider is required: every Kubernetes object must go to the cluster",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
 		}),
-		requiredtest.C("no replicas: stacks' rule, not checked here", func() *Args {
-			a := validArgs()
-			a.Replicas = 0
-			return a
-		}, nil),
+		requiredtest.C("no replicas: stacks' rule, not checked here", requiredtest.Without(validArgs, func(a *Args) { a.Replicas = 0 }), nil),
 	})
 }

@@ -3,7 +3,6 @@
 package keda
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
@@ -11,6 +10,7 @@ import (
 	helmv4 "github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes/helm/v4"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
@@ -42,13 +42,12 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Keda component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "keda", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("keda: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Strings("Namespace", a.Namespace, "ClusterName", a.ClusterName,
 		"OperatorCPU", a.OperatorCPU, "OperatorMemory", a.OperatorMemory,
 		"MetricsServerCPU", a.MetricsServerCPU, "MetricsServerMemory", a.MetricsServerMemory,
@@ -58,7 +57,6 @@ func (a *Args) validate() error {
 		c.Input(fmt.Sprintf("QueueArns[%d]", i), q)
 	}
 	c.That(a.Provider != nil, "Provider is required")
-	return c.Err()
 }
 
 // Keda is KEDA 2.20 (chart infra.KedaVersion from infra.KedaChartRepo, release infra.KedaReleaseName)
@@ -86,14 +84,10 @@ type Keda struct {
 
 // New creates Keda.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Keda, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("keda %q: %w", name, err)
-	}
-	comp := &Keda{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Keda](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 
 	ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, map[string]string{
 		"app.kubernetes.io/part-of": "eventscale", "app.kubernetes.io/managed-by": "pulumi",
@@ -160,11 +154,5 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.RoleArn = role.Arn
 	comp.Chart = chart
 	comp.Ready = []pulumi.Resource{chart}
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"namespace": comp.Namespace,
-		"roleArn":   comp.RoleArn,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }

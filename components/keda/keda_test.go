@@ -28,15 +28,11 @@ func validArgs() *Args {
 // replica range and the quantities are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
-		requiredtest.C("nil", func() *Args { return nil }, []string{"keda: args are required"}),
+	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
+		requiredtest.C("nil", requiredtest.Nil[Args], []string{"keda: args are required"}),
 		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("no queues", func() *Args {
-			a := validArgs()
-			a.QueueArns = nil
-			return a
-		}, nil),
-		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
+		requiredtest.C("no queues", requiredtest.Without(validArgs, func(a *Args) { a.QueueArns = nil }), nil),
+		requiredtest.C("empty", requiredtest.Zero[Args], []string{
 			"Namespace is required",
 			"ClusterName is required",
 			"OperatorCPU is required",
@@ -48,15 +44,7 @@ func TestArgsValidate(t *testing.T) {
 			"OidcProviderArn and OidcProviderURL are required",
 			"Provider is required",
 		}),
-		requiredtest.C("a nil queue ARN", func() *Args {
-			a := validArgs()
-			a.QueueArns = append(a.QueueArns, nil)
-			return a
-		}, []string{"QueueArns[1] is required"}),
-		requiredtest.C("no operator replicas: stacks' rule, not checked here", func() *Args {
-			a := validArgs()
-			a.OperatorReplicas = 0
-			return a
-		}, nil),
+		requiredtest.C("a nil queue ARN", requiredtest.Without(validArgs, func(a *Args) { a.QueueArns = append(a.QueueArns, nil) }), []string{"QueueArns[1] is required"}),
+		requiredtest.C("no operator replicas: stacks' rule, not checked here", requiredtest.Without(validArgs, func(a *Args) { a.OperatorReplicas = 0 }), nil),
 	})
 }

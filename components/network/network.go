@@ -2,12 +2,12 @@
 package network
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
@@ -30,13 +30,12 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Network component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "network", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("network: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Strings("VpcCidr", a.VpcCidr)
 	n := len(a.AvailabilityZones)
 	c.That(n > 0, "AvailabilityZones is required")
@@ -44,7 +43,6 @@ func (a *Args) validate() error {
 	c.That(len(a.PrivateSubnetCidrs) == n && len(a.PublicSubnetCidrs) == n,
 		fmt.Sprintf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public", n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))
 	c.That(a.ClusterName != "", "ClusterName is required (it is the karpenter.sh/discovery tag value)")
-	return c.Err()
 }
 
 // Network is a VPC over N availability zones with, in each zone, a public subnet (internet
@@ -67,14 +65,10 @@ type Network struct {
 
 // New creates a Network.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Network, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("network %q: %w", name, err)
-	}
-	comp := &Network{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Network](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 	tags := func(extra map[string]string) pulumi.StringMap {
 		return pulumi.ToStringMap(infra.WithTags(args.Tags, extra))
 	}
@@ -192,12 +186,5 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.VpcID = vpc.ID().ToStringOutput()
 	comp.PrivateSubnetIDs = privateIDs.ToStringArrayOutput()
 	comp.PublicSubnetIDs = publicIDs.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"vpcId":            comp.VpcID,
-		"privateSubnetIds": comp.PrivateSubnetIDs,
-		"publicSubnetIds":  comp.PublicSubnetIDs,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }

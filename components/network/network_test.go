@@ -23,24 +23,18 @@ func validArgs() *Args {
 // and syntax (the VPC CIDR, the zone count) are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
-		requiredtest.C("nil", func() *Args { return nil }, []string{"network: args are required"}),
+	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
+		requiredtest.C("nil", requiredtest.Nil[Args], []string{"network: args are required"}),
 		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
+		requiredtest.C("empty", requiredtest.Zero[Args], []string{
 			"VpcCidr is required",
 			"AvailabilityZones is required",
 			"ClusterName is required (it is the karpenter.sh/discovery tag value)",
 		}),
-		requiredtest.C("a zone without its public subnet", func() *Args {
-			a := validArgs()
-			a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1]
-			return a
-		}, []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}),
-		requiredtest.C("one zone and a CIDR that is not one: stacks' rules, not checked here", func() *Args {
-			a := validArgs()
+		requiredtest.C("a zone without its public subnet", requiredtest.Without(validArgs, func(a *Args) { a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1] }), []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}),
+		requiredtest.C("one zone and a CIDR that is not one: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.VpcCidr, a.AvailabilityZones = "10.0.0.0/33", a.AvailabilityZones[:1]
 			a.PrivateSubnetCidrs, a.PublicSubnetCidrs = a.PrivateSubnetCidrs[:1], a.PublicSubnetCidrs[:1]
-			return a
-		}, nil),
+		}), nil),
 	})
 }

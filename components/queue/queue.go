@@ -2,12 +2,12 @@
 package queue
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sqs"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
 )
@@ -31,15 +31,13 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Queue component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "queue", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("queue: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Strings("Name", a.Name, "Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID)
-	return c.Err()
 }
 
 // Queue is an SQS work queue with a dead-letter queue. Both are encrypted with SQS-managed keys
@@ -63,14 +61,10 @@ type Queue struct {
 
 // New creates a Queue.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Queue, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("queue %q: %w", name, err)
-	}
-	comp := &Queue{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Queue](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 	queueOpts := []pulumi.ResourceOption{parent}
 	if args.Protect {
 		queueOpts = append(queueOpts, pulumi.Protect(true))
@@ -119,10 +113,5 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	comp.URL, comp.Arn, comp.Name = work.Url, work.Arn, work.Name
 	comp.DlqURL, comp.DlqArn = dlq.Url, dlq.Arn
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"url": comp.URL, "arn": comp.Arn, "name": comp.Name, "dlqUrl": comp.DlqURL, "dlqArn": comp.DlqArn,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }

@@ -3,13 +3,13 @@
 package workload
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/eventscale/eventscale/components/internal/component"
 	"github.com/eventscale/eventscale/components/internal/kube"
 	"github.com/eventscale/eventscale/components/internal/required"
 	"github.com/eventscale/eventscale/infra"
@@ -49,13 +49,12 @@ type Args struct {
 	Tags map[string]string
 }
 
-// validate checks only that what New needs is there (required fields, non-nil inputs), in a
+// kind is the Workload component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "workload", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing (required fields, nil inputs), in a
 // fixed order. Ranges and rules between fields are stacks.Validate's, which names the config key.
-func (a *Args) validate() error {
-	if a == nil {
-		return errors.New("workload: args are required")
-	}
-	var c required.Check
+func (a *Args) check(c *required.Check) {
 	c.Strings("Name", a.Name, "Namespace", a.Namespace, "Region", a.Region, "CPU", a.CPU, "Memory", a.Memory)
 	c.Input("ImageRef", a.ImageRef)
 	c.Input("QueueURL", a.QueueURL)
@@ -64,7 +63,6 @@ func (a *Args) validate() error {
 	c.Input("OidcProviderURL", a.OidcProviderURL)
 	c.That(a.Provider != nil, "Provider is required")
 	c.That(len(a.DependsOn) > 0, "DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)")
-	return c.Err()
 }
 
 // Workload is a worker Deployment consuming its own SQS queue, scaled by KEDA from MinReplicas
@@ -91,14 +89,10 @@ type Workload struct {
 
 // New creates a Workload.
 func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Workload, error) {
-	if err := args.validate(); err != nil {
-		return nil, fmt.Errorf("workload %q: %w", name, err)
-	}
-	comp := &Workload{}
-	if err := ctx.RegisterComponentResource(TypeToken, name, comp, opts...); err != nil {
+	comp, parent, err := component.New[Workload](ctx, kind, name, args, opts...)
+	if err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(comp)
 	k8s := pulumi.Provider(args.Provider)
 
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
@@ -157,14 +151,5 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.ServiceAccount = sa.Name
 	comp.Deployment = deploy.Name
 	comp.ScaledObject = so.Name
-	if err := ctx.RegisterResourceOutputs(comp, pulumi.Map{
-		"namespace":      comp.Namespace,
-		"roleArn":        comp.RoleArn,
-		"serviceAccount": comp.ServiceAccount,
-		"deployment":     comp.Deployment,
-		"scaledObject":   comp.ScaledObject,
-	}); err != nil {
-		return nil, err
-	}
-	return comp, nil
+	return component.Finish(ctx, comp)
 }

@@ -32,10 +32,10 @@ func validArgs() *Args {
 // are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, (*Args).validate, []requiredtest.Case[*Args]{
-		requiredtest.C("nil", func() *Args { return nil }, []string{"workload: args are required"}),
+	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
+		requiredtest.C("nil", requiredtest.Nil[Args], []string{"workload: args are required"}),
 		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", func() *Args { return &Args{} }, []string{
+		requiredtest.C("empty", requiredtest.Zero[Args], []string{
 			"Name is required",
 			"Namespace is required",
 			"Region is required",
@@ -49,18 +49,12 @@ func TestArgsValidate(t *testing.T) {
 			"Provider is required",
 			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
 		}),
-		requiredtest.C("no queue, no KEDA", func() *Args {
-			a := validArgs()
-			a.QueueURL, a.DependsOn = nil, nil
-			return a
-		}, []string{
+		requiredtest.C("no queue, no KEDA", requiredtest.Without(validArgs, func(a *Args) { a.QueueURL, a.DependsOn = nil, nil }), []string{
 			"QueueURL is required",
 			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
 		}),
-		requiredtest.C("visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", func() *Args {
-			a := validArgs()
+		requiredtest.C("visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.Queue.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
-			return a
-		}, nil),
+		}), nil),
 	})
 }

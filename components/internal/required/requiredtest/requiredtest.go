@@ -10,17 +10,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// Case is one Args.validate case.
+// Case is one Args.validate case; A is the Args struct, passed as *A.
 type Case[A any] struct {
 	Name string
-	Args func() A
+	Args func() *A
 	// Want are the messages, in order; nil means the Args are valid.
 	Want []string
 }
 
-// Run runs every case in parallel against validate (typically the method expression
-// (*Args).validate) and asserts the exact messages and their order.
-func Run[A any](t *testing.T, validate func(A) error, cases []Case[A]) {
+// Run runs every case in parallel against validate (typically the component's
+// component.Kind.Validate) and asserts the exact messages and their order.
+func Run[A any](t *testing.T, validate func(*A) error, cases []Case[A]) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
@@ -37,6 +37,22 @@ func Run[A any](t *testing.T, validate func(A) error, cases []Case[A]) {
 }
 
 // C is a Case: C(name, args, want).
-func C[A any](name string, args func() A, want []string) Case[A] {
+func C[A any](name string, args func() *A, want []string) Case[A] {
 	return Case[A]{Name: name, Args: args, Want: want}
+}
+
+// Nil builds no Args at all (a nil *A), for the "args are required" case.
+func Nil[A any]() *A { return nil }
+
+// Zero builds Args with every field empty.
+func Zero[A any]() *A { return new(A) }
+
+// Without builds valid Args (a fresh value from valid each time) and then breaks them with
+// change: Without(validArgs, func(a *Args) { a.AccountID = "" }).
+func Without[A any](valid func() *A, change func(*A)) func() *A {
+	return func() *A {
+		a := valid()
+		change(a)
+		return a
+	}
 }
