@@ -1,7 +1,6 @@
 package verify_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -193,7 +192,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
 			w := cfg.Workloads[0]
-			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadObjectSettings{
+			so := verify.ToObject(t, infra.WorkloadScaledObject(infra.WorkloadObjectSettings{
 				WorkloadSettings: w, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
 			}))
 			err = validator(t).Validate(so)
@@ -360,17 +359,4 @@ func TestPipelineKedaChartRendersProgramValues(t *testing.T) {
 	}
 }
 
-func toObject(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func deepCopy(t *testing.T, m map[string]any) map[string]any { return toObject(t, m) }
+func deepCopy(t *testing.T, m map[string]any) map[string]any { return verify.ToObject(t, m) }
