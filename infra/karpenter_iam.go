@@ -315,13 +315,6 @@ func KarpenterInterruptionQueuePolicy(queueArn string) PolicyDocument {
 			Action:    []string{"sqs:SendMessage"},
 			Resource:  []string{queueArn},
 		},
-		Statement{
-			Sid:       "DenyHTTP",
-			Effect:    "Deny",
-			Principal: map[string]any{"AWS": "*"},
-			Action:    []string{"sqs:*"},
-			Resource:  []string{queueArn},
-			Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
-		},
+		denyHTTPStatement(queueArn),
 	)
 }

@@ -89,14 +89,20 @@ func (p RedriveAllowPolicy) JSON() string { return pipelineJSON(p) }
 // SQS action over plain HTTP (aws:SecureTransport false) to everyone, so the queue is TLS-only.
 // It grants nothing: access comes from the identity policies of the KEDA and workload roles.
 func WorkQueuePolicy(queueArn string) PolicyDocument {
-	return NewPolicy(Statement{
+	return NewPolicy(denyHTTPStatement(queueArn))
+}
+
+// denyHTTPStatement denies every SQS action on the queue to everyone when the request is not
+// over TLS (aws:SecureTransport false). Every queue policy of the platform carries it.
+func denyHTTPStatement(queueArn string) Statement {
+	return Statement{
 		Sid:       "DenyHTTP",
 		Effect:    "Deny",
 		Principal: map[string]any{"AWS": "*"},
 		Action:    []string{"sqs:*"},
 		Resource:  []string{queueArn},
 		Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}},
-	})
+	}
 }
 
 // KedaOperatorPolicy is the identity policy of the KEDA operator's IRSA role: read the depth of

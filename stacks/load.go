@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -146,12 +148,7 @@ func unknownKeys(path string, v any, t reflect.Type, errs *[]error) {
 			fields[name] = f
 			names = append(names, name)
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			f, ok := fields[k]
 			if !ok {
 				*errs = append(*errs, fmt.Errorf("%s.%s is not a known key%s (known: %s)", path, k, suggest(k, names), strings.Join(names, ", ")))

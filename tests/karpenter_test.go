@@ -62,60 +62,57 @@ func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
 
 func TestKarpenterResourcesAndParents(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			k := karpenterStack(t, stack)
-			comp := one(t, k.rec, karpenter.TypeToken, "karpenter")
-			assert.False(t, comp.Custom)
-			assert.True(t, strings.HasSuffix(comp.Parent, "pulumi:pulumi:Stack::eventscale-"+stack), "component at the stack root, got parent %q", comp.Parent)
+	eachStack(t, func(t *testing.T, stack string) {
+		k := karpenterStack(t, stack)
+		comp := one(t, k.rec, karpenter.TypeToken, "karpenter")
+		assert.False(t, comp.Custom)
+		assert.True(t, strings.HasSuffix(comp.Parent, "pulumi:pulumi:Stack::eventscale-"+stack), "component at the stack root, got parent %q", comp.Parent)
 
-			want := map[string][]string{
-				typeRole:           {"karpenter-node-role", "karpenter-controller-role"},
-				typeRoleAttachment: {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
-				typeAccessEntry:    {"karpenter-node-access-entry"},
-				typeSQSQueue:       {"karpenter-interruption-queue"},
-				typeQueuePolicy:    {"karpenter-interruption-queue-policy"},
-				typeChart:          {"karpenter"},
-				typeNodeClass:      {"karpenter-nodeclass"},
-				typeNodePool:       {"karpenter-nodepool"},
+		want := map[string][]string{
+			typeRole:           {"karpenter-node-role", "karpenter-controller-role"},
+			typeRoleAttachment: {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
+			typeAccessEntry:    {"karpenter-node-access-entry"},
+			typeSQSQueue:       {"karpenter-interruption-queue"},
+			typeQueuePolicy:    {"karpenter-interruption-queue-policy"},
+			typeChart:          {"karpenter"},
+			typeNodeClass:      {"karpenter-nodeclass"},
+			typeNodePool:       {"karpenter-nodepool"},
+		}
+		for _, r := range infra.KarpenterInterruptionRules {
+			want[typeEventRule] = append(want[typeEventRule], "karpenter-"+r.Key)
+			want[typeEventTarget] = append(want[typeEventTarget], "karpenter-"+r.Key)
+		}
+		for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+			want[typePolicy] = append(want[typePolicy], "karpenter-controller-"+p.Key)
+			want[typeRoleAttachment] = append(want[typeRoleAttachment], "karpenter-controller-"+p.Key)
+		}
+		total := 0
+		for typ, names := range want {
+			for _, n := range names {
+				r := one(t, k.rec, typ, n)
+				assert.Equal(t, k.comp, r.Parent, "%s %s is a child of the component", typ, n)
+				total++
 			}
-			for _, r := range infra.KarpenterInterruptionRules {
-				want[typeEventRule] = append(want[typeEventRule], "karpenter-"+r.Key)
-				want[typeEventTarget] = append(want[typeEventTarget], "karpenter-"+r.Key)
+		}
+		children := 0
+		for _, r := range k.rec.Resources {
+			if r.Parent == k.comp {
+				children++
 			}
-			for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
-				want[typePolicy] = append(want[typePolicy], "karpenter-controller-"+p.Key)
-				want[typeRoleAttachment] = append(want[typeRoleAttachment], "karpenter-controller-"+p.Key)
-			}
-			total := 0
-			for typ, names := range want {
-				for _, n := range names {
-					r := one(t, k.rec, typ, n)
-					assert.Equal(t, k.comp, r.Parent, "%s %s is a child of the component", typ, n)
-					total++
-				}
-			}
-			children := 0
-			for _, r := range k.rec.Resources {
-				if r.Parent == k.comp {
-					children++
-				}
-			}
-			assert.Equal(t, total, children, "no unexpected children")
-			assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
-			// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
-			assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
-			assert.Empty(t, byType(k.rec, typeFlowSchema))
+		}
+		assert.Equal(t, total, children, "no unexpected children")
+		assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
+		// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
+		assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
+		assert.Empty(t, byType(k.rec, typeFlowSchema))
 
-			prov := urnOf(t, k.rec, typeK8sProvider, "cluster-k8s")
-			for _, typ := range []string{typeChart, typeNodeClass, typeNodePool} {
-				for _, r := range byType(k.rec, typ) {
-					assert.True(t, strings.HasPrefix(r.Provider, prov+"::"), "%s %s uses the cluster's provider, got %q", typ, r.Name, r.Provider)
-				}
+		prov := urnOf(t, k.rec, typeK8sProvider, "cluster-k8s")
+		for _, typ := range []string{typeChart, typeNodeClass, typeNodePool} {
+			for _, r := range byType(k.rec, typ) {
+				assert.True(t, strings.HasPrefix(r.Provider, prov+"::"), "%s %s uses the cluster's provider, got %q", typ, r.Name, r.Provider)
 			}
-		})
-	}
+		}
+	})
 }
 
 func TestKarpenterControllerTrustIsExact(t *testing.T) {
@@ -222,31 +219,28 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 
 func TestKarpenterControllerPolicies(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			k := karpenterStack(t, stack)
-			scope := infra.KarpenterScope{
-				Partition: "aws", Region: k.cfg.Region, AccountID: offline.AccountID, ClusterName: k.cfg.Cluster.Name,
-				NodeRoleArn: k.nodeRoleArn, InterruptionQueueArn: k.queueArn,
-			}
-			for _, p := range infra.KarpenterControllerPolicies(scope) {
-				pol := one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key)
-				assert.JSONEq(t, p.Document.JSON(), str(pol.Inputs["policy"]), p.Name)
-				assert.Less(t, len(str(pol.Inputs["policy"])), infra.ManagedPolicyMaxChars, p.Name)
-				att := one(t, k.rec, typeRoleAttachment, "karpenter-controller-"+p.Key)
-				assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
-				assert.Equal(t, one(t, k.rec, typeRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
-			}
-			all := ""
-			for _, r := range byType(k.rec, typePolicy) {
-				all += str(r.Inputs["policy"])
-			}
-			assert.Contains(t, all, `"Resource":["`+k.nodeRoleArn+`"]`, "PassRole scoped to the node role")
-			assert.Contains(t, all, `"Resource":["`+k.queueArn+`"]`, "queue actions scoped to the interruption queue")
-			assert.Contains(t, all, "aws:ResourceTag/kubernetes.io/cluster/"+k.cfg.Cluster.Name)
-		})
-	}
+	eachStack(t, func(t *testing.T, stack string) {
+		k := karpenterStack(t, stack)
+		scope := infra.KarpenterScope{
+			Partition: "aws", Region: k.cfg.Region, AccountID: offline.AccountID, ClusterName: k.cfg.Cluster.Name,
+			NodeRoleArn: k.nodeRoleArn, InterruptionQueueArn: k.queueArn,
+		}
+		for _, p := range infra.KarpenterControllerPolicies(scope) {
+			pol := one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key)
+			assert.JSONEq(t, p.Document.JSON(), str(pol.Inputs["policy"]), p.Name)
+			assert.Less(t, len(str(pol.Inputs["policy"])), infra.ManagedPolicyMaxChars, p.Name)
+			att := one(t, k.rec, typeRoleAttachment, "karpenter-controller-"+p.Key)
+			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":policy/"+pol.ID[strings.LastIndex(pol.ID, "/")+1:], att.Inputs["policyArn"])
+			assert.Equal(t, one(t, k.rec, typeRole, "karpenter-controller-role").ID, att.Inputs["role"], "%s attached to the controller role", p.Name)
+		}
+		all := ""
+		for _, r := range byType(k.rec, typePolicy) {
+			all += str(r.Inputs["policy"])
+		}
+		assert.Contains(t, all, `"Resource":["`+k.nodeRoleArn+`"]`, "PassRole scoped to the node role")
+		assert.Contains(t, all, `"Resource":["`+k.queueArn+`"]`, "queue actions scoped to the interruption queue")
+		assert.Contains(t, all, "aws:ResourceTag/kubernetes.io/cluster/"+k.cfg.Cluster.Name)
+	})
 }
 
 func TestKarpenterNodeRole(t *testing.T) {
@@ -391,90 +385,87 @@ func TestKarpenterOrdering(t *testing.T) {
 
 func TestKarpenterNodeObjects(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			k := karpenterStack(t, stack)
-			p, n := k.cfg.Karpenter.NodePool, k.cfg.Karpenter.NodeClass
+	eachStack(t, func(t *testing.T, stack string) {
+		k := karpenterStack(t, stack)
+		p, n := k.cfg.Karpenter.NodePool, k.cfg.Karpenter.NodeClass
 
-			nc := one(t, k.rec, typeNodeClass, "karpenter-nodeclass")
-			assert.Equal(t, "karpenter.k8s.aws/v1", nc.Inputs["apiVersion"])
-			assert.Equal(t, "EC2NodeClass", nc.Inputs["kind"])
-			assert.Equal(t, n.Name, offline.Lookup(nc.Inputs, "metadata", "name"))
-			ncSpec := specOf(nc)
-			assert.Equal(t, k.nodeRoleName, ncSpec["role"], "role = the node role's name")
-			assert.NotContains(t, ncSpec, "instanceProfile", "exactly one of role and instanceProfile")
-			assert.Equal(t, []any{map[string]any{"alias": n.AmiAlias}}, ncSpec["amiSelectorTerms"])
-			discovery := []any{map[string]any{"tags": map[string]any{"karpenter.sh/discovery": k.cfg.Cluster.Name}}}
-			assert.Equal(t, discovery, ncSpec["subnetSelectorTerms"])
-			assert.Equal(t, discovery, ncSpec["securityGroupSelectorTerms"])
-			assert.Equal(t, map[string]any{"httpEndpoint": "enabled", "httpProtocolIPv6": "disabled", "httpPutResponseHopLimit": int64(1), "httpTokens": "required"},
-				ncSpec["metadataOptions"])
-			assert.Equal(t, []any{map[string]any{"deviceName": "/dev/xvda", "rootVolume": true, "ebs": map[string]any{
-				"volumeSize": n.RootVolumeSize, "volumeType": "gp3", "encrypted": true, "deleteOnTermination": true}}}, ncSpec["blockDeviceMappings"])
-			tags := strMap(ncSpec["tags"])
-			assert.Equal(t, stack, tags["eventscale:stack"], "nodes carry the stack's tags")
-			assert.Equal(t, "karpenter", tags["managed-by"], "nodes are managed by Karpenter, not Pulumi")
-			for key, v := range k.cfg.Tags {
-				assert.Equal(t, v, tags[key])
-			}
-			for key := range tags {
-				assert.Empty(t, infra.RestrictedNodeTag(key), "restricted node tag %s", key)
-			}
+		nc := one(t, k.rec, typeNodeClass, "karpenter-nodeclass")
+		assert.Equal(t, "karpenter.k8s.aws/v1", nc.Inputs["apiVersion"])
+		assert.Equal(t, "EC2NodeClass", nc.Inputs["kind"])
+		assert.Equal(t, n.Name, offline.Lookup(nc.Inputs, "metadata", "name"))
+		ncSpec := specOf(nc)
+		assert.Equal(t, k.nodeRoleName, ncSpec["role"], "role = the node role's name")
+		assert.NotContains(t, ncSpec, "instanceProfile", "exactly one of role and instanceProfile")
+		assert.Equal(t, []any{map[string]any{"alias": n.AmiAlias}}, ncSpec["amiSelectorTerms"])
+		discovery := []any{map[string]any{"tags": map[string]any{"karpenter.sh/discovery": k.cfg.Cluster.Name}}}
+		assert.Equal(t, discovery, ncSpec["subnetSelectorTerms"])
+		assert.Equal(t, discovery, ncSpec["securityGroupSelectorTerms"])
+		assert.Equal(t, map[string]any{"httpEndpoint": "enabled", "httpProtocolIPv6": "disabled", "httpPutResponseHopLimit": int64(1), "httpTokens": "required"},
+			ncSpec["metadataOptions"])
+		assert.Equal(t, []any{map[string]any{"deviceName": "/dev/xvda", "rootVolume": true, "ebs": map[string]any{
+			"volumeSize": n.RootVolumeSize, "volumeType": "gp3", "encrypted": true, "deleteOnTermination": true}}}, ncSpec["blockDeviceMappings"])
+		tags := strMap(ncSpec["tags"])
+		assert.Equal(t, stack, tags["eventscale:stack"], "nodes carry the stack's tags")
+		assert.Equal(t, "karpenter", tags["managed-by"], "nodes are managed by Karpenter, not Pulumi")
+		for key, v := range k.cfg.Tags {
+			assert.Equal(t, v, tags[key])
+		}
+		for key := range tags {
+			assert.Empty(t, infra.RestrictedNodeTag(key), "restricted node tag %s", key)
+		}
 
-			np := one(t, k.rec, typeNodePool, "karpenter-nodepool")
-			assert.Equal(t, "karpenter.sh/v1", np.Inputs["apiVersion"])
-			assert.Equal(t, "NodePool", np.Inputs["kind"])
-			assert.Equal(t, p.Name, offline.Lookup(np.Inputs, "metadata", "name"))
-			npSpec := specOf(np)
-			assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, offline.Lookup(npSpec, "template", "spec", "nodeClassRef"))
-			assert.Equal(t, p.ExpireAfter, offline.Lookup(npSpec, "template", "spec", "expireAfter"))
-			assert.Equal(t, map[string]any{"cpu": p.LimitCPU, "memory": p.LimitMemory}, npSpec["limits"], "limits are plain strings")
-			assert.Equal(t, map[string]any{"consolidationPolicy": p.ConsolidationPolicy, "consolidateAfter": p.ConsolidateAfter,
-				"budgets": []any{map[string]any{"nodes": p.DisruptionBudgetNodes}}}, npSpec["disruption"])
-			reqs := map[string]map[string]any{}
-			for _, r := range offline.Lookup(npSpec, "template", "spec", "requirements").([]any) {
-				m := r.(map[string]any)
-				reqs[str(m["key"])] = m
+		np := one(t, k.rec, typeNodePool, "karpenter-nodepool")
+		assert.Equal(t, "karpenter.sh/v1", np.Inputs["apiVersion"])
+		assert.Equal(t, "NodePool", np.Inputs["kind"])
+		assert.Equal(t, p.Name, offline.Lookup(np.Inputs, "metadata", "name"))
+		npSpec := specOf(np)
+		assert.Equal(t, map[string]any{"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": n.Name}, offline.Lookup(npSpec, "template", "spec", "nodeClassRef"))
+		assert.Equal(t, p.ExpireAfter, offline.Lookup(npSpec, "template", "spec", "expireAfter"))
+		assert.Equal(t, map[string]any{"cpu": p.LimitCPU, "memory": p.LimitMemory}, npSpec["limits"], "limits are plain strings")
+		assert.Equal(t, map[string]any{"consolidationPolicy": p.ConsolidationPolicy, "consolidateAfter": p.ConsolidateAfter,
+			"budgets": []any{map[string]any{"nodes": p.DisruptionBudgetNodes}}}, npSpec["disruption"])
+		reqs := map[string]map[string]any{}
+		for _, r := range offline.Lookup(npSpec, "template", "spec", "requirements").([]any) {
+			m := r.(map[string]any)
+			reqs[str(m["key"])] = m
+		}
+		in := func(vals []string) map[string]any {
+			out := []any{}
+			for _, v := range vals {
+				out = append(out, v)
 			}
-			in := func(vals []string) map[string]any {
-				out := []any{}
-				for _, v := range vals {
-					out = append(out, v)
-				}
-				return map[string]any{"operator": "In", "values": out}
-			}
-			check := func(key string, want map[string]any) {
-				t.Helper()
-				got := reqs[key]
-				require.NotNil(t, got, "requirement %s", key)
-				assert.Equal(t, want["operator"], got["operator"], key)
-				assert.Equal(t, want["values"], got["values"], key)
-			}
-			check("kubernetes.io/arch", in(p.Architectures))
-			check("kubernetes.io/os", in([]string{"linux"}))
-			check("karpenter.sh/capacity-type", in(p.CapacityTypes))
-			switch stack {
-			case "dev":
-				check("node.kubernetes.io/instance-type", in([]string{"m6i.large", "m5.large"}))
-				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-category")
-				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-generation")
-				assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-cpu", "dev keeps the tutorial's two 2-vCPU types, unbounded")
-				assert.Equal(t, "al2023@latest", n.AmiAlias)
-			case "prod":
-				assert.NotContains(t, reqs, "node.kubernetes.io/instance-type", "prod picks from families, not a fixed list")
-				check("karpenter.sh/capacity-type", in([]string{"spot", "on-demand"}))
-				check("karpenter.k8s.aws/instance-category", in([]string{"c", "m", "r"}))
-				check("karpenter.k8s.aws/instance-generation", map[string]any{"operator": "Gt", "values": []any{"5"}})
-				// At most 8 vCPUs per node: Lt is exclusive and takes one integer as a string.
-				require.NotNil(t, p.MaxInstanceCPU, "Pulumi.prod.yaml bounds the instance size")
-				assert.Equal(t, 8, *p.MaxInstanceCPU)
-				check("karpenter.k8s.aws/instance-cpu", map[string]any{"operator": "Lt", "values": []any{"9"}})
-				assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
-			}
-			assert.Len(t, reqs, len(offline.Lookup(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
-		})
-	}
+			return map[string]any{"operator": "In", "values": out}
+		}
+		check := func(key string, want map[string]any) {
+			t.Helper()
+			got := reqs[key]
+			require.NotNil(t, got, "requirement %s", key)
+			assert.Equal(t, want["operator"], got["operator"], key)
+			assert.Equal(t, want["values"], got["values"], key)
+		}
+		check("kubernetes.io/arch", in(p.Architectures))
+		check("kubernetes.io/os", in([]string{"linux"}))
+		check("karpenter.sh/capacity-type", in(p.CapacityTypes))
+		switch stack {
+		case "dev":
+			check("node.kubernetes.io/instance-type", in([]string{"m6i.large", "m5.large"}))
+			assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-category")
+			assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-generation")
+			assert.NotContains(t, reqs, "karpenter.k8s.aws/instance-cpu", "dev keeps the tutorial's two 2-vCPU types, unbounded")
+			assert.Equal(t, "al2023@latest", n.AmiAlias)
+		case "prod":
+			assert.NotContains(t, reqs, "node.kubernetes.io/instance-type", "prod picks from families, not a fixed list")
+			check("karpenter.sh/capacity-type", in([]string{"spot", "on-demand"}))
+			check("karpenter.k8s.aws/instance-category", in([]string{"c", "m", "r"}))
+			check("karpenter.k8s.aws/instance-generation", map[string]any{"operator": "Gt", "values": []any{"5"}})
+			// At most 8 vCPUs per node: Lt is exclusive and takes one integer as a string.
+			require.NotNil(t, p.MaxInstanceCPU, "Pulumi.prod.yaml bounds the instance size")
+			assert.Equal(t, 8, *p.MaxInstanceCPU)
+			check("karpenter.k8s.aws/instance-cpu", map[string]any{"operator": "Lt", "values": []any{"9"}})
+			assert.Regexp(t, `^al2023@v\d{8}$`, n.AmiAlias, "prod pins the AMI")
+		}
+		assert.Len(t, reqs, len(offline.Lookup(npSpec, "template", "spec", "requirements").([]any)), "one requirement per key")
+	})
 }
 
 func TestKarpenterBottlerocketDataVolume(t *testing.T) {

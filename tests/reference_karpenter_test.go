@@ -150,98 +150,95 @@ func statementsBySid(t *testing.T, doc string) map[string]map[string]any {
 func TestKarpenterIAMMatchesReference(t *testing.T) {
 	t.Parallel()
 	tpl := loadCFN(t)
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			k := karpenterStack(t, stack)
-			vars := map[string]string{
-				"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": offline.AccountID, "AWS::URLSuffix": "amazonaws.com",
-				"ClusterName": k.cfg.Cluster.Name, "KarpenterNodeRole.Arn": k.nodeRoleArn, "KarpenterInterruptionQueue.Arn": k.queueArn,
-			}
+	eachStack(t, func(t *testing.T, stack string) {
+		k := karpenterStack(t, stack)
+		vars := map[string]string{
+			"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": offline.AccountID, "AWS::URLSuffix": "amazonaws.com",
+			"ClusterName": k.cfg.Cluster.Name, "KarpenterNodeRole.Arn": k.nodeRoleArn, "KarpenterInterruptionQueue.Arn": k.queueArn,
+		}
 
-			ours := map[string]infra.NamedPolicy{}
-			for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
-				ours[p.Name] = p
+		ours := map[string]infra.NamedPolicy{}
+		for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+			ours[p.Name] = p
+		}
+		var refPolicies []string
+		for name, r := range tpl.Resources {
+			if r.Type != "AWS::IAM::ManagedPolicy" {
+				continue
 			}
-			var refPolicies []string
-			for name, r := range tpl.Resources {
-				if r.Type != "AWS::IAM::ManagedPolicy" {
-					continue
-				}
-				refPolicies = append(refPolicies, name)
-				p, ok := ours[name]
-				if !assert.True(t, ok, "the reference has managed policy %s; the program does not", name) {
-					continue
-				}
-				want := statementsBySid(t, sub(t, r.Properties["PolicyDocument"].(string), vars))
-				got := statementsBySid(t, str(one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key).Inputs["policy"]))
-				assert.ElementsMatch(t, slices.Collect(mapKeys(want)), slices.Collect(mapKeys(got)), "%s: statement ids", name)
-				for sid, w := range want {
-					g := got[sid]
-					assert.Equal(t, w["Effect"], g["Effect"], "%s %s: Effect", name, sid)
-					assert.Equal(t, w["Action"], g["Action"], "%s %s: Action (no action the reference lacks, none missing)", name, sid)
-					assert.Equal(t, w["Resource"], g["Resource"], "%s %s: Resource", name, sid)
-					assert.Equal(t, w["Condition"], g["Condition"], "%s %s: Condition", name, sid)
-					assert.Equal(t, w, g, "%s %s", name, sid)
-				}
+			refPolicies = append(refPolicies, name)
+			p, ok := ours[name]
+			if !assert.True(t, ok, "the reference has managed policy %s; the program does not", name) {
+				continue
 			}
-			assert.ElementsMatch(t, refPolicies, slices.Collect(mapKeys(ours)), "one program policy per reference managed policy")
+			want := statementsBySid(t, sub(t, r.Properties["PolicyDocument"].(string), vars))
+			got := statementsBySid(t, str(one(t, k.rec, typePolicy, "karpenter-controller-"+p.Key).Inputs["policy"]))
+			assert.ElementsMatch(t, slices.Collect(mapKeys(want)), slices.Collect(mapKeys(got)), "%s: statement ids", name)
+			for sid, w := range want {
+				g := got[sid]
+				assert.Equal(t, w["Effect"], g["Effect"], "%s %s: Effect", name, sid)
+				assert.Equal(t, w["Action"], g["Action"], "%s %s: Action (no action the reference lacks, none missing)", name, sid)
+				assert.Equal(t, w["Resource"], g["Resource"], "%s %s: Resource", name, sid)
+				assert.Equal(t, w["Condition"], g["Condition"], "%s %s: Condition", name, sid)
+				assert.Equal(t, w, g, "%s %s", name, sid)
+			}
+		}
+		assert.ElementsMatch(t, refPolicies, slices.Collect(mapKeys(ours)), "one program policy per reference managed policy")
 
-			// Node role: trust and managed policies.
-			node := tpl.Resources["KarpenterNodeRole"].Properties
-			wantTrust, err := json.Marshal(node["AssumeRolePolicyDocument"])
+		// Node role: trust and managed policies.
+		node := tpl.Resources["KarpenterNodeRole"].Properties
+		wantTrust, err := json.Marshal(node["AssumeRolePolicyDocument"])
+		require.NoError(t, err)
+		assert.Equal(t, statementsBySid(t, sub(t, string(wantTrust), vars)),
+			statementsBySid(t, str(one(t, k.rec, typeRole, "karpenter-node-role").Inputs["assumeRolePolicy"])), "node role trust")
+		var wantArns, gotArns []string
+		for _, a := range node["ManagedPolicyArns"].([]any) {
+			wantArns = append(wantArns, sub(t, a.(string), vars))
+		}
+		for _, p := range infra.KarpenterNodePolicies {
+			gotArns = append(gotArns, str(one(t, k.rec, typeRoleAttachment, "karpenter-node-role-"+p.Key).Inputs["policyArn"]))
+		}
+		assert.ElementsMatch(t, wantArns, gotArns, "node role managed policies")
+
+		// Interruption queue and its policy.
+		qRef := tpl.Resources["KarpenterInterruptionQueue"].Properties
+		q := one(t, k.rec, typeSQSQueue, "karpenter-interruption-queue")
+		assert.Equal(t, qRef["MessageRetentionPeriod"], fmt.Sprint(q.Inputs["messageRetentionSeconds"]))
+		assert.Equal(t, qRef["SqsManagedSseEnabled"], fmt.Sprint(q.Inputs["sqsManagedSseEnabled"]))
+		qpRef := tpl.Resources["KarpenterInterruptionQueuePolicy"].Properties["PolicyDocument"].(map[string]any)
+		// !GetAtt KarpenterInterruptionQueue.Arn reads as the plain text "KarpenterInterruptionQueue.Arn".
+		b, err := json.Marshal(qpRef)
+		require.NoError(t, err)
+		refQP := strings.ReplaceAll(string(b), `"KarpenterInterruptionQueue.Arn"`, `"`+k.queueArn+`"`)
+		refQP = strings.ReplaceAll(refQP, `"Principal":"*"`, `"Principal":{"AWS":"*"}`) // the same principal
+		want := statementsBySid(t, refQP)
+		got := statementsBySid(t, str(one(t, k.rec, typeQueuePolicy, "karpenter-interruption-queue-policy").Inputs["policy"]))
+		assert.Equal(t, want["DenyHTTP"], got["DenyHTTP"], "DenyHTTP statement")
+		assert.Equal(t, want["#0"], got["EC2InterruptionPolicy"], "send statement (the reference has no Sid; ours is its policy Id)")
+
+		// EventBridge rules: the same patterns, each targeting the queue.
+		var wantPatterns, gotPatterns []string
+		for _, r := range tpl.Resources {
+			if r.Type != "AWS::Events::Rule" {
+				continue
+			}
+			pb, err := json.Marshal(normalize(r.Properties["EventPattern"]))
 			require.NoError(t, err)
-			assert.Equal(t, statementsBySid(t, sub(t, string(wantTrust), vars)),
-				statementsBySid(t, str(one(t, k.rec, typeRole, "karpenter-node-role").Inputs["assumeRolePolicy"])), "node role trust")
-			var wantArns, gotArns []string
-			for _, a := range node["ManagedPolicyArns"].([]any) {
-				wantArns = append(wantArns, sub(t, a.(string), vars))
-			}
-			for _, p := range infra.KarpenterNodePolicies {
-				gotArns = append(gotArns, str(one(t, k.rec, typeRoleAttachment, "karpenter-node-role-"+p.Key).Inputs["policyArn"]))
-			}
-			assert.ElementsMatch(t, wantArns, gotArns, "node role managed policies")
-
-			// Interruption queue and its policy.
-			qRef := tpl.Resources["KarpenterInterruptionQueue"].Properties
-			q := one(t, k.rec, typeSQSQueue, "karpenter-interruption-queue")
-			assert.Equal(t, qRef["MessageRetentionPeriod"], fmt.Sprint(q.Inputs["messageRetentionSeconds"]))
-			assert.Equal(t, qRef["SqsManagedSseEnabled"], fmt.Sprint(q.Inputs["sqsManagedSseEnabled"]))
-			qpRef := tpl.Resources["KarpenterInterruptionQueuePolicy"].Properties["PolicyDocument"].(map[string]any)
-			// !GetAtt KarpenterInterruptionQueue.Arn reads as the plain text "KarpenterInterruptionQueue.Arn".
-			b, err := json.Marshal(qpRef)
+			wantPatterns = append(wantPatterns, string(pb))
+			targets := r.Properties["Targets"].([]any)
+			require.Len(t, targets, 1)
+			assert.Equal(t, "KarpenterInterruptionQueue.Arn", targets[0].(map[string]any)["Arn"])
+		}
+		for _, r := range infra.KarpenterInterruptionRules {
+			var p map[string]any
+			require.NoError(t, json.Unmarshal([]byte(str(one(t, k.rec, typeEventRule, "karpenter-"+r.Key).Inputs["eventPattern"])), &p))
+			pb, err := json.Marshal(normalize(p))
 			require.NoError(t, err)
-			refQP := strings.ReplaceAll(string(b), `"KarpenterInterruptionQueue.Arn"`, `"`+k.queueArn+`"`)
-			refQP = strings.ReplaceAll(refQP, `"Principal":"*"`, `"Principal":{"AWS":"*"}`) // the same principal
-			want := statementsBySid(t, refQP)
-			got := statementsBySid(t, str(one(t, k.rec, typeQueuePolicy, "karpenter-interruption-queue-policy").Inputs["policy"]))
-			assert.Equal(t, want["DenyHTTP"], got["DenyHTTP"], "DenyHTTP statement")
-			assert.Equal(t, want["#0"], got["EC2InterruptionPolicy"], "send statement (the reference has no Sid; ours is its policy Id)")
-
-			// EventBridge rules: the same patterns, each targeting the queue.
-			var wantPatterns, gotPatterns []string
-			for _, r := range tpl.Resources {
-				if r.Type != "AWS::Events::Rule" {
-					continue
-				}
-				pb, err := json.Marshal(normalize(r.Properties["EventPattern"]))
-				require.NoError(t, err)
-				wantPatterns = append(wantPatterns, string(pb))
-				targets := r.Properties["Targets"].([]any)
-				require.Len(t, targets, 1)
-				assert.Equal(t, "KarpenterInterruptionQueue.Arn", targets[0].(map[string]any)["Arn"])
-			}
-			for _, r := range infra.KarpenterInterruptionRules {
-				var p map[string]any
-				require.NoError(t, json.Unmarshal([]byte(str(one(t, k.rec, typeEventRule, "karpenter-"+r.Key).Inputs["eventPattern"])), &p))
-				pb, err := json.Marshal(normalize(p))
-				require.NoError(t, err)
-				gotPatterns = append(gotPatterns, string(pb))
-				assert.Equal(t, k.queueArn, one(t, k.rec, typeEventTarget, "karpenter-"+r.Key).Inputs["arn"])
-			}
-			assert.ElementsMatch(t, wantPatterns, gotPatterns, "event patterns")
-		})
-	}
+			gotPatterns = append(gotPatterns, string(pb))
+			assert.Equal(t, k.queueArn, one(t, k.rec, typeEventTarget, "karpenter-"+r.Key).Inputs["arn"])
+		}
+		assert.ElementsMatch(t, wantPatterns, gotPatterns, "event patterns")
+	})
 }
 
 func mapKeys[M ~map[string]V, V any](m M) func(func(string) bool) {

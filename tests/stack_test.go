@@ -170,77 +170,74 @@ func TestNetwork(t *testing.T) {
 
 func TestCluster(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stackRun(t, stack)
-			cfg := stackConfig(t, stack)
-			clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
+	eachStack(t, func(t *testing.T, stack string) {
+		rec := stackRun(t, stack)
+		cfg := stackConfig(t, stack)
+		clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
 
-			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
-			assert.Equal(t, clURN, eks.Parent)
-			assert.True(t, eks.Remote, "pulumi-eks Cluster is a remote component")
-			in := eks.Inputs
-			assert.Equal(t, cfg.Cluster.Name, in["name"])
-			assert.Equal(t, cfg.Cluster.Version, in["version"])
-			assert.Equal(t, "API", in["authenticationMode"])
-			assert.Equal(t, true, in["createOidcProvider"])
-			assert.Equal(t, true, in["skipDefaultNodeGroup"])
-			assert.Equal(t, []any{"api", "audit", "authenticator"}, in["enabledClusterLogTypes"])
-			assert.Equal(t, cfg.Cluster.EndpointPrivateAccess, in["endpointPrivateAccess"])
-			assert.Equal(t, cfg.Cluster.EndpointPublicAccess, in["endpointPublicAccess"])
-			assert.NotContains(t, in, "fargate", "Fargate is explicit, not pulumi-eks' kubectl-patching option")
-			var privateIDs []any
-			for _, s := range byType(rec, "aws:ec2/subnet:Subnet") {
-				if strings.Contains(s.Name, "-private-") {
-					privateIDs = append(privateIDs, s.ID)
-				}
+		eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+		assert.Equal(t, clURN, eks.Parent)
+		assert.True(t, eks.Remote, "pulumi-eks Cluster is a remote component")
+		in := eks.Inputs
+		assert.Equal(t, cfg.Cluster.Name, in["name"])
+		assert.Equal(t, cfg.Cluster.Version, in["version"])
+		assert.Equal(t, "API", in["authenticationMode"])
+		assert.Equal(t, true, in["createOidcProvider"])
+		assert.Equal(t, true, in["skipDefaultNodeGroup"])
+		assert.Equal(t, []any{"api", "audit", "authenticator"}, in["enabledClusterLogTypes"])
+		assert.Equal(t, cfg.Cluster.EndpointPrivateAccess, in["endpointPrivateAccess"])
+		assert.Equal(t, cfg.Cluster.EndpointPublicAccess, in["endpointPublicAccess"])
+		assert.NotContains(t, in, "fargate", "Fargate is explicit, not pulumi-eks' kubectl-patching option")
+		var privateIDs []any
+		for _, s := range byType(rec, "aws:ec2/subnet:Subnet") {
+			if strings.Contains(s.Name, "-private-") {
+				privateIDs = append(privateIDs, s.ID)
 			}
-			assert.ElementsMatch(t, privateIDs, in["privateSubnetIds"], "control plane in the private subnets")
-			assert.Equal(t, one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc").ID, in["vpcId"])
+		}
+		assert.ElementsMatch(t, privateIDs, in["privateSubnetIds"], "control plane in the private subnets")
+		assert.Equal(t, one(t, rec, "aws:ec2/vpc:Vpc", "network-vpc").ID, in["vpcId"])
 
-			fp := one(t, rec, "aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system")
-			assert.Equal(t, clURN, fp.Parent)
-			assert.Equal(t, cfg.Cluster.Name, fp.Inputs["clusterName"])
-			var selected []string
-			for _, s := range fp.Inputs["selectors"].([]any) {
-				selected = append(selected, str(s.(map[string]any)["namespace"]))
-			}
-			assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
-			assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
-			podRole := one(t, rec, typeRole, "cluster-fargate-pod-role")
-			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
-			var trust infra.PolicyDocument
-			require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
-			require.Len(t, trust.Statement, 1)
-			assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
-			assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+offline.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
-				trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
-			att := one(t, rec, typeRoleAttachment, "cluster-fargate-pod-role-policy")
-			assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
-			assert.Contains(t, fp.Depends, att.URN, "the profile waits for its role's policy")
+		fp := one(t, rec, "aws:eks/fargateProfile:FargateProfile", "cluster-fargate-system")
+		assert.Equal(t, clURN, fp.Parent)
+		assert.Equal(t, cfg.Cluster.Name, fp.Inputs["clusterName"])
+		var selected []string
+		for _, s := range fp.Inputs["selectors"].([]any) {
+			selected = append(selected, str(s.(map[string]any)["namespace"]))
+		}
+		assert.Equal(t, cfg.Fargate.Namespaces, selected, "Fargate selectors = config")
+		assert.ElementsMatch(t, privateIDs, fp.Inputs["subnetIds"], "Fargate pods only in private subnets")
+		podRole := one(t, rec, typeRole, "cluster-fargate-pod-role")
+		assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+podRole.ID, fp.Inputs["podExecutionRoleArn"])
+		var trust infra.PolicyDocument
+		require.NoError(t, json.Unmarshal([]byte(str(podRole.Inputs["assumeRolePolicy"])), &trust))
+		require.Len(t, trust.Statement, 1)
+		assert.Equal(t, map[string]any{"Service": "eks-fargate-pods.amazonaws.com"}, trust.Statement[0].Principal)
+		assert.Equal(t, "arn:aws:eks:"+cfg.Region+":"+offline.AccountID+":fargateprofile/"+cfg.Cluster.Name+"/*",
+			trust.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
+		att := one(t, rec, typeRoleAttachment, "cluster-fargate-pod-role-policy")
+		assert.Equal(t, "arn:aws:iam::aws:policy/AmazonEKSFargatePodExecutionRolePolicy", att.Inputs["policyArn"])
+		assert.Contains(t, fp.Depends, att.URN, "the profile waits for its role's policy")
 
-			coredns := one(t, rec, "aws:eks/addon:Addon", "cluster-coredns")
-			assert.Equal(t, "coredns", coredns.Inputs["addonName"])
-			assert.JSONEq(t, `{"computeType":"Fargate"}`, str(coredns.Inputs["configurationValues"]))
-			assert.Contains(t, coredns.Depends, fp.URN, "CoreDNS needs the Fargate profile to schedule")
+		coredns := one(t, rec, "aws:eks/addon:Addon", "cluster-coredns")
+		assert.Equal(t, "coredns", coredns.Inputs["addonName"])
+		assert.JSONEq(t, `{"computeType":"Fargate"}`, str(coredns.Inputs["configurationValues"]))
+		assert.Contains(t, coredns.Depends, fp.URN, "CoreDNS needs the Fargate profile to schedule")
 
-			sgTag := one(t, rec, "aws:ec2/tag:Tag", "cluster-cluster-sg-discovery")
-			assert.Equal(t, infra.DiscoveryTagKey, sgTag.Inputs["key"])
-			assert.Equal(t, cfg.Cluster.Name, sgTag.Inputs["value"], "discovery tag value = cluster name")
-			assert.Equal(t, "sg-0eks0cluster0sg", sgTag.Inputs["resourceId"], "tags the EKS-managed cluster security group")
+		sgTag := one(t, rec, "aws:ec2/tag:Tag", "cluster-cluster-sg-discovery")
+		assert.Equal(t, infra.DiscoveryTagKey, sgTag.Inputs["key"])
+		assert.Equal(t, cfg.Cluster.Name, sgTag.Inputs["value"], "discovery tag value = cluster name")
+		assert.Equal(t, "sg-0eks0cluster0sg", sgTag.Inputs["resourceId"], "tags the EKS-managed cluster security group")
 
-			prov := one(t, rec, typeK8sProvider, "cluster-k8s")
-			assert.Contains(t, str(prov.Inputs["kubeconfig"]), cfg.Cluster.Name, "provider built from the cluster's kubeconfig")
+		prov := one(t, rec, typeK8sProvider, "cluster-k8s")
+		assert.Contains(t, str(prov.Inputs["kubeconfig"]), cfg.Cluster.Name, "provider built from the cluster's kubeconfig")
 
-			assert.Equal(t, cfg.Cluster.Name, rec.Outputs["clusterName"])
-			assert.True(t, rec.SecretOutputs["kubeconfig"], "kubeconfig output is secret")
-			assert.False(t, rec.SecretOutputs["clusterName"])
-			for _, k := range []string{"clusterEndpoint", "oidcProviderArn", "oidcProviderUrl", "clusterSecurityGroupId", "vpcId", "privateSubnetIds", "publicSubnetIds", "region"} {
-				assert.NotEmpty(t, rec.Outputs[k], "output %s", k)
-			}
-		})
-	}
+		assert.Equal(t, cfg.Cluster.Name, rec.Outputs["clusterName"])
+		assert.True(t, rec.SecretOutputs["kubeconfig"], "kubeconfig output is secret")
+		assert.False(t, rec.SecretOutputs["clusterName"])
+		for _, k := range []string{"clusterEndpoint", "oidcProviderArn", "oidcProviderUrl", "clusterSecurityGroupId", "vpcId", "privateSubnetIds", "publicSubnetIds", "region"} {
+			assert.NotEmpty(t, rec.Outputs[k], "output %s", k)
+		}
+	})
 }
 
 // TestAdminAccessEntries: each admin principal gets a pulumi-aws access entry (STANDARD) and a
@@ -348,29 +345,26 @@ var untaggable = []string{
 
 func TestTagsAppliedEverywhere(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			rec := stackRun(t, stack)
-			cfg := stackConfig(t, stack)
-			want := infra.BaseTags(offline.Project, stack, cfg.Tags)
-			checked := 0
-			for _, r := range rec.Resources {
-				if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
-					continue
-				}
-				tags := strMap(r.Inputs["tags"])
-				for k, v := range want {
-					assert.Equal(t, v, tags[k], "%s %s: tag %s", r.Type, r.Name, k)
-				}
-				checked++
+	eachStack(t, func(t *testing.T, stack string) {
+		rec := stackRun(t, stack)
+		cfg := stackConfig(t, stack)
+		want := infra.BaseTags(offline.Project, stack, cfg.Tags)
+		checked := 0
+		for _, r := range rec.Resources {
+			if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
+				continue
 			}
-			assert.Greater(t, checked, 10)
-			assert.Equal(t, stack, want["eventscale:stack"])
-			eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
-			assert.Equal(t, want, strMap(eks.Inputs["tags"]), "pulumi-eks tags its children")
-		})
-	}
+			tags := strMap(r.Inputs["tags"])
+			for k, v := range want {
+				assert.Equal(t, v, tags[k], "%s %s: tag %s", r.Type, r.Name, k)
+			}
+			checked++
+		}
+		assert.Greater(t, checked, 10)
+		assert.Equal(t, stack, want["eventscale:stack"])
+		eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+		assert.Equal(t, want, strMap(eks.Inputs["tags"]), "pulumi-eks tags its children")
+	})
 }
 
 func TestInvalidConfigRegistersNothing(t *testing.T) {

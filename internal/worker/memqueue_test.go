@@ -101,20 +101,7 @@ func BenchmarkWorkerThroughputInMemory(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			b.ResetTimer()
-			start := time.Now()
-			go func() { done <- w.Run(ctx) }()
-			for w.Stats().Deleted < int64(b.N) {
-				time.Sleep(time.Millisecond)
-			}
-			elapsed := time.Since(start)
-			b.StopTimer()
-			cancel()
-			if err := <-done; err != nil {
-				b.Fatal(err)
-			}
+			elapsed := measureDrain(b, w, func() {})
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "msgs/s")
 			b.ReportMetric(0, "ns/op")
 		})

@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 
@@ -121,19 +120,9 @@ func executable(p, source string) (string, error) {
 	return p, nil
 }
 
-// ModuleDir returns the directory of this module (tests/integration), taken
-// from the location of this source file, falling back to the working
-// directory (go test runs in the package directory).
-func ModuleDir() string {
-	if _, file, _, ok := runtime.Caller(0); ok {
-		dir := filepath.Dir(file)
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-	}
-	wd, _ := os.Getwd()
-	return wd
-}
+// ModuleDir returns the directory of this module (tests/integration) below the repository
+// root that verify.RepoRoot finds.
+func ModuleDir() string { return filepath.Join(verify.RepoRoot(), "tests", "integration") }
 
 // RepoRoot returns the root of the eventscale repository.
 func RepoRoot() string { return verify.RepoRoot() }

@@ -407,6 +407,23 @@ type pkiFiles struct {
 	tokenFile, token        string
 }
 
+// issueCert generates a P-256 key and the DER certificate of tmpl for it, signed by parent's
+// key parentKey, or self-signed when parent is nil.
+func issueCert(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*ecdsa.PrivateKey, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, der, nil
+}
+
 // writePKI writes a throwaway CA, a serving certificate for 127.0.0.1 and
 // localhost signed by it, a service-account key pair and a static token file
 // whose only user is in system:masters.
@@ -416,10 +433,6 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "eventscale-integration-ca"},
@@ -429,15 +442,11 @@ func writePKI(dir string) (*pkiFiles, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caKey, caDER, err := issueCert(caTmpl, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, err
-	}
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
 	}
@@ -451,7 +460,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
 		DNSNames:     []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
 	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	srvKey, srvDER, err := issueCert(srvTmpl, caCert, caKey)
 	if err != nil {
 		return nil, err
 	}

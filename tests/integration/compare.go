@@ -5,8 +5,9 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math/big"
-	"sort"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -47,12 +48,7 @@ func subset(want, got any, at string, diffs *[]string) {
 			*diffs = append(*diffs, fmt.Sprintf("%s: want an object, got %s", pathOr(at), show(got)))
 			return
 		}
-		keys := make([]string, 0, len(w))
-		for k := range w {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(w)) {
 			gv, present := g[k]
 			if !present {
 				if isEmpty(w[k]) || isZeroScalar(w[k]) {

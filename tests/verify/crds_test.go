@@ -39,14 +39,7 @@ func TestModuleVersionsMatchGoMod(t *testing.T) {
 // module directory must be exactly those bytes.
 func TestKarpenterCRDFilesMatchEmbedded(t *testing.T) {
 	t.Parallel()
-	files, err := KarpenterCRDFiles()
-	if err != nil {
-		t.Fatal(err)
-	}
-	byName := map[string][]byte{}
-	for _, f := range files {
-		byName[filepath.Base(f.Path)] = f.Data
-	}
+	byName := crdsByFileName(t, KarpenterCRDFiles)
 	for name, embedded := range map[string][]byte{
 		"karpenter.sh_nodepools.yaml":           karpenterapis.NodePoolCRD,
 		"karpenter.sh_nodeclaims.yaml":          karpenterapis.NodeClaimCRD,
@@ -72,14 +65,7 @@ func TestUpstreamCRDsMatchReference(t *testing.T) {
 			"it exists only beside the team's checkout (../shared/reference/crds), and nothing else needs it", ref, err)
 	}
 	for sub, load := range map[string]func() ([]CRDFile, error){"karpenter": KarpenterCRDFiles, "keda": KEDACRDFiles} {
-		files, err := load()
-		if err != nil {
-			t.Fatal(err)
-		}
-		loaded := map[string][]byte{}
-		for _, f := range files {
-			loaded[filepath.Base(f.Path)] = f.Data
-		}
+		loaded := crdsByFileName(t, load)
 		refFiles, err := ReadCRDDir(filepath.Join(ref, sub))
 		if err != nil {
 			t.Fatal(err)
@@ -93,6 +79,21 @@ func TestUpstreamCRDsMatchReference(t *testing.T) {
 			}
 		}
 	}
+}
+
+// crdsByFileName is the CRD files load returns, keyed by file name; the test fails when they
+// cannot be loaded.
+func crdsByFileName(t *testing.T, load func() ([]CRDFile, error)) map[string][]byte {
+	t.Helper()
+	files, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string][]byte{}
+	for _, f := range files {
+		byName[filepath.Base(f.Path)] = f.Data
+	}
+	return byName
 }
 
 func TestDefaultValidatorKnowsAllUpstreamKinds(t *testing.T) {

@@ -2,7 +2,8 @@ package verify
 
 import (
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,18 +66,14 @@ func name(o map[string]any) string {
 	return n
 }
 
-func karpenterChart(t *testing.T) string {
-	t.Helper()
-	dir, err := KarpenterChartDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
+func karpenterChart(t *testing.T) string { t.Helper(); return chartDir(t, KarpenterChartDir) }
 
-func kedaChart(t *testing.T) string {
+func kedaChart(t *testing.T) string { t.Helper(); return chartDir(t, KEDAChartDir) }
+
+// chartDir is the chart directory find returns; the test fails when there is none.
+func chartDir(t *testing.T, find func() (string, error)) string {
 	t.Helper()
-	dir, err := KEDAChartDir()
+	dir, err := find()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +89,7 @@ func TestRenderKarpenterChart(t *testing.T) {
 	deployments := find(t, objs, "Deployment", func() *appsv1.Deployment { return &appsv1.Deployment{} })
 	d, ok := deployments["karpenter"]
 	if !ok {
-		t.Fatalf("no Deployment karpenter among %v", keys(deployments))
+		t.Fatalf("no Deployment karpenter among %v", slices.Sorted(maps.Keys(deployments)))
 	}
 	if d.Namespace != "karpenter" {
 		t.Errorf("Deployment namespace %q, want karpenter", d.Namespace)
@@ -134,7 +131,7 @@ func TestRenderKarpenterChart(t *testing.T) {
 	sas := find(t, objs, "ServiceAccount", func() *corev1.ServiceAccount { return &corev1.ServiceAccount{} })
 	sa, ok := sas["karpenter"]
 	if !ok {
-		t.Fatalf("no ServiceAccount karpenter among %v", keys(sas))
+		t.Fatalf("no ServiceAccount karpenter among %v", slices.Sorted(maps.Keys(sas)))
 	}
 	if sa.Namespace != "karpenter" || sa.Annotations[roleArnAnnotation] != "arn:aws:iam::123456789012:role/k" {
 		t.Errorf("ServiceAccount %s/%s annotations %v, want the IRSA role", sa.Namespace, sa.Name, sa.Annotations)
@@ -188,7 +185,7 @@ func TestRenderKarpenterChartServiceAccountNameFollowsRelease(t *testing.T) {
 	}
 	sas := find(t, objs, "ServiceAccount", func() *corev1.ServiceAccount { return &corev1.ServiceAccount{} })
 	if _, ok := sas["karpenter-release"]; !ok || len(sas) != 1 {
-		t.Errorf("service accounts %v, want only karpenter-release", keys(sas))
+		t.Errorf("service accounts %v, want only karpenter-release", slices.Sorted(maps.Keys(sas)))
 	}
 }
 
@@ -227,11 +224,11 @@ func TestRenderKEDAChart(t *testing.T) {
 				t.Fatal(err)
 			}
 			sas := find(t, objs, "ServiceAccount", func() *corev1.ServiceAccount { return &corev1.ServiceAccount{} })
-			if got := strings.Join(keys(sas), ","); got != "keda-metrics-server,keda-operator,keda-webhook" {
+			if got := strings.Join(slices.Sorted(maps.Keys(sas)), ","); got != "keda-metrics-server,keda-operator,keda-webhook" {
 				t.Fatalf("service accounts %s, want keda-metrics-server,keda-operator,keda-webhook", got)
 			}
 			var got []string
-			for _, n := range keys(sas) {
+			for _, n := range slices.Sorted(maps.Keys(sas)) {
 				if sas[n].Namespace != "keda" {
 					t.Errorf("ServiceAccount %s in namespace %q, want keda", n, sas[n].Namespace)
 				}
@@ -316,13 +313,4 @@ func TestRenderErrors(t *testing.T) {
 	if _, err := RenderChart(kedaChart(t), "keda", "keda", "1.22.0", nil); err == nil || !strings.Contains(err.Error(), "requires kubeVersion") {
 		t.Errorf("want the chart's kubeVersion constraint to reject 1.22.0, got %v", err)
 	}
-}
-
-func keys[T any](m map[string]T) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

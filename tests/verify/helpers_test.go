@@ -25,8 +25,50 @@ func obj(t testing.TB, manifest string) map[string]any {
 	return out
 }
 
+// toObject turns v into the plain JSON object it encodes to (numbers as float64), the form
+// the validator and the chart values comparisons read.
+func toObject(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// ToObject is toObject for the tests of the external package verify_test.
+var ToObject = toObject
+
 // want is one expected error: at exactly path, with a message containing msg.
 type want struct{ path, msg string }
+
+// manifestCase is one manifest (a valid one, or one edited to break a rule) and the errors its
+// validation must report (none for a valid one).
+type manifestCase struct {
+	name     string
+	manifest func(t testing.TB) string
+	wants    []want
+}
+
+// checkManifests validates each case's manifest, decoded by obj, in a parallel subtest and
+// asserts the errors with checkErrors; the errors are logged, so -v shows each message.
+func checkManifests(t *testing.T, validate func(map[string]any) error, cases []manifestCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := validate(obj(t, tc.manifest(t)))
+			if err != nil {
+				t.Log(err)
+			}
+			checkErrors(t, err, tc.wants)
+		})
+	}
+}
 
 // checkErrors asserts that err carries exactly the expected errors: each
 // wanted one is present, and every reported path is a wanted one (the

@@ -2,7 +2,6 @@ package verify
 
 import (
 	"bytes"
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,7 +107,7 @@ func TestKEDAChartMatchesReference(t *testing.T) {
 // decoded as Helm sees them.
 func programKedaValues(t *testing.T) map[string]any {
 	t.Helper()
-	b, err := json.Marshal(infra.NewKedaChartValues(infra.KedaChartSettings{
+	return toObject(t, infra.NewKedaChartValues(infra.KedaChartSettings{
 		KedaSettings: infra.KedaSettings{
 			OperatorReplicas: 2,
 			OperatorCPU:      "500m", OperatorMemory: "1Gi", MetricsServerCPU: "250m", MetricsServerMemory: "512Mi",
@@ -116,14 +115,6 @@ func programKedaValues(t *testing.T) map[string]any {
 		},
 		ClusterName: "eventscale-dev", RoleArn: "arn:aws:iam::123456789012:role/keda",
 	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
 }
 
 // valueLeafPaths lists the dotted paths of every leaf of a decoded values object.

@@ -1,7 +1,6 @@
 package verify_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -48,6 +47,18 @@ type pipelineResult struct {
 	cfg stacks.Config
 }
 
+// eachPipelineRun runs f on the pipeline run of every case of pipelineCases, each in a parallel
+// subtest named after the case.
+func eachPipelineRun(t *testing.T, f func(t *testing.T, r pipelineResult)) {
+	t.Helper()
+	for _, c := range pipelineCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, pipelineRun(t, c))
+		})
+	}
+}
+
 func pipelineRun(t *testing.T, c pipelineCase) pipelineResult {
 	t.Helper()
 	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+c.stack+".yaml"))
@@ -82,43 +93,39 @@ func (r pipelineResult) object(t *testing.T, typ, name string) map[string]any {
 // registers passes KEDA's CRD schemas (structural schema, no undeclared fields, CEL).
 func TestPipelineCustomResourcesAreValid(t *testing.T) {
 	t.Parallel()
-	for _, c := range pipelineCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := pipelineRun(t, c)
-			v := validator(t)
-			checked := 0
-			for _, w := range r.cfg.Workloads {
-				for _, typ := range []string{"kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"} {
-					name := "workload-" + w.Name + map[bool]string{true: "-scaled-object", false: "-trigger-auth"}[strings.HasSuffix(typ, "ScaledObject")]
-					obj := r.object(t, typ, name)
-					if !v.Knows(obj) {
-						t.Fatalf("the validator does not know %s", typ)
-					}
-					stored, err := v.Admit(obj)
-					if err != nil {
-						t.Errorf("%s %s: %v", typ, name, err)
-						continue
-					}
-					checked++
-					if strings.HasSuffix(typ, "ScaledObject") {
-						// Nothing was pruned or moved: the stored spec carries the program's values.
-						for _, k := range []string{"minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"} {
-							if fmt.Sprint(offline.Lookup(stored, "spec", k)) != fmt.Sprint(offline.Lookup(obj, "spec", k)) {
-								t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, offline.Lookup(stored, "spec", k), offline.Lookup(obj, "spec", k))
-							}
+	eachPipelineRun(t, func(t *testing.T, r pipelineResult) {
+		v := validator(t)
+		checked := 0
+		for _, w := range r.cfg.Workloads {
+			for _, typ := range []string{"kubernetes:keda.sh/v1alpha1:ScaledObject", "kubernetes:keda.sh/v1alpha1:TriggerAuthentication"} {
+				name := "workload-" + w.Name + map[bool]string{true: "-scaled-object", false: "-trigger-auth"}[strings.HasSuffix(typ, "ScaledObject")]
+				obj := r.object(t, typ, name)
+				if !v.Knows(obj) {
+					t.Fatalf("the validator does not know %s", typ)
+				}
+				stored, err := v.Admit(obj)
+				if err != nil {
+					t.Errorf("%s %s: %v", typ, name, err)
+					continue
+				}
+				checked++
+				if strings.HasSuffix(typ, "ScaledObject") {
+					// Nothing was pruned or moved: the stored spec carries the program's values.
+					for _, k := range []string{"minReplicaCount", "maxReplicaCount", "pollingInterval", "cooldownPeriod"} {
+						if fmt.Sprint(offline.Lookup(stored, "spec", k)) != fmt.Sprint(offline.Lookup(obj, "spec", k)) {
+							t.Errorf("%s: stored spec.%s = %v, sent %v", name, k, offline.Lookup(stored, "spec", k), offline.Lookup(obj, "spec", k))
 						}
-						if got := offline.Lookup(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
-							t.Errorf("%s: scaleTargetRef.name %v, want %s", name, got, w.Name)
-						}
+					}
+					if got := offline.Lookup(stored, "spec", "scaleTargetRef", "name"); got != w.Name {
+						t.Errorf("%s: scaleTargetRef.name %v, want %s", name, got, w.Name)
 					}
 				}
 			}
-			if checked != 2*len(r.cfg.Workloads) {
-				t.Errorf("validated %d objects, want %d", checked, 2*len(r.cfg.Workloads))
-			}
-		})
-	}
+		}
+		if checked != 2*len(r.cfg.Workloads) {
+			t.Errorf("validated %d objects, want %d", checked, 2*len(r.cfg.Workloads))
+		}
+	})
 }
 
 // The CRD really refuses what the tutorial wrote, so the test above could fail: bounds nested under
@@ -193,7 +200,7 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 				t.Fatalf("config error %v, want one containing %q", err, tc.message)
 			}
 			w := cfg.Workloads[0]
-			so := toObject(t, infra.WorkloadScaledObject(infra.WorkloadObjectSettings{
+			so := verify.ToObject(t, infra.WorkloadScaledObject(infra.WorkloadObjectSettings{
 				WorkloadSettings: w, QueueURL: "https://sqs.us-west-2.amazonaws.com/123456789012/q", Region: cfg.Region,
 			}))
 			err = validator(t).Validate(so)
@@ -209,85 +216,81 @@ func TestPipelineBadConfigsRefusedTwice(t *testing.T) {
 // k8s.io/api types with no unknown field, and pass the API server's metadata and Deployment rules.
 func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 	t.Parallel()
-	for _, c := range pipelineCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := pipelineRun(t, c)
-			for _, w := range r.cfg.Workloads {
-				p := "workload-" + w.Name
-				nsObj := r.object(t, "kubernetes:core/v1:Namespace", p+"-namespace")
-				saObj := r.object(t, "kubernetes:core/v1:ServiceAccount", p+"-service-account")
-				dObj := r.object(t, "kubernetes:apps/v1:Deployment", p+"-deployment")
-				for _, o := range []map[string]any{nsObj, saObj, dObj} {
-					if err := verify.ValidateBuiltin(o); err != nil {
-						t.Errorf("%s: %v", w.Name, err)
-					}
-				}
-				var ns corev1.Namespace
-				var sa corev1.ServiceAccount
-				var d appsv1.Deployment
-				for _, dec := range []struct {
-					obj  map[string]any
-					into runtime.Object
-				}{{nsObj, &ns}, {saObj, &sa}, {dObj, &d}} {
-					if err := verify.DecodeStrict(dec.obj, dec.into); err != nil {
-						t.Fatalf("%s: %v", w.Name, err)
-					}
-				}
-				if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace {
-					t.Errorf("namespaces %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, w.Namespace)
-				}
-				if d.Spec.Replicas != nil {
-					t.Errorf("%s: the Deployment sets replicas %d; KEDA owns them", w.Name, *d.Spec.Replicas)
-				}
-				pod := d.Spec.Template.Spec
-				if pod.ServiceAccountName != sa.Name {
-					t.Errorf("pod service account %q, want %q", pod.ServiceAccountName, sa.Name)
-				}
-				if len(pod.NodeSelector) > 0 || pod.Affinity != nil || len(pod.Tolerations) > 0 {
-					t.Errorf("%s: scheduling constraints would keep the pod off Karpenter's nodes", w.Name)
-				}
-				switch w.ZoneSpread {
-				case infra.ZoneSpreadNone:
-					if len(pod.TopologySpreadConstraints) > 0 {
-						t.Errorf("%s: zoneSpread none, but the pod has %v", w.Name, pod.TopologySpreadConstraints)
-					}
-				default:
-					if len(pod.TopologySpreadConstraints) != 1 {
-						t.Fatalf("%s: zoneSpread %s, constraints %v", w.Name, w.ZoneSpread, pod.TopologySpreadConstraints)
-					}
-					tsc := pod.TopologySpreadConstraints[0]
-					want := map[string]corev1.UnsatisfiableConstraintAction{infra.ZoneSpreadPreferred: corev1.ScheduleAnyway, infra.ZoneSpreadRequired: corev1.DoNotSchedule}[w.ZoneSpread]
-					if tsc.TopologyKey != corev1.LabelTopologyZone || tsc.WhenUnsatisfiable != want || tsc.MaxSkew != 1 {
-						t.Errorf("%s: constraint %+v, want maxSkew 1 on %s, %s", w.Name, tsc, corev1.LabelTopologyZone, want)
-					}
-					// The constraint counts exactly this workload's pods: its selector matches them.
-					if sel, err := metav1.LabelSelectorAsSelector(tsc.LabelSelector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
-						t.Errorf("%s: the spread selector %v does not match the pod labels %v", w.Name, tsc.LabelSelector, d.Spec.Template.Labels)
-					}
-				}
-				if got, want := *pod.TerminationGracePeriodSeconds, int64(w.MaxProcessingSeconds+10); got != want {
-					t.Errorf("%s: grace period %d, want %d", w.Name, got, want)
-				}
-				ctr := pod.Containers[0]
-				if !ctr.Resources.Requests.Cpu().Equal(*ctr.Resources.Limits.Cpu()) || !ctr.Resources.Requests.Memory().Equal(*ctr.Resources.Limits.Memory()) {
-					t.Errorf("%s: requests %v != limits %v", w.Name, ctr.Resources.Requests, ctr.Resources.Limits)
-				}
-				if ctr.LivenessProbe.HTTPGet.Port.IntValue() != 8080 || ctr.ReadinessProbe.HTTPGet.Path != "/readyz" {
-					t.Errorf("%s: probes %+v %+v", w.Name, ctr.LivenessProbe.HTTPGet, ctr.ReadinessProbe.HTTPGet)
-				}
-				if sc := ctr.SecurityContext; sc == nil || !*sc.ReadOnlyRootFilesystem || *sc.AllowPrivilegeEscalation || len(sc.Capabilities.Drop) != 1 {
-					t.Errorf("%s: container security context %+v", w.Name, sc)
-				}
-				if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
-					t.Errorf("%s: the selector %v does not match the pod labels %v", w.Name, d.Spec.Selector.MatchLabels, d.Spec.Template.Labels)
-				}
-				if sa.Annotations[infra.ServiceAccountRoleArnAnnotation] == "" {
-					t.Errorf("%s: service account has no IRSA annotation", w.Name)
+	eachPipelineRun(t, func(t *testing.T, r pipelineResult) {
+		for _, w := range r.cfg.Workloads {
+			p := "workload-" + w.Name
+			nsObj := r.object(t, "kubernetes:core/v1:Namespace", p+"-namespace")
+			saObj := r.object(t, "kubernetes:core/v1:ServiceAccount", p+"-service-account")
+			dObj := r.object(t, "kubernetes:apps/v1:Deployment", p+"-deployment")
+			for _, o := range []map[string]any{nsObj, saObj, dObj} {
+				if err := verify.ValidateBuiltin(o); err != nil {
+					t.Errorf("%s: %v", w.Name, err)
 				}
 			}
-		})
-	}
+			var ns corev1.Namespace
+			var sa corev1.ServiceAccount
+			var d appsv1.Deployment
+			for _, dec := range []struct {
+				obj  map[string]any
+				into runtime.Object
+			}{{nsObj, &ns}, {saObj, &sa}, {dObj, &d}} {
+				if err := verify.DecodeStrict(dec.obj, dec.into); err != nil {
+					t.Fatalf("%s: %v", w.Name, err)
+				}
+			}
+			if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace {
+				t.Errorf("namespaces %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, w.Namespace)
+			}
+			if d.Spec.Replicas != nil {
+				t.Errorf("%s: the Deployment sets replicas %d; KEDA owns them", w.Name, *d.Spec.Replicas)
+			}
+			pod := d.Spec.Template.Spec
+			if pod.ServiceAccountName != sa.Name {
+				t.Errorf("pod service account %q, want %q", pod.ServiceAccountName, sa.Name)
+			}
+			if len(pod.NodeSelector) > 0 || pod.Affinity != nil || len(pod.Tolerations) > 0 {
+				t.Errorf("%s: scheduling constraints would keep the pod off Karpenter's nodes", w.Name)
+			}
+			switch w.ZoneSpread {
+			case infra.ZoneSpreadNone:
+				if len(pod.TopologySpreadConstraints) > 0 {
+					t.Errorf("%s: zoneSpread none, but the pod has %v", w.Name, pod.TopologySpreadConstraints)
+				}
+			default:
+				if len(pod.TopologySpreadConstraints) != 1 {
+					t.Fatalf("%s: zoneSpread %s, constraints %v", w.Name, w.ZoneSpread, pod.TopologySpreadConstraints)
+				}
+				tsc := pod.TopologySpreadConstraints[0]
+				want := map[string]corev1.UnsatisfiableConstraintAction{infra.ZoneSpreadPreferred: corev1.ScheduleAnyway, infra.ZoneSpreadRequired: corev1.DoNotSchedule}[w.ZoneSpread]
+				if tsc.TopologyKey != corev1.LabelTopologyZone || tsc.WhenUnsatisfiable != want || tsc.MaxSkew != 1 {
+					t.Errorf("%s: constraint %+v, want maxSkew 1 on %s, %s", w.Name, tsc, corev1.LabelTopologyZone, want)
+				}
+				// The constraint counts exactly this workload's pods: its selector matches them.
+				if sel, err := metav1.LabelSelectorAsSelector(tsc.LabelSelector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+					t.Errorf("%s: the spread selector %v does not match the pod labels %v", w.Name, tsc.LabelSelector, d.Spec.Template.Labels)
+				}
+			}
+			if got, want := *pod.TerminationGracePeriodSeconds, int64(w.MaxProcessingSeconds+10); got != want {
+				t.Errorf("%s: grace period %d, want %d", w.Name, got, want)
+			}
+			ctr := pod.Containers[0]
+			if !ctr.Resources.Requests.Cpu().Equal(*ctr.Resources.Limits.Cpu()) || !ctr.Resources.Requests.Memory().Equal(*ctr.Resources.Limits.Memory()) {
+				t.Errorf("%s: requests %v != limits %v", w.Name, ctr.Resources.Requests, ctr.Resources.Limits)
+			}
+			if ctr.LivenessProbe.HTTPGet.Port.IntValue() != 8080 || ctr.ReadinessProbe.HTTPGet.Path != "/readyz" {
+				t.Errorf("%s: probes %+v %+v", w.Name, ctr.LivenessProbe.HTTPGet, ctr.ReadinessProbe.HTTPGet)
+			}
+			if sc := ctr.SecurityContext; sc == nil || !*sc.ReadOnlyRootFilesystem || *sc.AllowPrivilegeEscalation || len(sc.Capabilities.Drop) != 1 {
+				t.Errorf("%s: container security context %+v", w.Name, sc)
+			}
+			if sel, err := metav1.LabelSelectorAsSelector(d.Spec.Selector); err != nil || !sel.Matches(labels.Set(d.Spec.Template.Labels)) {
+				t.Errorf("%s: the selector %v does not match the pod labels %v", w.Name, d.Spec.Selector.MatchLabels, d.Spec.Template.Labels)
+			}
+			if sa.Annotations[infra.ServiceAccountRoleArnAnnotation] == "" {
+				t.Errorf("%s: service account has no IRSA annotation", w.Name)
+			}
+		}
+	})
 }
 
 // TestPipelineKedaChartRendersProgramValues renders the KEDA chart with exactly the release name,
@@ -299,78 +302,61 @@ func TestPipelineKedaChartRendersProgramValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range pipelineCases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := pipelineRun(t, c)
-			chart := r.object(t, "kubernetes:helm.sh/v4:Chart", "keda-chart")
-			if chart["version"] != infra.KedaVersion {
-				t.Fatalf("chart version %v, this test renders %s", chart["version"], infra.KedaVersion)
-			}
-			values, _ := chart["values"].(map[string]any)
-			release, _ := chart["name"].(string)
-			namespace, _ := chart["namespace"].(string)
-			if release == "" || namespace != r.cfg.Keda.Namespace {
-				t.Fatalf("release %q namespace %q", release, namespace)
-			}
-			objs, err := verify.RenderChart(dir, release, namespace, r.cfg.Cluster.Version+".0", values)
-			if err != nil {
+	eachPipelineRun(t, func(t *testing.T, r pipelineResult) {
+		chart := r.object(t, "kubernetes:helm.sh/v4:Chart", "keda-chart")
+		if chart["version"] != infra.KedaVersion {
+			t.Fatalf("chart version %v, this test renders %s", chart["version"], infra.KedaVersion)
+		}
+		values, _ := chart["values"].(map[string]any)
+		release, _ := chart["name"].(string)
+		namespace, _ := chart["namespace"].(string)
+		if release == "" || namespace != r.cfg.Keda.Namespace {
+			t.Fatalf("release %q namespace %q", release, namespace)
+		}
+		objs, err := verify.RenderChart(dir, release, namespace, r.cfg.Cluster.Version+".0", values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roleArn, _ := r.rec.Outputs["kedaRoleArn"].(string)
+		if !strings.HasPrefix(roleArn, "arn:aws:iam::") {
+			t.Fatalf("kedaRoleArn output %q", roleArn)
+		}
+		for sa, want := range map[string]string{"keda-operator": roleArn, "keda-metrics-server": "", "keda-webhook": ""} {
+			o := renderedObject(t, objs, "ServiceAccount", sa)
+			var got corev1.ServiceAccount
+			if err := verify.DecodeStrict(o, &got); err != nil {
 				t.Fatal(err)
 			}
-			roleArn, _ := r.rec.Outputs["kedaRoleArn"].(string)
-			if !strings.HasPrefix(roleArn, "arn:aws:iam::") {
-				t.Fatalf("kedaRoleArn output %q", roleArn)
+			if got.Namespace != namespace {
+				t.Errorf("%s in namespace %q", sa, got.Namespace)
 			}
-			for sa, want := range map[string]string{"keda-operator": roleArn, "keda-metrics-server": "", "keda-webhook": ""} {
-				o := renderedObject(t, objs, "ServiceAccount", sa)
-				var got corev1.ServiceAccount
-				if err := verify.DecodeStrict(o, &got); err != nil {
-					t.Fatal(err)
-				}
-				if got.Namespace != namespace {
-					t.Errorf("%s in namespace %q", sa, got.Namespace)
-				}
-				if arn := got.Annotations[infra.ServiceAccountRoleArnAnnotation]; arn != want {
-					t.Errorf("%s: %s = %q, want %q", sa, infra.ServiceAccountRoleArnAnnotation, arn, want)
-				}
+			if arn := got.Annotations[infra.ServiceAccountRoleArnAnnotation]; arn != want {
+				t.Errorf("%s: %s = %q, want %q", sa, infra.ServiceAccountRoleArnAnnotation, arn, want)
 			}
-			// The operator's service account is the one the KEDA role trusts.
-			if infra.KedaOperatorServiceAccount != "keda-operator" {
-				t.Errorf("the trust names %q, the chart renders keda-operator", infra.KedaOperatorServiceAccount)
+		}
+		// The operator's service account is the one the KEDA role trusts.
+		if infra.KedaOperatorServiceAccount != "keda-operator" {
+			t.Errorf("the trust names %q, the chart renders keda-operator", infra.KedaOperatorServiceAccount)
+		}
+		for deploy, comp := range map[string][2]string{
+			"keda-operator":                   {r.cfg.Keda.OperatorCPU, r.cfg.Keda.OperatorMemory},
+			"keda-operator-metrics-apiserver": {r.cfg.Keda.MetricsServerCPU, r.cfg.Keda.MetricsServerMemory},
+			"keda-admission-webhooks":         {r.cfg.Keda.WebhooksCPU, r.cfg.Keda.WebhooksMemory},
+		} {
+			var d appsv1.Deployment
+			if err := verify.DecodeStrict(renderedObject(t, objs, "Deployment", deploy), &d); err != nil {
+				t.Fatal(err)
 			}
-			for deploy, comp := range map[string][2]string{
-				"keda-operator":                   {r.cfg.Keda.OperatorCPU, r.cfg.Keda.OperatorMemory},
-				"keda-operator-metrics-apiserver": {r.cfg.Keda.MetricsServerCPU, r.cfg.Keda.MetricsServerMemory},
-				"keda-admission-webhooks":         {r.cfg.Keda.WebhooksCPU, r.cfg.Keda.WebhooksMemory},
-			} {
-				var d appsv1.Deployment
-				if err := verify.DecodeStrict(renderedObject(t, objs, "Deployment", deploy), &d); err != nil {
-					t.Fatal(err)
-				}
-				res := d.Spec.Template.Spec.Containers[0].Resources
-				if res.Requests.Cpu().String() != comp[0] || res.Limits.Cpu().String() != comp[0] ||
-					res.Requests.Memory().String() != comp[1] || res.Limits.Memory().String() != comp[1] {
-					t.Errorf("%s: resources %v, want cpu %s memory %s as requests = limits", deploy, res, comp[0], comp[1])
-				}
-				if deploy == "keda-operator" && (d.Spec.Replicas == nil || int(*d.Spec.Replicas) != r.cfg.Keda.OperatorReplicas) {
-					t.Errorf("operator replicas %v, want %d", d.Spec.Replicas, r.cfg.Keda.OperatorReplicas)
-				}
+			res := d.Spec.Template.Spec.Containers[0].Resources
+			if res.Requests.Cpu().String() != comp[0] || res.Limits.Cpu().String() != comp[0] ||
+				res.Requests.Memory().String() != comp[1] || res.Limits.Memory().String() != comp[1] {
+				t.Errorf("%s: resources %v, want cpu %s memory %s as requests = limits", deploy, res, comp[0], comp[1])
 			}
-		})
-	}
+			if deploy == "keda-operator" && (d.Spec.Replicas == nil || int(*d.Spec.Replicas) != r.cfg.Keda.OperatorReplicas) {
+				t.Errorf("operator replicas %v, want %d", d.Spec.Replicas, r.cfg.Keda.OperatorReplicas)
+			}
+		}
+	})
 }
 
-func toObject(t *testing.T, v any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func deepCopy(t *testing.T, m map[string]any) map[string]any { return toObject(t, m) }
+func deepCopy(t *testing.T, m map[string]any) map[string]any { return verify.ToObject(t, m) }

@@ -133,11 +133,7 @@ func TestDecodeStrict(t *testing.T) {
 
 func TestValidateBuiltin(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name     string
-		manifest func(t testing.TB) string
-		wants    []want
-	}{
+	checkManifests(t, ValidateBuiltin, []manifestCase{
 		{name: "valid Namespace", manifest: func(testing.TB) string { return validNamespace }},
 		{name: "valid ServiceAccount", manifest: func(testing.TB) string { return validServiceAccount }},
 		{name: "valid Deployment", manifest: func(testing.TB) string { return validDeployment }},
@@ -201,11 +197,5 @@ func TestValidateBuiltin(t *testing.T) {
 			},
 			wants: []want{{"metadata.labels", "must be no more than 63 bytes"}},
 		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			checkErrors(t, ValidateBuiltin(obj(t, tc.manifest(t))), tc.wants)
-		})
-	}
+	})
 }

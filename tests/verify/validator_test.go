@@ -136,11 +136,7 @@ func edit(t testing.TB, manifest string, pairs ...string) string {
 func TestValidateCustomResources(t *testing.T) {
 	t.Parallel()
 	v := testValidator(t)
-	cases := []struct {
-		name     string
-		manifest func(t testing.TB) string
-		wants    []want
-	}{
+	checkManifests(t, v.Validate, []manifestCase{
 		{name: "valid NodePool", manifest: func(testing.TB) string { return validNodePool }},
 		{name: "valid EC2NodeClass", manifest: func(testing.TB) string { return validEC2NodeClass }},
 		{name: "valid ScaledObject", manifest: func(testing.TB) string { return validScaledObject }},
@@ -311,17 +307,7 @@ func TestValidateCustomResources(t *testing.T) {
 			},
 			wants: []want{{"spec.podIdentity.provider", `Unsupported value: "aws-eks2"`}},
 		},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			err := v.Validate(obj(t, tc.manifest(t)))
-			if err != nil {
-				t.Log(err)
-			}
-			checkErrors(t, err, tc.wants)
-		})
-	}
+	})
 }
 
 // Admit returns the object as the API server stores it: pruned and defaulted.

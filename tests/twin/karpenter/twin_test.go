@@ -32,14 +32,7 @@ type env struct {
 func setup(t *testing.T, stack string) *env {
 	t.Helper()
 	log.SetLogger(logging.NopLogger)
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := spec.LoadStack(root, stack)
-	if err != nil {
-		t.Fatal(err)
-	}
+	root, objs := spec.MustLoadStack(t, stack)
 	settings, _ := spec.Get(objs.KarpenterValues, "settings").(map[string]any)
 	clusterName, _ := settings["clusterName"].(string)
 	if clusterName == "" {

@@ -24,14 +24,7 @@ type env struct {
 func setup(t *testing.T, stack string) *env {
 	t.Helper()
 	log.SetLogger(logr.Discard()) // KEDA's scalers log through controller-runtime
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := spec.LoadStack(root, stack)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, objs := spec.MustLoadStack(t, stack)
 	tw, err := New(objs)
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +68,18 @@ func requireSetting(t *testing.T, name string, got, want any) {
 	}
 }
 
+// scalingCase is one queue state and the decision KEDA must take on it: visible and in-flight
+// messages (after edit changes the trigger metadata or the ScaledObject), the metric the scaler
+// reads, whether the ScaledObject is active and the pods the HPA formula gives.
+type scalingCase struct {
+	name              string
+	visible, inFlight int
+	edit              func(map[string]string, *kedav1alpha1.ScaledObject)
+	metric            int64
+	active            bool
+	pods              int32
+}
+
 // TestDevClaims checks the tutorial's scaling claims for the dev stack's own ScaledObject.
 func TestDevClaims(t *testing.T) {
 	e := setup(t, "dev")
@@ -85,14 +90,7 @@ func TestDevClaims(t *testing.T) {
 	requireSetting(t, "activationQueueLength", meta["activationQueueLength"], "0")
 	requireSetting(t, "scaleOnInFlight", meta["scaleOnInFlight"], "true")
 
-	cases := []struct {
-		name              string
-		visible, inFlight int
-		edit              func(map[string]string, *kedav1alpha1.ScaledObject)
-		metric            int64
-		active            bool
-		pods              int32
-	}{
+	cases := []scalingCase{
 		{name: "empty queue: inactive, 0 pods", metric: 0, active: false, pods: 0},
 		{name: "1 message activates (activationQueueLength 0)", visible: 1, metric: 1, active: true, pods: 1},
 		{name: "queueLength 1 and 2 messages: 2 pods", visible: 2, metric: 2, active: true, pods: 2},
@@ -110,14 +108,7 @@ func TestDevClaims(t *testing.T) {
 	}
 	ql2 := func(m map[string]string, _ *kedav1alpha1.ScaledObject) { m["queueLength"] = "2" }
 	for n, pods := range map[int]int32{1: 1, 2: 1, 3: 2, 4: 2} {
-		cases = append(cases, struct {
-			name              string
-			visible, inFlight int
-			edit              func(map[string]string, *kedav1alpha1.ScaledObject)
-			metric            int64
-			active            bool
-			pods              int32
-		}{name: "queueLength 2 and " + strconv.Itoa(n) + " messages", visible: n, edit: ql2, metric: int64(n), active: true, pods: pods})
+		cases = append(cases, scalingCase{name: "queueLength 2 and " + strconv.Itoa(n) + " messages", visible: n, edit: ql2, metric: int64(n), active: true, pods: pods})
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -135,10 +126,7 @@ func TestDevClaims(t *testing.T) {
 // TestTableDecisions reads KEDA's decision for each row of each stack's table and hands them
 // to the Karpenter half (out/twin/keda-<stack>.json).
 func TestTableDecisions(t *testing.T) {
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := spec.MustRepoRoot(t)
 	for _, stack := range spec.Stacks {
 		t.Run(stack, func(t *testing.T) {
 			e := setup(t, stack)

@@ -18,12 +18,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // Pulumi type tokens of the objects the twin reads from a recording.
@@ -108,6 +110,28 @@ func LoadStack(root, stack string) (*Objects, error) {
 	return o, nil
 }
 
+// MustLoadStack is LoadStack at MustRepoRoot for a test: it returns the repository root and the
+// stack's objects, and fails the test when either cannot be had.
+func MustLoadStack(tb testing.TB, stack string) (root string, objs *Objects) {
+	tb.Helper()
+	root = MustRepoRoot(tb)
+	objs, err := LoadStack(root, stack)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root, objs
+}
+
+// MustRepoRoot is RepoRoot for a test: it fails the test when no root is found.
+func MustRepoRoot(tb testing.TB) string {
+	tb.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return root
+}
+
 // RepoRoot returns the root of the eventscale repository: the nearest directory above the
 // working directory (or $EVENTSCALE_ROOT) that holds Pulumi.yaml and go.mod.
 func RepoRoot() (string, error) {
@@ -188,12 +212,7 @@ func Fingerprint(values ...any) string {
 
 // SortedKeys returns the keys of m in order.
 func SortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // ModuleVersion returns "path version" of a module as the Go module in dir resolves it (the

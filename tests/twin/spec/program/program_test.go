@@ -9,10 +9,7 @@ import (
 )
 
 func TestFromProgramFindsTheScalingObjects(t *testing.T) {
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := spec.MustRepoRoot(t)
 	for _, stack := range spec.Stacks {
 		t.Run(stack, func(t *testing.T) {
 			o, err := FromProgram(root, stack)
@@ -40,10 +37,7 @@ func TestFromProgramFindsTheScalingObjects(t *testing.T) {
 }
 
 func TestFromRecordingRequiresEveryObject(t *testing.T) {
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := spec.MustRepoRoot(t)
 	// A recording without a NodePool must be refused, naming what is missing.
 	rec, err := offline.RunStackFile(root, "dev")
 	if err != nil {
@@ -64,10 +58,7 @@ func TestFromRecordingRequiresEveryObject(t *testing.T) {
 // TestLoadMatchesFromProgram checks that what the twin modules load (cmd/twin-objects, JSON)
 // is what the program registers.
 func TestLoadMatchesFromProgram(t *testing.T) {
-	root, err := spec.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
+	root := spec.MustRepoRoot(t)
 	loaded, err := spec.Load(root)
 	if err != nil {
 		t.Fatal(err)
