@@ -137,8 +137,8 @@ var (
 
 // Load reads the chart's sources and stamps the pinned release into its metadata. Karpenter's
 // Chart.yaml at the v1.14.1 tag still says version and appVersion 1.13.0 (upstream's release
-// pipeline sets them when it publishes the OCI chart), so both are set to the pinned release, as
-// the published karpenter:1.14.1 carries them. KEDA's Chart.yaml at v2.20.2 already says 2.20.2;
+// pipeline sets them when it publishes the OCI chart), so both are set to the pinned release, the
+// version the program asks for (docs/charts.md). KEDA's Chart.yaml at v2.20.2 already says 2.20.2;
 // Load fails if a chart's name differs or its version is neither the pin nor, for Karpenter,
 // the 1.13.0 the tag carries.
 func Load(c Chart) (*chart.Chart, error) {
