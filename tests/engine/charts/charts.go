@@ -75,12 +75,12 @@ type Mirror struct {
 func Serve(t testing.TB) *Mirror {
 	t.Helper()
 	dir := t.TempDir()
-	ca, serverCert, err := newCertificates()
+	caPEM, serverCert, err := newCertificates()
 	if err != nil {
 		t.Fatalf("charts: certificates: %v", err)
 	}
 	caFile := filepath.Join(dir, "ca.pem")
-	if err := os.WriteFile(caFile, ca.pem, 0o644); err != nil {
+	if err := os.WriteFile(caFile, caPEM, 0o644); err != nil {
 		t.Fatalf("charts: %v", err)
 	}
 
@@ -216,21 +216,11 @@ func push(tgz, host, caFile, dir string) error {
 	return err
 }
 
-type authority struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-	pem  []byte
-}
-
-// newCertificates returns a fresh CA and a server certificate it signed for 127.0.0.1 (and
-// localhost), both valid for a day.
-func newCertificates() (*authority, tls.Certificate, error) {
+// newCertificates returns a fresh CA, as PEM, and a server certificate it signed for 127.0.0.1
+// (and localhost), both valid for a day.
+func newCertificates() (caPEM []byte, server tls.Certificate, err error) {
 	now := time.Now()
-	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	caTmpl := &x509.Certificate{
+	ca, caKey, caDER, err := issue(&x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "eventscale engine-tier chart mirror CA"},
 		NotBefore:             now.Add(-time.Hour),
@@ -239,22 +229,11 @@ func newCertificates() (*authority, tls.Certificate, error) {
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
-	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	}, nil, nil)
 	if err != nil {
 		return nil, tls.Certificate{}, err
 	}
-	caCert, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	ca := &authority{cert: caCert, key: caKey, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})}
-
-	srvKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	srvTmpl := &x509.Certificate{
+	_, srvKey, srvDER, err := issue(&x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: "127.0.0.1"},
 		NotBefore:    now.Add(-time.Hour),
@@ -263,10 +242,28 @@ func newCertificates() (*authority, tls.Certificate, error) {
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
 		DNSNames:     []string{"localhost"},
-	}
-	srvDER, err := x509.CreateCertificate(rand.Reader, srvTmpl, caCert, &srvKey.PublicKey, caKey)
+	}, ca, caKey)
 	if err != nil {
 		return nil, tls.Certificate{}, err
 	}
-	return ca, tls.Certificate{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}, nil
+	caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
+	return caPEM, tls.Certificate{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}, nil
+}
+
+// issue creates a P-256 key and a certificate from tmpl for it, signed by parent with parentKey,
+// or self-signed when parent is nil.
+func issue(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	return cert, key, der, err
 }
