@@ -76,6 +76,10 @@ type KarpenterSettings struct {
 	NodePool NodePoolSettings `json:"nodePool"`
 	// NodeClass shapes how those instances are launched.
 	NodeClass NodeClassSettings `json:"nodeClass"`
+	// ChartRepository is where the chart (KarpenterChartName, version KarpenterVersion) is
+	// fetched from: an OCI registry path "oci://host[:port]/path" or a Helm HTTP repository
+	// "https://host[:port]/path" (a private mirror; the chart must keep its name and version).
+	ChartRepository string `json:"chartRepository"`
 }
 
 // NodePoolSettings is `eventscale:karpenter.nodePool`: the plain values a Karpenter NodePool is built from.

@@ -132,6 +132,10 @@ type KedaSettings struct {
 	// WebhooksCPU/WebhooksMemory size the admission webhooks pod.
 	WebhooksCPU    string `json:"webhooksCpu"`
 	WebhooksMemory string `json:"webhooksMemory"`
+	// ChartRepository is where the chart (KedaChart, version KedaVersion) is fetched from: a Helm
+	// HTTP repository "https://host[:port]/path" or an OCI registry path "oci://host[:port]/path"
+	// (a private mirror; the chart must keep its name and version).
+	ChartRepository string `json:"chartRepository"`
 }
 
 // KedaChartSettings is the plain input of the KEDA chart values: the keda settings and the

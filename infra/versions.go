@@ -24,12 +24,18 @@ const (
 	// DefaultKubernetesVersion is the EKS minor version a stack gets unless it sets cluster.version.
 	DefaultKubernetesVersion = "1.35"
 
-	// KarpenterChart is the OCI chart of the Karpenter controller.
-	KarpenterChart = "oci://public.ecr.aws/karpenter/karpenter"
+	// KarpenterChartRepository is the OCI registry path Karpenter publishes its chart under, the
+	// default of karpenter.chartRepository.
+	KarpenterChartRepository = "oci://public.ecr.aws/karpenter"
+	// KarpenterChartName is the chart's name in its repository.
+	KarpenterChartName = "karpenter"
+	// KarpenterChart is the OCI chart of the Karpenter controller in KarpenterChartRepository.
+	KarpenterChart = KarpenterChartRepository + "/" + KarpenterChartName
 	// KarpenterVersion is the chart and application version of Karpenter (API karpenter.sh/v1).
 	KarpenterVersion = "1.14.1"
 
-	// KedaChartRepo is the Helm repository of the KEDA chart.
+	// KedaChartRepo is the Helm repository KEDA publishes its chart in, the default of
+	// keda.chartRepository.
 	KedaChartRepo = "https://kedacore.github.io/charts"
 	// KedaChart is the chart name in KedaChartRepo.
 	KedaChart = "keda"

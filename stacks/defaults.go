@@ -53,6 +53,7 @@ func Defaults() Config {
 				AmiAlias:       "al2023@latest",
 				RootVolumeSize: "20Gi",
 			},
+			ChartRepository: infra.KarpenterChartRepository,
 		},
 		Keda: infra.KedaSettings{
 			Namespace:           "keda",
@@ -63,6 +64,7 @@ func Defaults() Config {
 			MetricsServerMemory: "1Gi",
 			WebhooksCPU:         "250m",
 			WebhooksMemory:      "512Mi",
+			ChartRepository:     infra.KedaChartRepo,
 		},
 		Queue: infra.QueueSettings{
 			VisibilityTimeoutSeconds: 60,

@@ -3,10 +3,13 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -91,6 +94,65 @@ func checkDuration(v *validator, name, val string, allowNever bool) {
 			extra = ` or "Never"`
 		}
 		v.add("%s must be a duration in h, m and s such as \"30s\" or \"720h\"%s, got %q", name, extra, val)
+	}
+}
+
+// ociRepositoryPathRe is the grammar of an OCI repository name (the path after the registry host):
+// the OCI distribution specification, spec.md, "Pulling manifests": <name> must match
+// [a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*.
+var ociRepositoryPathRe = regexp.MustCompile(`^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$`)
+
+// checkChartRepository checks where a chart is fetched from: an OCI registry path
+// "oci://host[:port][/path]" or a Helm HTTP repository "https://host[:port][/path]" (see
+// infra.NewHelmChartSource). Plain http is refused: a chart's templates run with the rights of
+// whoever deploys, so it must not be open to tampering on the way. Credentials in the URL are
+// refused too: stack files are committed and chart args are kept in the state (docs/charts.md
+// says how a mirror's credentials reach Helm); the value is quoted with its password redacted.
+func checkChartRepository(v *validator, name, val string) {
+	const want = "an OCI registry path such as \"oci://registry.example.com/charts\" or a Helm repository URL such as \"https://charts.example.com\""
+	if val == "" {
+		v.add("%s is required: %s", name, want)
+		return
+	}
+	if strings.ContainsFunc(val, unicode.IsSpace) {
+		v.add("%s must be %s without spaces, got %q", name, want, val)
+		return
+	}
+	u, err := url.Parse(val)
+	if err != nil {
+		v.add("%s must be %s, got %q (%v)", name, want, val, errors.Unwrap(err))
+		return
+	}
+	switch {
+	case u.Scheme == "http":
+		v.add("%s %q is plain http: use https:// (or oci://), a chart fetched without TLS can be altered on the way", name, val)
+		return
+	case u.Scheme != "oci" && u.Scheme != "https":
+		v.add("%s must be %s (scheme oci or https), got %q", name, want, val)
+		return
+	case u.Opaque != "" || u.Host == "":
+		v.add("%s must name a host after %s://, got %q", name, u.Scheme, val)
+		return
+	case u.User != nil:
+		v.add("%s must not carry credentials, got %q: stack files are committed and chart arguments are kept in the state; "+
+			"give Helm the mirror's credentials instead (docs/charts.md)", name, u.Redacted())
+		return
+	}
+	if u.Hostname() == "" {
+		v.add("%s must name a host, got %q", name, val)
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			v.add("%s port must be from 1 to 65535, got %q", name, val)
+		}
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(val, "#") {
+		v.add("%s must not have a query or fragment (the program appends the chart's name), got %q", name, val)
+	}
+	if strings.HasSuffix(u.Path, "/") {
+		v.add("%s must not end with '/', got %q", name, val)
+	} else if u.Scheme == "oci" && u.Path != "" && !ociRepositoryPathRe.MatchString(strings.TrimPrefix(u.Path, "/")) {
+		v.add("%s path must be an OCI repository path (lower-case letters and digits, separated by '.', '_', '__', '-' or '/'), got %q", name, val)
 	}
 }
 

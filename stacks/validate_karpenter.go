@@ -25,6 +25,7 @@ func (c Config) validateKarpenter(v *validator) {
 	}
 	checkQuantity(v, key("karpenter", "controllerCpu"), k.ControllerCPU)
 	checkQuantity(v, key("karpenter", "controllerMemory"), k.ControllerMemory)
+	checkChartRepository(v, key("karpenter", "chartRepository"), k.ChartRepository)
 
 	p := k.NodePool
 	pk := func(f string) string { return key("karpenter", "nodePool."+f) }

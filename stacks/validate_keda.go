@@ -22,4 +22,5 @@ func (c Config) validateKeda(v *validator) {
 	} {
 		checkQuantity(v, key("keda", q.f), q.val)
 	}
+	checkChartRepository(v, key("keda", "chartRepository"), k.ChartRepository)
 }

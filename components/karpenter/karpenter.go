@@ -278,12 +278,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		})
 	}).(pulumi.MapOutput)
 	chartDeps = append(append(chartDeps, args.DependsOn...), controllerAccess...)
+	src := infra.NewHelmChartSource(args.ChartRepository, infra.KarpenterChartName)
 	chart, err := helmv4.NewChart(ctx, name, &helmv4.ChartArgs{
-		Chart:     pulumi.String(infra.KarpenterChart),
-		Version:   pulumi.String(infra.KarpenterVersion),
-		Name:      pulumi.String(infra.KarpenterReleaseName),
-		Namespace: namespace,
-		Values:    values,
+		Chart:          pulumi.String(src.Chart),
+		RepositoryOpts: kube.ChartRepositoryOpts(src),
+		Version:        pulumi.String(infra.KarpenterVersion),
+		Name:           pulumi.String(infra.KarpenterReleaseName),
+		Namespace:      namespace,
+		Values:         values,
 	}, parent, k8s, pulumi.DependsOn(chartDeps))
 	if err != nil {
 		return nil, fmt.Errorf("creating karpenter chart: %w", err)

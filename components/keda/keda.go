@@ -59,7 +59,7 @@ func (a *Args) check(c *required.Check) {
 	c.That(a.Provider != nil, "Provider is required")
 }
 
-// Keda is KEDA 2.20 (chart infra.KedaVersion from infra.KedaChartRepo, release infra.KedaReleaseName)
+// Keda is KEDA 2.20 (chart infra.KedaVersion from ChartRepository, release infra.KedaReleaseName)
 // in its own namespace. The operator's service account is annotated with an IRSA role through
 // the chart's podIdentity.aws.irsa values (the operator's only, not the metrics server's or the
 // webhooks'); the role is trusted for exactly system:serviceaccount:<namespace>:keda-operator and
@@ -138,10 +138,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, fmt.Errorf("building keda chart values: %w", err)
 	}
+	src := infra.NewHelmChartSource(args.ChartRepository, infra.KedaChart)
 	chart, err := helmv4.NewChart(ctx, name+"-chart", &helmv4.ChartArgs{
-		Chart:          pulumi.String(infra.KedaChart),
+		Chart:          pulumi.String(src.Chart),
 		Version:        pulumi.String(infra.KedaVersion),
-		RepositoryOpts: &helmv4.RepositoryOptsArgs{Repo: pulumi.String(infra.KedaChartRepo)},
+		RepositoryOpts: kube.ChartRepositoryOpts(src),
 		Name:           pulumi.String(infra.KedaReleaseName),
 		Namespace:      pulumi.String(args.Namespace),
 		Values:         values,
