@@ -69,7 +69,8 @@ func (a *Args) check(c *required.Check) {
 		"Namespace", a.Namespace, "ServiceAccount", a.ServiceAccount,
 		"ControllerCPU", a.ControllerCPU, "ControllerMemory", a.ControllerMemory,
 		"NodePool.Name", a.NodePool.Name, "NodeClass.Name", a.NodeClass.Name,
-		"NodeClass.AmiAlias", a.NodeClass.AmiAlias, "NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize)
+		"NodeClass.AmiAlias", a.NodeClass.AmiAlias, "NodeClass.RootVolumeSize", a.NodeClass.RootVolumeSize,
+		"ChartRepository", a.ChartRepository)
 	c.That(len(a.NodePool.CapacityTypes) > 0 && len(a.NodePool.Architectures) > 0, "NodePool.CapacityTypes and NodePool.Architectures must not be empty")
 }
 

@@ -18,7 +18,7 @@ func validArgs() *Args {
 		Partition: "aws", Region: "us-west-2", AccountID: "123456789012",
 		KarpenterSettings: infra.KarpenterSettings{
 			Namespace: "kube-system", ServiceAccount: "karpenter", Replicas: 1,
-			ControllerCPU: "1", ControllerMemory: "1Gi",
+			ControllerCPU: "1", ControllerMemory: "1Gi", ChartRepository: "oci://public.ecr.aws/karpenter",
 			NodePool:  infra.NodePoolSettings{Name: "default", CapacityTypes: []string{"on-demand"}, Architectures: []string{"amd64"}},
 			NodeClass: infra.NodeClassSettings{Name: "default", AmiAlias: "al2023@latest", RootVolumeSize: "20Gi"},
 		},
@@ -49,6 +49,7 @@ func TestArgsValidate(t *testing.T) {
 			"NodeClass.Name is required",
 			"NodeClass.AmiAlias is required",
 			"NodeClass.RootVolumeSize is required",
+			"ChartRepository is required",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
 		}),
 		requiredtest.C("no provider, no architectures", requiredtest.Without(validArgs, func(a *Args) { a.Provider, a.NodePool.Architectures = nil, nil }), []string{

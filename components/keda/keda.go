@@ -51,7 +51,8 @@ func (a *Args) check(c *required.Check) {
 	c.Strings("Namespace", a.Namespace, "ClusterName", a.ClusterName,
 		"OperatorCPU", a.OperatorCPU, "OperatorMemory", a.OperatorMemory,
 		"MetricsServerCPU", a.MetricsServerCPU, "MetricsServerMemory", a.MetricsServerMemory,
-		"WebhooksCPU", a.WebhooksCPU, "WebhooksMemory", a.WebhooksMemory)
+		"WebhooksCPU", a.WebhooksCPU, "WebhooksMemory", a.WebhooksMemory,
+		"ChartRepository", a.ChartRepository)
 	c.That(a.OidcProviderArn != nil && a.OidcProviderURL != nil, "OidcProviderArn and OidcProviderURL are required")
 	for i, q := range a.QueueArns {
 		c.Input(fmt.Sprintf("QueueArns[%d]", i), q)

@@ -15,7 +15,7 @@ func validArgs() *Args {
 		KedaSettings: infra.KedaSettings{
 			Namespace: "keda", OperatorReplicas: 1,
 			OperatorCPU: "500m", OperatorMemory: "1Gi", MetricsServerCPU: "500m", MetricsServerMemory: "1Gi",
-			WebhooksCPU: "250m", WebhooksMemory: "512Mi",
+			WebhooksCPU: "250m", WebhooksMemory: "512Mi", ChartRepository: "https://kedacore.github.io/charts",
 		},
 		ClusterName:     "eventscale-test",
 		OidcProviderArn: pulumi.String("arn:aws:iam::123456789012:oidc-provider/x"), OidcProviderURL: pulumi.String("https://x"),
@@ -41,6 +41,7 @@ func TestArgsValidate(t *testing.T) {
 			"MetricsServerMemory is required",
 			"WebhooksCPU is required",
 			"WebhooksMemory is required",
+			"ChartRepository is required",
 			"OidcProviderArn and OidcProviderURL are required",
 			"Provider is required",
 		}),
