@@ -194,7 +194,15 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("arn", "arn:aws:eks:"+region+":"+acct+":cluster/"+n)
 		set("endpoint", d.endpoint())
 		set("certificateAuthority", map[string]any{"data": d.caData()})
-		set("vpcConfig", map[string]any{"clusterSecurityGroupId": "sg-0eks0cluster0sg", "vpcId": "vpc-standin"})
+		// The configured vpcConfig (subnets, endpoint access) stays; EKS adds the cluster
+		// security group it creates and the subnets' VPC.
+		vpc := resource.PropertyMap{}
+		if v, ok := inputs["vpcConfig"]; ok && v.IsObject() {
+			vpc = v.ObjectValue().Copy()
+		}
+		vpc["clusterSecurityGroupId"] = resource.NewProperty("sg-0eks0cluster0sg")
+		vpc["vpcId"] = resource.NewProperty("vpc-standin")
+		out["vpcConfig"] = resource.NewProperty(vpc)
 		set("identities", []any{map[string]any{"oidcs": []any{map[string]any{"issuer": d.issuer()}}}})
 		id = n
 	default:

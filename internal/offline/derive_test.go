@@ -143,6 +143,11 @@ func TestDerivationNamesAndEKSEndpoint(t *testing.T) {
 		_, oidc := d.Resource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", "o", true, nil)
 		assert.Equal(t, "arn:aws:iam::123456789012:oidc-provider/"+d.oidcHost(), oidc["arn"].StringValue(), name)
 	}
+	_, out = testDerivation.Resource("aws:eks/cluster:Cluster", "c", true, resource.PropertyMap{
+		"vpcConfig": resource.NewProperty(resource.PropertyMap{"subnetIds": resource.NewProperty([]resource.PropertyValue{resource.NewProperty("subnet-1")})}),
+	})
+	assert.Equal(t, map[string]any{"subnetIds": []any{"subnet-1"}, "clusterSecurityGroupId": "sg-0eks0cluster0sg", "vpcId": "vpc-standin"},
+		out.Mappable()["vpcConfig"], "the configured vpcConfig is kept, the computed fields added")
 	assert.Equal(t, "https://EXAMPLE0123456789.gr7.eu-west-1.eks.amazonaws.com", testDerivation.endpoint())
 	assert.Equal(t, "https://127.0.0.1:6443", real.endpoint())
 	assert.Equal(t, "127.0.0.1:6443/issuer", real.oidcHost())
