@@ -103,6 +103,23 @@ var arnTypes = map[string]bool{
 	"aws:cloudwatch/eventTarget:EventTarget": true, // its arn is an input (the target's); kept
 }
 
+// ec2IDPrefixes are the prefixes of the ids EC2 gives the network resources Resource derives.
+var ec2IDPrefixes = map[string]string{
+	"aws:ec2/vpc:Vpc":                         "vpc-",
+	"aws:ec2/subnet:Subnet":                   "subnet-",
+	"aws:ec2/internetGateway:InternetGateway": "igw-",
+	"aws:ec2/natGateway:NatGateway":           "nat-",
+	"aws:ec2/eip:Eip":                         "eipalloc-",
+	"aws:ec2/routeTable:RouteTable":           "rtb-",
+}
+
+// iamARNKinds are the resource-type segments of the IAM ARNs Resource derives.
+var iamARNKinds = map[string]string{
+	"aws:iam/role:Role":                       "role",
+	"aws:iam/policy:Policy":                   "policy",
+	"aws:iam/instanceProfile:InstanceProfile": "instance-profile",
+}
+
 // globalServices are the AWS services whose ARNs carry no region.
 var globalServices = map[string]bool{"iam": true}
 
@@ -127,35 +144,20 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		return AutoName(name)
 	}
 	id := name + "-id"
+	if prefix, ok := ec2IDPrefixes[token]; ok {
+		id = prefix + shortHash(name)
+	}
 	region, acct := d.Region, d.AccountID
 	switch token {
-	case "aws:ec2/vpc:Vpc":
-		id = "vpc-" + shortHash(name)
-	case "aws:ec2/subnet:Subnet":
-		id = "subnet-" + shortHash(name)
-	case "aws:ec2/internetGateway:InternetGateway":
-		id = "igw-" + shortHash(name)
-	case "aws:ec2/natGateway:NatGateway":
-		id = "nat-" + shortHash(name)
-	case "aws:ec2/eip:Eip":
-		id = "eipalloc-" + shortHash(name)
-	case "aws:ec2/routeTable:RouteTable":
-		id = "rtb-" + shortHash(name)
-	case "aws:iam/role:Role":
+	case "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/instanceProfile:InstanceProfile":
 		n := nameOr("name")
 		setDefault("name", n)
-		set("arn", "arn:aws:iam::"+acct+":role/"+n)
+		arn := "arn:aws:iam::" + acct + ":" + iamARNKinds[token] + "/" + n
+		set("arn", arn)
 		id = n
-	case "aws:iam/policy:Policy":
-		n := nameOr("name")
-		setDefault("name", n)
-		set("arn", "arn:aws:iam::"+acct+":policy/"+n)
-		id = out["arn"].StringValue()
-	case "aws:iam/instanceProfile:InstanceProfile":
-		n := nameOr("name")
-		setDefault("name", n)
-		set("arn", "arn:aws:iam::"+acct+":instance-profile/"+n)
-		id = n
+		if token == "aws:iam/policy:Policy" {
+			id = arn // the provider addresses a managed policy by its ARN
+		}
 	case "aws:sqs/queue:Queue":
 		n := nameOr("name")
 		if v, ok := inputs["fifoQueue"]; ok && v.IsBool() && v.BoolValue() && !strings.HasSuffix(n, ".fifo") {

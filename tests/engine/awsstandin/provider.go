@@ -130,15 +130,7 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	if err := p.record("diffConfig", req.GetUrn(), "", req.GetId()); err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(oldInputs(req))
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	return diff(olds, news, nil), nil
+	return diffRequest(req, nil)
 }
 
 // Configure takes the region from the provider's configuration (aws:region): the region the
@@ -181,6 +173,19 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
 
+// diffRequest is diff of the request's old inputs and new inputs.
+func diffRequest(req *pulumirpc.DiffRequest, replace []string) (*pulumirpc.DiffResponse, error) {
+	olds, err := unmarshal(oldInputs(req))
+	if err != nil {
+		return nil, err
+	}
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	return diff(olds, news, replace), nil
+}
+
 // oldInputs are the inputs the resource was last created or updated with, or its old outputs
 // when the engine sends no old inputs.
 func oldInputs(req *pulumirpc.DiffRequest) *structpb.Struct {
@@ -198,15 +203,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err := p.record("diff", req.GetUrn(), typ, req.GetId()); err != nil {
 		return nil, err
 	}
-	olds, err := unmarshal(oldInputs(req))
-	if err != nil {
-		return nil, err
-	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
-	return diff(olds, news, replacementPaths(typ)), nil
+	return diffRequest(req, replacementPaths(typ))
 }
 
 // Create derives the id and outputs of the new resource (offline.Derivation.Resource).
