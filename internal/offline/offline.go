@@ -2,7 +2,9 @@
 // everything it registers: type, name, URN, parent, inputs, options, invokes and stack outputs.
 // The offline plan (cmd/plan), the whole-stack tests and the nested test modules all use it, so
 // what the plan prints is exactly what the tests assert on. A Recording also classifies what it
-// holds: its Kubernetes objects, Helm charts and IAM policy documents (see classify.go).
+// holds: its Kubernetes objects, Helm charts and IAM policy documents (see classify.go). The ids
+// and outputs the mocks return and the invokes they answer come from a Derivation (derive.go),
+// which the stand-in aws provider of the real-engine tier answers through as well.
 package offline
 
 import (
