@@ -2,16 +2,15 @@
 // everything it registers: type, name, URN, parent, inputs, options, invokes and stack outputs.
 // The offline plan (cmd/plan), the whole-stack tests and the nested test modules all use it, so
 // what the plan prints is exactly what the tests assert on. A Recording also classifies what it
-// holds: its Kubernetes objects, Helm charts and IAM policy documents (see classify.go).
+// holds: its Kubernetes objects, Helm charts and IAM policy documents (see classify.go). The ids
+// and outputs the mocks return and the invokes they answer come from a Derivation (derive.go),
+// which the stand-in aws provider of the real-engine tier answers through as well.
 package offline
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -217,147 +216,53 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	return id, outs, nil
 }
 
-func shortHash(s string) string {
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:])[:12]
+// derivation is the Derivation the mocks answer through: the run's region and zones, the
+// mocked account and the example EKS values.
+func (m *mocks) derivation() Derivation {
+	return Derivation{Region: m.region, AccountID: AccountID, Zones: m.zones}
 }
 
-// outputs returns the id and output properties of a mocked resource.
+// outputs returns the id and output properties of a mocked resource: the Derivation's, except
+// for the pulumi-eks component (eks:index:Cluster), whose outputs only the mocks make up.
 func (m *mocks) outputs(args pulumi.MockResourceArgs) (string, resource.PropertyMap) {
-	out := args.Inputs.Copy()
-	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
-	setDefault := func(k string, v any) {
-		if _, ok := out[resource.PropertyKey(k)]; !ok {
-			set(k, v)
-		}
+	d := m.derivation()
+	if args.TypeToken == "eks:index:Cluster" {
+		return "", m.eksComponentOutputs(d, args.Name, args.Inputs)
 	}
-	nameOr := func(key string) string {
-		if v, ok := args.Inputs[resource.PropertyKey(key)]; ok && v.IsString() {
-			return v.StringValue()
-		}
-		return args.Name + "-" + shortHash(args.Name)[:7]
-	}
-	id := args.Name + "-id"
-	region, acct := m.region, AccountID
-	oidcHost := "oidc.eks." + region + ".amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
-	var clusterName string
-	switch args.TypeToken {
-	case "aws:ec2/vpc:Vpc":
-		id = "vpc-" + shortHash(args.Name)
-	case "aws:ec2/subnet:Subnet":
-		id = "subnet-" + shortHash(args.Name)
-	case "aws:ec2/internetGateway:InternetGateway":
-		id = "igw-" + shortHash(args.Name)
-	case "aws:ec2/natGateway:NatGateway":
-		id = "nat-" + shortHash(args.Name)
-	case "aws:ec2/eip:Eip":
-		id = "eipalloc-" + shortHash(args.Name)
-	case "aws:ec2/routeTable:RouteTable":
-		id = "rtb-" + shortHash(args.Name)
-	case "aws:iam/role:Role":
-		name := nameOr("name")
-		setDefault("name", name)
-		set("arn", "arn:aws:iam::"+acct+":role/"+name)
-		id = name
-	case "aws:iam/policy:Policy":
-		name := nameOr("name")
-		setDefault("name", name)
-		set("arn", "arn:aws:iam::"+acct+":policy/"+name)
-		id = out["arn"].StringValue()
-	case "aws:iam/instanceProfile:InstanceProfile":
-		name := nameOr("name")
-		setDefault("name", name)
-		set("arn", "arn:aws:iam::"+acct+":instance-profile/"+name)
-		id = name
-	case "aws:sqs/queue:Queue":
-		name := nameOr("name")
-		if v, ok := args.Inputs["fifoQueue"]; ok && v.IsBool() && v.BoolValue() && !strings.HasSuffix(name, ".fifo") {
-			name += ".fifo"
-		}
-		setDefault("name", name)
-		set("arn", "arn:aws:sqs:"+region+":"+acct+":"+name)
-		set("url", "https://sqs."+region+".amazonaws.com/"+acct+"/"+name)
-		id = "https://sqs." + region + ".amazonaws.com/" + acct + "/" + name
-	case "aws:cloudwatch/eventRule:EventRule":
-		name := nameOr("name")
-		setDefault("name", name)
-		set("arn", "arn:aws:events:"+region+":"+acct+":rule/"+name)
-		id = name
-	case "aws:eks/fargateProfile:FargateProfile", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry":
-		set("arn", fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s", region, acct, strings.ToLower(strings.Split(args.TypeToken, ":")[2]), args.Name))
-	case "aws:ecr/repository:Repository":
-		name := nameOr("name")
-		setDefault("name", name)
-		set("arn", "arn:aws:ecr:"+region+":"+acct+":repository/"+name)
-		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+name)
-		id = name
-	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-		set("arn", "arn:aws:iam::"+acct+":oidc-provider/"+oidcHost)
-		// The AWS provider reports the URL without a scheme; the stand-in keeps "https://" so
-		// tests prove the program strips it wherever IAM conditions are built from it.
-		set("url", "https://"+oidcHost)
-		set("clientIdLists", []any{"sts.amazonaws.com"})
-		id = out["arn"].StringValue()
-	case "aws:eks/cluster:Cluster":
-		clusterName = nameOr("name")
-		set("arn", "arn:aws:eks:"+region+":"+acct+":cluster/"+clusterName)
-		set("endpoint", "https://EXAMPLE0123456789."+"gr7."+region+".eks.amazonaws.com")
-		set("vpcConfig", map[string]any{"clusterSecurityGroupId": "sg-0eks0cluster0sg", "vpcId": "vpc-standin"})
-		set("identities", []any{map[string]any{"oidcs": []any{map[string]any{"issuer": "https://" + oidcHost}}}})
-		id = clusterName
-	case "eks:index:Cluster":
-		// The remote component's outputs: references to the stand-ins, plus kubeconfig.
-		name := nameOr("name")
-		oidcRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC)),
-			resource.ID("arn:aws:iam::"+acct+":oidc-provider/"+oidcHost), "")
-		clRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/cluster:Cluster", standInCluster)), resource.ID(name), "")
-		kubeconfig := fmt.Sprintf(`{"apiVersion":"v1","kind":"Config","clusters":[{"name":%q,"cluster":{"server":"https://EXAMPLE0123456789.gr7.%s.eks.amazonaws.com","certificate-authority-data":"LS0tLS1CRUdJTi1NT0NL"}}],"contexts":[{"name":"aws","context":{"cluster":%q,"user":"aws"}}],"current-context":"aws","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws","args":["eks","get-token","--cluster-name",%q,"--output","json"]}}}]}`, name, region, name, name)
-		out[resource.PropertyKey("eksCluster")] = clRef
-		out[resource.PropertyKey("core")] = resource.NewObjectProperty(resource.PropertyMap{
-			"oidcProvider": oidcRef,
-			"cluster":      clRef,
-			"endpoint":     resource.NewProperty("https://EXAMPLE0123456789.gr7." + region + ".eks.amazonaws.com"),
-		})
-		set("kubeconfigJson", kubeconfig)
-		set("kubeconfig", kubeconfig)
-		id = ""
-	}
-	if !args.Custom {
-		id = ""
-	}
-	return id, out
+	return d.Resource(args.TypeToken, args.Name, args.Custom, args.Inputs)
 }
 
-// Call answers the provider functions the program may invoke, and fails on any other.
+// eksComponentOutputs are the remote component's outputs: its inputs, references to the
+// stand-ins, and a kubeconfig for the example endpoint.
+func (m *mocks) eksComponentOutputs(d Derivation, name string, inputs resource.PropertyMap) resource.PropertyMap {
+	out := inputs.Copy()
+	if v, ok := inputs["name"]; ok && v.IsString() {
+		name = v.StringValue()
+	} else {
+		name = AutoName(name)
+	}
+	oidcRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC)),
+		resource.ID("arn:aws:iam::"+d.AccountID+":oidc-provider/"+d.oidcHost()), "")
+	clRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/cluster:Cluster", standInCluster)), resource.ID(name), "")
+	kubeconfig := fmt.Sprintf(`{"apiVersion":"v1","kind":"Config","clusters":[{"name":%q,"cluster":{"server":%q,"certificate-authority-data":%q}}],"contexts":[{"name":"aws","context":{"cluster":%q,"user":"aws"}}],"current-context":"aws","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws","args":["eks","get-token","--cluster-name",%q,"--output","json"]}}}]}`, name, d.endpoint(), d.caData(), name, name)
+	out["eksCluster"] = clRef
+	out["core"] = resource.NewObjectProperty(resource.PropertyMap{
+		"oidcProvider": oidcRef,
+		"cluster":      clRef,
+		"endpoint":     resource.NewProperty(d.endpoint()),
+	})
+	out["kubeconfigJson"] = resource.NewProperty(kubeconfig)
+	out["kubeconfig"] = resource.NewProperty(kubeconfig)
+	return out
+}
+
+// Call records the invoke and answers it through the Derivation, which fails on any function
+// it does not know.
 func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: Plain(resource.NewObjectProperty(args.Args)).(map[string]any)})
 	m.mu.Unlock()
-	switch args.Token {
-	case "aws:index/getPartition:getPartition":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws",
-		}), nil
-	case "aws:index/getCallerIdentity:getCallerIdentity":
-		return resource.NewPropertyMapFromMap(map[string]any{
-			"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/offline-plan", "userId": "AIDAOFFLINEPLAN", "id": AccountID,
-		}), nil
-	case "aws:index/getRegion:getRegion":
-		return resource.NewPropertyMapFromMap(map[string]any{"name": m.region, "id": m.region, "region": m.region}), nil
-	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		zones := m.zones
-		if zones == nil {
-			for _, s := range []string{"a", "b", "c", "d"} {
-				zones = append(zones, m.region+s)
-			}
-		}
-		names := make([]any, len(zones))
-		for i, z := range zones {
-			names[i] = z
-		}
-		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": m.region}), nil
-	}
-	return nil, fmt.Errorf("offline: unexpected invoke %q: the program may only call functions the mocks answer (add it to internal/offline if it is intended)", args.Token)
+	return m.derivation().Invoke(args.Token, args.Args)
 }
 
 // Plain turns a property value into plain Go values (maps, slices, strings, numbers, bools).

@@ -1,0 +1,280 @@
+package offline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Derivation computes what an AWS resource or function of the program's would return without
+// AWS: the id and the output properties (the inputs plus the ARNs, names and URLs AWS would
+// assign), and the results of the provider functions (invokes) the program calls. It is the one
+// place these values are made up: the mocked resource monitor (Run) and the stand-in aws resource
+// provider of the real-engine test tier (tests/engine/awsstandin) both answer through it, so the
+// offline plan and the engine tier see the same ids and ARNs for the same inputs.
+//
+// What it derives is a stand-in for AWS, with placeholder account, ids and ARNs: it checks no
+// input the way AWS would, knows no eventual consistency, quotas or IAM evaluation, and its ARNs
+// only follow AWS's formats.
+//
+// The zero value is not useful: set Region and AccountID. A Derivation is a plain value and safe
+// for concurrent use.
+type Derivation struct {
+	// Region and AccountID are the AWS region and account the values are made up for.
+	Region, AccountID string
+	// Zones are the availability zones getAvailabilityZones returns; nil means the region's
+	// a, b, c and d.
+	Zones []string
+	// EKS, when set, is the API server the aws:eks/cluster:Cluster outputs point at (endpoint,
+	// certificateAuthority.data, identities[0].oidcs[0].issuer) instead of the example ones,
+	// and the issuer the OIDC provider's ARN is built from.
+	EKS *EKSEndpoint
+}
+
+// EKSEndpoint is a Kubernetes API server an aws:eks/cluster:Cluster's outputs describe.
+type EKSEndpoint struct {
+	// Endpoint is the API server's URL, https://host[:port].
+	Endpoint string
+	// CertificateAuthorityData is the base64 of the PEM CA certificate the endpoint's serving
+	// certificate verifies against (the cluster's certificateAuthority.data).
+	CertificateAuthorityData string
+	// Issuer is the service-account token issuer URL, https://... (the cluster's
+	// identities[0].oidcs[0].issuer).
+	Issuer string
+}
+
+// The example EKS values: the shapes AWS uses, with EXAMPLE in place of the cluster's ids.
+const (
+	exampleCAData    = "LS0tLS1CRUdJTi1NT0NL"
+	exampleOIDCPath  = "/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+	exampleEKSHostID = "EXAMPLE0123456789"
+)
+
+func (d Derivation) endpoint() string {
+	if d.EKS != nil {
+		return d.EKS.Endpoint
+	}
+	return "https://" + exampleEKSHostID + ".gr7." + d.Region + ".eks.amazonaws.com"
+}
+
+func (d Derivation) caData() string {
+	if d.EKS != nil {
+		return d.EKS.CertificateAuthorityData
+	}
+	return exampleCAData
+}
+
+func (d Derivation) issuer() string {
+	if d.EKS != nil {
+		return d.EKS.Issuer
+	}
+	return "https://oidc.eks." + d.Region + ".amazonaws.com" + exampleOIDCPath
+}
+
+// oidcHost is the issuer without its scheme, the form IAM names OIDC providers by.
+func (d Derivation) oidcHost() string {
+	return strings.TrimPrefix(d.issuer(), "https://")
+}
+
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:12]
+}
+
+// AutoName is the physical name the derivation gives a resource registered as `name` without a
+// name input: the name and a suffix that is stable for the name (Pulumi's auto-naming appends a
+// random one).
+func AutoName(name string) string {
+	return name + "-" + shortHash(name)[:7]
+}
+
+// arnTypes are the resource types without a case of their own in Resource whose pulumi-aws
+// schema has an `arn` output (the Go SDK's struct has an Arn field; derive_test.go checks this
+// list against pulumi-aws/sdk/v6). Resource gives them an ARN of the generic form
+// arn:aws:<service>:<region>:<account>:<kebab-type>/<name>.
+var arnTypes = map[string]bool{
+	"aws:ec2/securityGroup:SecurityGroup":    true,
+	"aws:ec2/launchTemplate:LaunchTemplate":  true,
+	"aws:eks/nodeGroup:NodeGroup":            true,
+	"aws:cloudwatch/eventTarget:EventTarget": true, // its arn is an input (the target's); kept
+}
+
+// ec2IDPrefixes are the prefixes of the ids EC2 gives the network resources Resource derives.
+var ec2IDPrefixes = map[string]string{
+	"aws:ec2/vpc:Vpc":                         "vpc-",
+	"aws:ec2/subnet:Subnet":                   "subnet-",
+	"aws:ec2/internetGateway:InternetGateway": "igw-",
+	"aws:ec2/natGateway:NatGateway":           "nat-",
+	"aws:ec2/eip:Eip":                         "eipalloc-",
+	"aws:ec2/routeTable:RouteTable":           "rtb-",
+}
+
+// iamARNKinds are the resource-type segments of the IAM ARNs Resource derives.
+var iamARNKinds = map[string]string{
+	"aws:iam/role:Role":                       "role",
+	"aws:iam/policy:Policy":                   "policy",
+	"aws:iam/instanceProfile:InstanceProfile": "instance-profile",
+}
+
+// globalServices are the AWS services whose ARNs carry no region.
+var globalServices = map[string]bool{"iam": true}
+
+// Resource returns the id and output properties AWS would give the resource of type token
+// registered as name with inputs: the inputs, plus the computed fields (ids, ARNs, names, URLs)
+// the program and pulumi-eks read. A name the inputs do not set is AutoName(name). Types without
+// a case of their own get a generic derivation: the id is "<name>-id", every input is echoed and,
+// for the types whose schema has one, an arn is added (see arnTypes). A component (custom false)
+// has no id. inputs is not modified.
+func (d Derivation) Resource(token, name string, custom bool, inputs resource.PropertyMap) (string, resource.PropertyMap) {
+	out := inputs.Copy()
+	set := func(k string, v any) { out[resource.PropertyKey(k)] = resource.NewPropertyValue(v) }
+	setDefault := func(k string, v any) {
+		if _, ok := out[resource.PropertyKey(k)]; !ok {
+			set(k, v)
+		}
+	}
+	nameOr := func(key string) string {
+		if v, ok := inputs[resource.PropertyKey(key)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return AutoName(name)
+	}
+	id := name + "-id"
+	if prefix, ok := ec2IDPrefixes[token]; ok {
+		id = prefix + shortHash(name)
+	}
+	region, acct := d.Region, d.AccountID
+	switch token {
+	case "aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/instanceProfile:InstanceProfile":
+		n := nameOr("name")
+		setDefault("name", n)
+		arn := "arn:aws:iam::" + acct + ":" + iamARNKinds[token] + "/" + n
+		set("arn", arn)
+		id = n
+		if token == "aws:iam/policy:Policy" {
+			id = arn // the provider addresses a managed policy by its ARN
+		}
+	case "aws:sqs/queue:Queue":
+		n := nameOr("name")
+		if v, ok := inputs["fifoQueue"]; ok && v.IsBool() && v.BoolValue() && !strings.HasSuffix(n, ".fifo") {
+			n += ".fifo"
+		}
+		setDefault("name", n)
+		set("arn", "arn:aws:sqs:"+region+":"+acct+":"+n)
+		set("url", "https://sqs."+region+".amazonaws.com/"+acct+"/"+n)
+		id = "https://sqs." + region + ".amazonaws.com/" + acct + "/" + n
+	case "aws:cloudwatch/eventRule:EventRule":
+		n := nameOr("name")
+		setDefault("name", n)
+		set("arn", "arn:aws:events:"+region+":"+acct+":rule/"+n)
+		id = n
+	case "aws:eks/fargateProfile:FargateProfile", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry":
+		set("arn", fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s", region, acct, strings.ToLower(strings.Split(token, ":")[2]), name))
+	case "aws:ecr/repository:Repository":
+		n := nameOr("name")
+		setDefault("name", n)
+		set("arn", "arn:aws:ecr:"+region+":"+acct+":repository/"+n)
+		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+n)
+		id = n
+	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+		host := d.oidcHost()
+		if v, ok := inputs["url"]; ok && v.IsString() && v.StringValue() != "" {
+			host = strings.TrimPrefix(v.StringValue(), "https://")
+		}
+		set("arn", "arn:aws:iam::"+acct+":oidc-provider/"+host)
+		// The AWS provider reports the URL without a scheme; the stand-in keeps "https://" so
+		// tests prove the program strips it wherever IAM conditions are built from it.
+		set("url", "https://"+host)
+		set("clientIdLists", []any{"sts.amazonaws.com"})
+		id = out["arn"].StringValue()
+	case "aws:eks/cluster:Cluster":
+		n := nameOr("name")
+		set("arn", "arn:aws:eks:"+region+":"+acct+":cluster/"+n)
+		set("endpoint", d.endpoint())
+		set("certificateAuthority", map[string]any{"data": d.caData()})
+		// The configured vpcConfig (subnets, endpoint access) stays; EKS adds the cluster
+		// security group it creates and the subnets' VPC.
+		vpc := resource.PropertyMap{}
+		if v, ok := inputs["vpcConfig"]; ok && v.IsObject() {
+			vpc = v.ObjectValue().Copy()
+		}
+		vpc["clusterSecurityGroupId"] = resource.NewProperty("sg-0eks0cluster0sg")
+		vpc["vpcId"] = resource.NewProperty("vpc-standin")
+		out["vpcConfig"] = resource.NewProperty(vpc)
+		set("identities", []any{map[string]any{"oidcs": []any{map[string]any{"issuer": d.issuer()}}}})
+		id = n
+	default:
+		if arnTypes[token] {
+			setDefault("arn", d.genericARN(token, name))
+		}
+	}
+	if !custom {
+		id = ""
+	}
+	return id, out
+}
+
+// genericARN is arn:aws:<service>:<region>:<account>:<kebab-type>/<name> for a type token
+// aws:<service>/<type>:<Type>, without the region for a global service.
+func (d Derivation) genericARN(token, name string) string {
+	parts := strings.Split(token, ":")
+	service, typ := "", ""
+	if len(parts) == 3 {
+		service, typ, _ = strings.Cut(parts[1], "/")
+	}
+	region := d.Region
+	if globalServices[service] {
+		region = ""
+	}
+	return "arn:aws:" + service + ":" + region + ":" + d.AccountID + ":" + kebab(typ) + "/" + name
+}
+
+// kebab turns a camelCase type name into kebab-case: securityGroup -> security-group.
+func kebab(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if unicode.IsUpper(r) {
+			if i > 0 {
+				b.WriteByte('-')
+			}
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Invoke answers the provider functions (invokes) the program calls: getPartition,
+// getCallerIdentity, getRegion and getAvailabilityZones. Any other token is an error naming it,
+// so a caller learns which function to add here.
+func (d Derivation) Invoke(token string, args resource.PropertyMap) (resource.PropertyMap, error) {
+	switch token {
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": "aws",
+		}), nil
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": d.AccountID, "arn": "arn:aws:iam::" + d.AccountID + ":user/offline-plan", "userId": "AIDAOFFLINEPLAN", "id": d.AccountID,
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{"name": d.Region, "id": d.Region, "region": d.Region}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		zones := d.Zones
+		if zones == nil {
+			for _, s := range []string{"a", "b", "c", "d"} {
+				zones = append(zones, d.Region+s)
+			}
+		}
+		names := make([]any, len(zones))
+		for i, z := range zones {
+			names[i] = z
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": d.Region}), nil
+	}
+	return nil, fmt.Errorf("offline: unexpected invoke %q: the program may only call functions the derivation answers (add it to internal/offline if it is intended)", token)
+}

@@ -1,0 +1,97 @@
+package awsstandin
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+)
+
+// replacements are the input paths whose change replaces a resource of the type: the fields
+// pulumi-aws marks ForceNew (it bridges the Terraform AWS provider's schema; source:
+// hashicorp/terraform-provider-aws internal/service/sqs/queue.go, internal/service/iam/role.go
+// and internal/service/eks/cluster.go, and for the security group the pulumi-aws v6.83.4 Go SDK's
+// doc of go/aws/ec2/securityGroup.go). A nested path (accessConfig.x) replaces only when the
+// value at that path changes. Types not listed replace on name and namePrefix (defaultReplacements),
+// the fields most AWS resources cannot rename in place; every other change is an update.
+var replacements = map[string][]string{
+	"aws:sqs/queue:Queue": {"name", "namePrefix", "fifoQueue"},
+	"aws:iam/role:Role":   {"name", "namePrefix", "path"},
+	"aws:eks/cluster:Cluster": {
+		"name", "roleArn", "bootstrapSelfManagedAddons", "remoteNetworkConfig",
+		"accessConfig.bootstrapClusterCreatorAdminPermissions",
+		"kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr",
+	},
+	"aws:ec2/securityGroup:SecurityGroup": {"name", "namePrefix", "description", "vpcId"},
+}
+
+var defaultReplacements = []string{"name", "namePrefix"}
+
+func replacementPaths(typ string) []string {
+	if r, ok := replacements[typ]; ok {
+		return r
+	}
+	return defaultReplacements
+}
+
+// diff is the DiffResponse for olds -> news: each changed top-level key is an add, delete or
+// update, and a replacement when one of the paths in replace under it changed (then the detailed
+// diff names that path).
+func diff(olds, news resource.PropertyMap, replace []string) *pulumirpc.DiffResponse {
+	d := olds.Diff(news)
+	resp := &pulumirpc.DiffResponse{Changes: pulumirpc.DiffResponse_DIFF_NONE, HasDetailedDiff: true, DetailedDiff: map[string]*pulumirpc.PropertyDiff{}}
+	for _, k := range d.ChangedKeys() {
+		key := string(k)
+		resp.Diffs = append(resp.Diffs, key)
+		kind := pulumirpc.PropertyDiff_UPDATE
+		switch {
+		case d.Added(k):
+			kind = pulumirpc.PropertyDiff_ADD
+		case d.Deleted(k):
+			kind = pulumirpc.PropertyDiff_DELETE
+		}
+		var replaced []string
+		for _, path := range replace {
+			if path == key {
+				replaced = append(replaced, key)
+			} else if strings.HasPrefix(path, key+".") && changedAt(olds, news, path) {
+				replaced = append(replaced, path)
+			}
+		}
+		if len(replaced) == 0 {
+			resp.DetailedDiff[key] = &pulumirpc.PropertyDiff{Kind: kind}
+			continue
+		}
+		resp.Replaces = append(resp.Replaces, key)
+		for _, path := range replaced {
+			resp.DetailedDiff[path] = &pulumirpc.PropertyDiff{Kind: replaceKind[kind]}
+		}
+	}
+	if len(resp.Diffs) > 0 {
+		resp.Changes = pulumirpc.DiffResponse_DIFF_SOME
+	}
+	slices.Sort(resp.Replaces)
+	return resp
+}
+
+var replaceKind = map[pulumirpc.PropertyDiff_Kind]pulumirpc.PropertyDiff_Kind{
+	pulumirpc.PropertyDiff_ADD:    pulumirpc.PropertyDiff_ADD_REPLACE,
+	pulumirpc.PropertyDiff_DELETE: pulumirpc.PropertyDiff_DELETE_REPLACE,
+	pulumirpc.PropertyDiff_UPDATE: pulumirpc.PropertyDiff_UPDATE_REPLACE,
+}
+
+// changedAt reports whether the values at path differ between olds and news (also when one
+// has none, or the new one is not known yet).
+func changedAt(olds, news resource.PropertyMap, path string) bool {
+	p, err := resource.ParsePropertyPath(path)
+	if err != nil {
+		return true
+	}
+	o, okOld := p.Get(resource.NewObjectProperty(olds))
+	n, okNew := p.Get(resource.NewObjectProperty(news))
+	if okOld != okNew {
+		return true
+	}
+	return !o.DeepEquals(n) || n.ContainsUnknowns()
+}
