@@ -124,12 +124,18 @@ type Chart struct {
 	Name, Version string
 	// Dir finds the chart's source directory in the Go module cache.
 	Dir func() (string, error)
+	// CRDs, when set, are the CRD manifests to put in the chart's crds/ folder. Karpenter's
+	// charts/karpenter/crds holds symbolic links to pkg/apis/crds, which the module zip leaves
+	// out; the chart upstream publishes carries the files themselves, so the mirror adds them
+	// back from the same module.
+	CRDs func() ([]verify.CRDFile, error)
 }
 
 var (
 	// KarpenterChart is Karpenter's chart from the github.com/aws/karpenter-provider-aws module
-	// at v1.14.1 (charts/karpenter), the source tests/verify renders.
-	KarpenterChart = Chart{Name: infra.KarpenterChartName, Version: infra.KarpenterVersion, Dir: verify.KarpenterChartDir}
+	// at v1.14.1 (charts/karpenter, with the CRDs of pkg/apis/crds in crds/), the source
+	// tests/verify renders.
+	KarpenterChart = Chart{Name: infra.KarpenterChartName, Version: infra.KarpenterVersion, Dir: verify.KarpenterChartDir, CRDs: verify.KarpenterCRDFiles}
 	// KedaChart is KEDA's chart from the github.com/kedacore/charts module at
 	// v2.20.2+incompatible (keda/).
 	KedaChart = Chart{Name: infra.KedaChart, Version: infra.KedaVersion, Dir: verify.KEDAChartDir}
@@ -158,6 +164,15 @@ func Load(c Chart) (*chart.Chart, error) {
 		return nil, fmt.Errorf("%s/Chart.yaml says version %s, want %s", dir, md.Version, c.Version)
 	}
 	md.Version, md.AppVersion = c.Version, c.Version
+	if c.CRDs != nil {
+		files, err := c.CRDs()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			chrt.Files = append(chrt.Files, &chart.File{Name: "crds/" + filepath.Base(f.Path), Data: f.Data})
+		}
+	}
 	return chrt, nil
 }
 
