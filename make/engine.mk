@@ -20,8 +20,10 @@ ENGINE_PULUMI_VERSION := $(shell awk '$$1=="require" && $$2=="github.com/pulumi/
 # What the Kubernetes provider reports. Its module is the untagged commit f47bc2d6f199 of
 # 2026-01-15T03:34:56Z (tests/engine/tools/kubernetes/go.mod says how that was placed between
 # the releases v4.24.1 and v4.25.0), so it gets the pre-release version Pulumi's builds give
-# such a commit: the next release, -alpha.<commit time in Unix seconds>, +<commit>. The build
-# script checks the time and commit against the pseudo-version.
+# such a commit: the next release, -alpha.<commit time in Unix seconds>, +<commit> (the format
+# of pulumi/provider-version-action, whose README's example is 1.3.0-alpha.1577836800+699a10d;
+# here with the pseudo-version's 12-character commit). The build script checks the time and the
+# commit against the pseudo-version.
 ENGINE_KUBERNETES_VERSION ?= 4.25.0-alpha.1768448096+f47bc2d6f199
 ENGINE_EKS_VERSION   := $(shell sed -n 's/^ *"@pulumi\/eks": *"\([^"]*\)".*/\1/p' $(ENGINE_DIR)/tools/eks/package.json)
 PULUMI_BIN           ?= $(EVENTSCALE_CACHE)/pulumi-$(ENGINE_PULUMI_VERSION)/bin/pulumi
