@@ -20,7 +20,7 @@ build: ## Compile the program and every command
 plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
 	$(GO) run ./cmd/plan -stack $(STACK)
 
-test: test-unit test-verify test-integration test-twin ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin
+test: test-unit test-verify test-integration test-twin test-engine ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
 	$(GO) test -count=1 ./...
@@ -34,7 +34,7 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
 	cd internal/motoserver && $(GO) vet ./...
-	$(MAKE) --no-print-directory lint-integration twin-vet lint-workflow
+	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-workflow
 
 # What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
 # CLI, Go (the Pulumi Go language host compiles the program), the AWS CLI (pulumi-eks checks its
