@@ -20,7 +20,7 @@ build: ## Compile the program and every command
 plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
 	$(GO) run ./cmd/plan -stack $(STACK)
 
-test: test-unit test-verify test-integration test-twin ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin
+test: test-unit test-verify test-integration test-twin test-engine ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
 	$(GO) test -count=1 ./...
@@ -34,23 +34,25 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
 	cd internal/motoserver && $(GO) vet ./...
-	$(MAKE) --no-print-directory lint-integration twin-vet lint-workflow
+	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-workflow
 
 # What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
-# CLI, Go (the Pulumi Go language host compiles the program) and the AWS CLI (the kubeconfig the
-# Kubernetes provider uses runs `aws eks get-token`). Every missing tool is named before anything runs.
+# CLI, Go (the Pulumi Go language host compiles the program), the AWS CLI (pulumi-eks checks its
+# version, and the kubeconfig the Kubernetes provider uses runs `aws eks get-token`) and kubectl
+# (pulumi-eks 2.8.1 checks its version before it creates a cluster, previews included). Every
+# missing tool is named before anything runs.
 require-deploy-tools:
 	@missing=0; \
 	command -v pulumi >/dev/null || { echo "make: the Pulumi CLI (v3.274.1 or newer) is required for preview, up, destroy and refresh: https://www.pulumi.com/docs/install/" >&2; missing=1; }; \
 	command -v $(GO) >/dev/null || { echo "make: Go 1.26 ($(GO)) is required: Pulumi's Go language host compiles the program" >&2; missing=1; }; \
 	command -v aws >/dev/null || { echo "make: the AWS CLI v2 (aws) is required: the cluster's kubeconfig runs 'aws eks get-token', during preview too: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2; missing=1; }; \
-	command -v kubectl >/dev/null || echo "make: note: kubectl is not on PATH; this target does not need it, the README's verification steps do" >&2; \
+	command -v kubectl >/dev/null || { echo "make: kubectl (1.24 or newer) is required: pulumi-eks runs 'kubectl version' before it creates the cluster, during preview too: https://kubernetes.io/docs/tasks/tools/" >&2; missing=1; }; \
 	exit $$missing
 
-preview: require-deploy-tools ## Real preview against AWS (needs the Pulumi CLI, Go, the AWS CLI and AWS credentials)
+preview: require-deploy-tools ## Real preview against AWS (needs the Pulumi CLI, Go, the AWS CLI, kubectl and AWS credentials)
 	pulumi preview --stack $(STACK) --diff
 
-up: require-deploy-tools ## Deploy STACK (needs the Pulumi CLI, Go, the AWS CLI and AWS credentials)
+up: require-deploy-tools ## Deploy STACK (needs the Pulumi CLI, Go, the AWS CLI, kubectl and AWS credentials)
 	pulumi up --stack $(STACK)
 
 destroy: require-deploy-tools ## Destroy STACK (NodePool goes first so Karpenter can terminate its nodes)

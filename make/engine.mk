@@ -5,6 +5,7 @@
 #   make pulumi-cli            only the Pulumi CLI
 #   make kubernetes-provider   only the Kubernetes provider
 #   make eks-provider          only the pulumi-eks provider (Node)
+#   make test-engine           the tier: the program's entry point under the real engine (all tests)
 #   make test-engine-tools     check that the three run and report their versions
 #   make lint-engine           gofmt + go vet of tests/engine
 #
@@ -34,7 +35,7 @@ ENGINE_FLAGS         ?=
 
 export EVENTSCALE_CACHE
 
-.PHONY: engine-tools pulumi-cli kubernetes-provider eks-provider test-engine-tools lint-engine
+.PHONY: engine-tools pulumi-cli kubernetes-provider eks-provider test-engine test-engine-tools lint-engine
 
 $(PULUMI_BIN):
 	GO="$(GO)" $(ENGINE_DIR)/scripts/build-pulumi.sh "$(patsubst %/bin/pulumi,%,$@)"
@@ -60,11 +61,15 @@ engine-tools: ## Build or find the Pulumi CLI, the Kubernetes provider and pulum
 	@$(MAKE) --no-print-directory kubernetes-provider
 	@$(MAKE) --no-print-directory eks-provider
 
+# The environment every test of the tier reads its tools from (tests/engine/engine.go, EnvPulumi...).
+ENGINE_ENV = PULUMI_BIN="$(abspath $(PULUMI_BIN))" PULUMI_KUBERNETES_BIN="$(abspath $(PULUMI_KUBERNETES_BIN))" \
+	PULUMI_EKS_BIN="$(abspath $(PULUMI_EKS_BIN))" PULUMI_KUBERNETES_VERSION="$(ENGINE_KUBERNETES_VERSION)"
+
+test-engine: engine-tools ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers, stand-in aws
+	cd $(ENGINE_DIR) && $(ENGINE_ENV) $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
+
 test-engine-tools: engine-tools ## The three tools start and report their versions (pulumi version, GetPluginInfo)
-	cd $(ENGINE_DIR) && \
-	  PULUMI_BIN="$(abspath $(PULUMI_BIN))" PULUMI_KUBERNETES_BIN="$(abspath $(PULUMI_KUBERNETES_BIN))" \
-	  PULUMI_EKS_BIN="$(abspath $(PULUMI_EKS_BIN))" PULUMI_KUBERNETES_VERSION="$(ENGINE_KUBERNETES_VERSION)" \
-	  $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) -run '^TestTool' ./...
+	cd $(ENGINE_DIR) && $(ENGINE_ENV) $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) -run '^TestTool' ./...
 
 lint-engine: ## gofmt check and go vet of tests/engine
 	@out=$$(gofmt -l $(ENGINE_DIR)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

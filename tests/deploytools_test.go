@@ -10,8 +10,9 @@ import (
 
 // TestDeployTargetsRequireTheirTools runs `make preview|up|destroy` with a PATH that holds only
 // stand-in commands (scripts that record their arguments), so the result does not depend on what
-// this machine has installed: a missing Pulumi CLI, Go or AWS CLI stops the target before Pulumi
-// runs, naming the tool; with all three present the target runs pulumi with the stack.
+// this machine has installed: a missing Pulumi CLI, Go, AWS CLI or kubectl (pulumi-eks checks the
+// last two before it creates a cluster) stops the target before Pulumi runs, naming the tool; with
+// all four present the target runs pulumi with the stack.
 func TestDeployTargetsRequireTheirTools(t *testing.T) {
 	t.Parallel()
 	makeBin, err := exec.LookPath("make")
@@ -22,18 +23,19 @@ func TestDeployTargetsRequireTheirTools(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := []string{"pulumi", "go", "aws"}
+	all := []string{"pulumi", "go", "aws", "kubectl"}
 	cases := []struct {
 		target  string
 		present []string
 		want    []string // substrings of the output
 		runs    bool     // pulumi is invoked
 	}{
-		{"preview", []string{"pulumi", "go"}, []string{"the AWS CLI v2 (aws) is required", "aws eks get-token"}, false},
-		{"up", []string{"go", "aws"}, []string{"the Pulumi CLI (v3.274.1 or newer) is required"}, false},
-		{"destroy", []string{"pulumi", "aws"}, []string{"Go 1.26 (go) is required"}, false},
-		{"preview", nil, []string{"Pulumi CLI", "Go 1.26", "AWS CLI"}, false},
-		{"preview", all, []string{"kubectl is not on PATH", "pulumi preview --stack dev --diff"}, true},
+		{"preview", []string{"pulumi", "go", "kubectl"}, []string{"the AWS CLI v2 (aws) is required", "aws eks get-token"}, false},
+		{"up", []string{"go", "aws", "kubectl"}, []string{"the Pulumi CLI (v3.274.1 or newer) is required"}, false},
+		{"destroy", []string{"pulumi", "aws", "kubectl"}, []string{"Go 1.26 (go) is required"}, false},
+		{"preview", []string{"pulumi", "go", "aws"}, []string{"kubectl (1.24 or newer) is required"}, false},
+		{"preview", nil, []string{"Pulumi CLI", "Go 1.26", "AWS CLI", "kubectl"}, false},
+		{"preview", all, []string{"pulumi preview --stack dev --diff"}, true},
 		{"destroy", all, []string{"pulumi destroy --stack dev"}, true},
 	}
 	for _, c := range cases {

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 
+	"github.com/blang/semver"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	clientauth "k8s.io/client-go/pkg/apis/clientauthentication/v1beta1"
@@ -57,4 +59,20 @@ func TestAWSRefusesEverythingElse(t *testing.T) {
 		assert.NotZero(t, exit.ExitCode(), "%v", c.args)
 		assert.Contains(t, string(out), c.want, "%v", c.args)
 	}
+}
+
+// TestAWSVersionPassesPulumiEKSCheck: `aws --version` answers in the AWS CLI v2 format, with a
+// version pulumi-eks 2.8.1 accepts (it reads the first word's "aws-cli/<semver>", and wants at
+// least 2.7.0), and says it is the stand-in.
+func TestAWSVersionPassesPulumiEKSCheck(t *testing.T) {
+	t.Parallel()
+	out, err := exec.Command(awsBin, "--version").Output()
+	require.NoError(t, err)
+	first := strings.Fields(string(out))[0]
+	version, ok := strings.CutPrefix(first, "aws-cli/")
+	require.True(t, ok, "%q", out)
+	v, err := semver.Parse(version)
+	require.NoError(t, err)
+	assert.True(t, v.GTE(semver.MustParse("2.7.0")), "%s", v)
+	assert.Contains(t, string(out), "stand-in")
 }

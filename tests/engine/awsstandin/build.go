@@ -7,8 +7,8 @@ import (
 	"runtime"
 )
 
-// Build compiles the stand-in provider (pulumi-resource-aws) and the aws command into dir, which
-// must exist, and returns their paths. It builds from this package's source directory with the
+// Build compiles the stand-in provider (pulumi-resource-aws) and the aws and kubectl commands into
+// dir, which must exist, and returns the first two's paths (kubectl is dir/kubectl). It builds from this package's source directory with the
 // go command on PATH, so each run of the tier uses the stand-in as it is in the tree.
 func Build(dir string) (providerPath, awsPath string, err error) {
 	_, file, _, ok := runtime.Caller(0)
@@ -19,7 +19,7 @@ func Build(dir string) (providerPath, awsPath string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", abs+string(filepath.Separator), "./cmd/pulumi-resource-aws", "./cmd/aws")
+	cmd := exec.Command("go", "build", "-buildvcs=false", "-o", abs+string(filepath.Separator), "./cmd/pulumi-resource-aws", "./cmd/aws", "./cmd/kubectl")
 	cmd.Dir = filepath.Dir(file)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return "", "", fmt.Errorf("aws stand-in: go build: %w\n%s", err, out)

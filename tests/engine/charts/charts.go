@@ -14,17 +14,10 @@ package charts
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +25,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
 	"helm.sh/helm/v3/pkg/chart"
@@ -43,6 +35,7 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/tests/engine/pki"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
@@ -124,12 +117,18 @@ type Chart struct {
 	Name, Version string
 	// Dir finds the chart's source directory in the Go module cache.
 	Dir func() (string, error)
+	// CRDs, when set, are the CRD manifests to put in the chart's crds/ folder. Karpenter's
+	// charts/karpenter/crds holds symbolic links to pkg/apis/crds, which the module zip leaves
+	// out; the chart upstream publishes carries the files themselves, so the mirror adds them
+	// back from the same module.
+	CRDs func() ([]verify.CRDFile, error)
 }
 
 var (
 	// KarpenterChart is Karpenter's chart from the github.com/aws/karpenter-provider-aws module
-	// at v1.14.1 (charts/karpenter), the source tests/verify renders.
-	KarpenterChart = Chart{Name: infra.KarpenterChartName, Version: infra.KarpenterVersion, Dir: verify.KarpenterChartDir}
+	// at v1.14.1 (charts/karpenter, with the CRDs of pkg/apis/crds in crds/), the source
+	// tests/verify renders.
+	KarpenterChart = Chart{Name: infra.KarpenterChartName, Version: infra.KarpenterVersion, Dir: verify.KarpenterChartDir, CRDs: verify.KarpenterCRDFiles}
 	// KedaChart is KEDA's chart from the github.com/kedacore/charts module at
 	// v2.20.2+incompatible (keda/).
 	KedaChart = Chart{Name: infra.KedaChart, Version: infra.KedaVersion, Dir: verify.KEDAChartDir}
@@ -158,6 +157,15 @@ func Load(c Chart) (*chart.Chart, error) {
 		return nil, fmt.Errorf("%s/Chart.yaml says version %s, want %s", dir, md.Version, c.Version)
 	}
 	md.Version, md.AppVersion = c.Version, c.Version
+	if c.CRDs != nil {
+		files, err := c.CRDs()
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			chrt.Files = append(chrt.Files, &chart.File{Name: "crds/" + filepath.Base(f.Path), Data: f.Data})
+		}
+	}
 	return chrt, nil
 }
 
@@ -219,51 +227,10 @@ func push(tgz, host, caFile, dir string) error {
 // newCertificates returns a fresh CA, as PEM, and a server certificate it signed for 127.0.0.1
 // (and localhost), both valid for a day.
 func newCertificates() (caPEM []byte, server tls.Certificate, err error) {
-	now := time.Now()
-	ca, caKey, caDER, err := issue(&x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "eventscale engine-tier chart mirror CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}, nil, nil)
+	ca, err := pki.NewCA("eventscale engine-tier chart mirror CA")
 	if err != nil {
 		return nil, tls.Certificate{}, err
 	}
-	_, srvKey, srvDER, err := issue(&x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-	}, ca, caKey)
-	if err != nil {
-		return nil, tls.Certificate{}, err
-	}
-	caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	return caPEM, tls.Certificate{Certificate: [][]byte{srvDER}, PrivateKey: srvKey}, nil
-}
-
-// issue creates a P-256 key and a certificate from tmpl for it, signed by parent with parentKey,
-// or self-signed when parent is nil.
-func issue(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	return cert, key, der, err
+	server, err = ca.Server([]net.IP{net.IPv4(127, 0, 0, 1)}, "localhost")
+	return ca.PEM(), server, err
 }

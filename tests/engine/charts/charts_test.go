@@ -3,9 +3,11 @@ package charts
 import (
 	"io"
 	"log"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,6 +90,28 @@ func checkChart(t *testing.T, path string, c Chart) {
 		if _, ok := wantT[name]; !ok {
 			t.Errorf("%s: template %s is not in %s", path, name, dir)
 		}
+	}
+	// The CRDs Helm installs before the templates: for Karpenter, every file of the module's
+	// pkg/apis/crds, byte for byte, as in the chart upstream publishes.
+	gotCRDs := map[string]string{}
+	for _, f := range got.CRDObjects() {
+		gotCRDs[f.Filename] = string(f.File.Data)
+	}
+	wantCRDs := map[string]string{}
+	if c.CRDs != nil {
+		files, err := c.CRDs()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			wantCRDs[got.Name()+"/crds/"+filepath.Base(f.Path)] = string(f.Data)
+		}
+	}
+	if c.Name == "karpenter" && len(wantCRDs) < 4 {
+		t.Errorf("%s: want at least Karpenter's NodePool, NodeClaim, EC2NodeClass and NodeOverlay CRDs, have %d", path, len(wantCRDs))
+	}
+	if !maps.Equal(gotCRDs, wantCRDs) {
+		t.Errorf("%s: crds/ holds %v, want %v", path, slices.Sorted(maps.Keys(gotCRDs)), slices.Sorted(maps.Keys(wantCRDs)))
 	}
 }
 

@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/engine/awsstandin"
+	"github.com/eventscale/eventscale/tests/verify"
+)
+
+// The environment variables that name the real binaries the tier runs; `make test-engine`
+// (make/engine.mk) builds or installs them into the cache and sets these.
+const (
+	EnvPulumi     = "PULUMI_BIN"
+	EnvKubernetes = "PULUMI_KUBERNETES_BIN"
+	EnvEKS        = "PULUMI_EKS_BIN"
+)
+
+// Tools are the real binaries: the Pulumi CLI (the engine) and the Kubernetes and pulumi-eks
+// provider plugins.
+type Tools struct {
+	Pulumi, Kubernetes, EKS string
+}
+
+// ToolsFromEnv reads the tools' paths from EnvPulumi, EnvKubernetes and EnvEKS. ok is false when
+// none is set; an error names a variable that is set to something that is not an executable, or
+// missing while others are set.
+func ToolsFromEnv() (tools Tools, ok bool, err error) {
+	vars := []struct {
+		name string
+		dst  *string
+	}{{EnvPulumi, &tools.Pulumi}, {EnvKubernetes, &tools.Kubernetes}, {EnvEKS, &tools.EKS}}
+	var missing []string
+	for _, v := range vars {
+		*v.dst = os.Getenv(v.name)
+		if *v.dst == "" {
+			missing = append(missing, v.name)
+			continue
+		}
+		st, err := os.Stat(*v.dst)
+		if err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+			return tools, true, fmt.Errorf("%s=%s is not an executable file", v.name, *v.dst)
+		}
+	}
+	switch len(missing) {
+	case len(vars):
+		return tools, false, nil
+	case 0:
+		return tools, true, nil
+	}
+	return tools, true, fmt.Errorf("%s not set (make test-engine sets all three)", strings.Join(missing, ", "))
+}
+
+// World is what one run of the engine sees: the real CLI and providers, the stand-in aws provider
+// and CLI, a file backend, and the environment the CLI and every plugin it starts inherit.
+type World struct {
+	// Dir holds the backend (state/), PULUMI_HOME (home/), the stand-ins (bin/) and one project
+	// copy per stack.
+	Dir string
+	// AWSLog is the stand-in aws provider's operation log (awsstandin.ReadLog).
+	AWSLog string
+	// Env is the CLI's environment, on top of this process's.
+	Env map[string]string
+
+	pulumi auto.PulumiCommand
+}
+
+// WorldOptions configure NewWorld.
+type WorldOptions struct {
+	Tools Tools
+	// ExtraEnv is added to the CLI's environment (for example SSL_CERT_FILE for the chart
+	// mirror's CA, or the stand-in's EKS endpoint variables).
+	ExtraEnv map[string]string
+}
+
+// NewWorld builds the stand-in aws provider and CLI into dir/bin and prepares the environment:
+// PATH starts with the stand-ins and the real plugins' folders (the engine takes plugins it finds
+// on PATH, "ambient" plugins, before any it would install), then this process's PATH (Node for
+// pulumi-eks); a file:// backend and a passphrase secrets provider in dir; no update checks and
+// no plugin downloads.
+func NewWorld(dir string, opts WorldOptions) (*World, error) {
+	bin := filepath.Join(dir, "bin")
+	if _, _, err := awsstandin.Build(bin); err != nil {
+		return nil, fmt.Errorf("building the stand-in aws provider: %w", err)
+	}
+	home := filepath.Join(dir, "home")
+	state := filepath.Join(dir, "state")
+	for _, d := range []string{home, state} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	w := &World{Dir: dir, AWSLog: filepath.Join(dir, "aws-standin.jsonl")}
+	path := []string{bin, filepath.Dir(opts.Tools.Kubernetes), filepath.Dir(opts.Tools.EKS), filepath.Dir(opts.Tools.Pulumi), os.Getenv("PATH")}
+	w.Env = map[string]string{
+		"PATH":                     strings.Join(path, string(os.PathListSeparator)),
+		"PULUMI_HOME":              home,
+		"PULUMI_BACKEND_URL":       "file://" + state,
+		"PULUMI_CONFIG_PASSPHRASE": "engine-tier",
+		"PULUMI_SKIP_UPDATE_CHECK": "true",
+		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+		"HELM_CACHE_HOME":  filepath.Join(dir, "helm", "cache"),
+		"HELM_CONFIG_HOME": filepath.Join(dir, "helm", "config"),
+		"HELM_DATA_HOME":   filepath.Join(dir, "helm", "data"),
+		awsstandin.EnvLog:  w.AWSLog,
+	}
+	for k, v := range opts.ExtraEnv {
+		w.Env[k] = v
+	}
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(opts.Tools.Pulumi))})
+	if err != nil {
+		return nil, fmt.Errorf("the Pulumi CLI at %s: %w", opts.Tools.Pulumi, err)
+	}
+	w.pulumi = cmd
+	return w, nil
+}
+
+// Stack creates (or selects) the stack named stack of a copy of the project: Pulumi.yaml and
+// Pulumi.<stack>.yaml from the repository, unchanged, in their own folder (the CLI writes the
+// stack's encryption salt and any config set through the Automation API there, never into the
+// repository). The program is the program's own entry point, stacks.Run, as an inline program:
+// the engine hands it the configuration through the same SDK call a compiled program uses.
+func (w *World) Stack(ctx context.Context, stack string) (auto.Stack, error) {
+	root := verify.RepoRoot()
+	dir := filepath.Join(w.Dir, "project-"+stack)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return auto.Stack{}, err
+	}
+	for _, f := range []string{"Pulumi.yaml", "Pulumi." + stack + ".yaml"} {
+		data, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			return auto.Stack{}, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			return auto.Stack{}, err
+		}
+	}
+	proj, err := workspace.LoadProject(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return auto.Stack{}, fmt.Errorf("the project file: %w", err)
+	}
+	return auto.UpsertStackInlineSource(ctx, stack, proj.Name.String(), stacks.Run,
+		auto.WorkDir(dir),
+		auto.Pulumi(w.pulumi),
+		auto.PulumiHome(w.Env["PULUMI_HOME"]),
+		auto.EnvVars(w.Env),
+		auto.SecretsProvider("passphrase"),
+	)
+}

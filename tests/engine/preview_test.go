@@ -1,0 +1,208 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/engine/charts"
+	"github.com/eventscale/eventscale/tests/verify"
+)
+
+// requireTools returns the real tools, skipping the test when none is named (a developer's
+// `go test` without `make test-engine`), failing it when CI=true.
+func requireTools(t *testing.T) Tools {
+	t.Helper()
+	tools, ok, err := ToolsFromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s, %s and %s are not set (CI=true, so this fails instead of skipping): run make test-engine", EnvPulumi, EnvKubernetes, EnvEKS)
+		}
+		t.Skipf("%s, %s and %s are not set: run make test-engine", EnvPulumi, EnvKubernetes, EnvEKS)
+	}
+	return tools
+}
+
+// chartConfig points both chart keys at the mirror: the only change the tier makes to a stack's
+// configuration. It returns the keys as the Automation API sets them (paths into the sections)
+// and applies the same change to raw, the stack file's config as the offline runner reads it.
+func chartConfig(t *testing.T, m *charts.Mirror, raw map[string]string) map[string]string {
+	t.Helper()
+	set := map[string]string{
+		"karpenter.chartRepository": m.KarpenterRepository,
+		"keda.chartRepository":      m.KedaRepository,
+	}
+	for path, v := range set {
+		section, field, _ := strings.Cut(path, ".")
+		key := stacks.Namespace + ":" + section
+		obj := map[string]any{}
+		if s := raw[key]; s != "" {
+			if err := json.Unmarshal([]byte(s), &obj); err != nil {
+				t.Fatalf("%s: %v", key, err)
+			}
+		}
+		obj[field] = v
+		b, err := json.Marshal(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw[key] = string(b)
+	}
+	return set
+}
+
+// previewed is what a preview showed: the step of each resource, by URN.
+type previewed struct {
+	mu    sync.Mutex
+	steps map[string]string
+	types map[string]string
+}
+
+// collect reads the engine's events until the channel closes.
+func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) {
+	defer close(done)
+	for e := range ch {
+		if e.ResourcePreEvent == nil {
+			continue
+		}
+		md := e.ResourcePreEvent.Metadata
+		p.mu.Lock()
+		p.steps[md.URN] = string(md.Op)
+		p.types[md.URN] = md.Type
+		p.mu.Unlock()
+	}
+}
+
+// TestFirstPreview is what `pulumi preview` in CI shows a user before the first deploy: on an
+// empty stack, the real engine runs the program's entry point with the stack's own Pulumi.yaml and
+// Pulumi.<stack>.yaml (the chart keys pointed at the mirror), and the preview lists, as creates,
+// every resource the program registers: the same set, by URN, that the offline plan records.
+func TestFirstPreview(t *testing.T) {
+	tools := requireTools(t)
+	mirror := charts.Serve(t)
+	oidc, err := StartOIDCHost(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := oidc.Close(); err != nil {
+			t.Error(err)
+		}
+		if r := oidc.Refused(); len(r) > 0 {
+			t.Errorf("the providers tried to reach %v", r)
+		}
+	}()
+	w, err := NewWorld(t.TempDir(), WorldOptions{Tools: tools, ExtraEnv: map[string]string{
+		"SSL_CERT_FILE":       mirror.CAFile,
+		"HTTPS_PROXY":         oidc.ProxyURL,
+		"NO_PROXY":            "127.0.0.1,localhost",
+		"NODE_EXTRA_CA_CERTS": oidc.CAFile,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+			defer cancel()
+			raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := chartConfig(t, mirror, raw)
+			rec, err := offline.Run(stack, raw, offline.Options{})
+			if err != nil {
+				t.Fatalf("offline run: %v", err)
+			}
+
+			s, err := w.Stack(ctx, stack)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for path, v := range set {
+				if err := s.SetConfigWithOptions(ctx, path, auto.ConfigValue{Value: v}, &auto.ConfigOptions{Path: true}); err != nil {
+					t.Fatalf("setting %s: %v", path, err)
+				}
+			}
+			p := &previewed{steps: map[string]string{}, types: map[string]string{}}
+			ch := make(chan events.EngineEvent)
+			done := make(chan struct{})
+			go p.collect(ch, done)
+			var out bytes.Buffer
+			start := time.Now()
+			res, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(&out), optpreview.ErrorProgressStreams(&out))
+			<-done
+			t.Logf("preview of %s took %s", stack, time.Since(start).Round(time.Second))
+			if err != nil {
+				t.Fatalf("preview: %v\n%s", err, tail(out.String(), 80))
+			}
+			t.Logf("change summary: %v", res.ChangeSummary)
+
+			var missing, notCreate []string
+			for _, r := range rec.Resources {
+				if r.StandIn || r.URN == "" {
+					continue
+				}
+				op, ok := p.steps[r.URN]
+				switch {
+				case !ok:
+					missing = append(missing, r.URN)
+				case op != "create":
+					notCreate = append(notCreate, r.URN+" ("+op+")")
+				}
+			}
+			if len(missing) > 0 {
+				t.Errorf("%d resources the program registers are not in the preview:\n  %s\npreviewed:\n  %s", len(missing), strings.Join(missing, "\n  "), strings.Join(slices.Sorted(maps.Keys(p.steps)), "\n  "))
+			}
+			if len(notCreate) > 0 {
+				t.Errorf("on an empty stack every step is a create:\n  %s", strings.Join(notCreate, "\n  "))
+			}
+
+			// pulumi-eks read the OIDC provider's thumbprint from the stack region's OIDC host, in
+			// the preview already (through HTTPS_PROXY, answered by the stand-in).
+			if host := "oidc.eks." + raw[stacks.RegionKey] + ".amazonaws.com:443"; !slices.Contains(oidc.Served(), host) {
+				t.Errorf("pulumi-eks did not reach %s through the proxy (served %v)", host, oidc.Served())
+			}
+			// The real pulumi-eks provider constructed the cluster: its own resources are in the
+			// preview, under the eks:index:Cluster component the offline plan only stands in for.
+			for _, typ := range []string{"aws:eks/cluster:Cluster", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:ec2/securityGroup:SecurityGroup", "pulumi:providers:kubernetes"} {
+				n := 0
+				for urn, ty := range p.types {
+					if ty == typ && strings.Contains(string(resource.URN(urn).QualifiedType()), "eks:index:Cluster$") {
+						n++
+					}
+				}
+				if n == 0 {
+					t.Errorf("no %s under the eks:index:Cluster component in the preview", typ)
+				}
+			}
+		})
+	}
+}
+
+// tail is the last n lines of s.
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
