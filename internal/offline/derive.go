@@ -92,6 +92,42 @@ func AutoName(name string) string {
 	return name + "-" + shortHash(name)[:7]
 }
 
+// autoNamed are the types whose pulumi-aws resource names itself when the program gives neither
+// name nor namePrefix: the ones Resource derives a name for.
+var autoNamed = map[string]bool{
+	"aws:iam/role:Role":                       true,
+	"aws:iam/policy:Policy":                   true,
+	"aws:iam/instanceProfile:InstanceProfile": true,
+	"aws:sqs/queue:Queue":                     true,
+	"aws:cloudwatch/eventRule:EventRule":      true,
+	"aws:ecr/repository:Repository":           true,
+	"aws:eks/cluster:Cluster":                 true,
+}
+
+// Check returns a resource's inputs as pulumi-aws's Check returns them: for an autonamed type
+// without name or namePrefix, with name set to AutoName(name) (with ".fifo" for a FIFO queue).
+// The bridge computes auto-names while it checks the inputs (pulumi-terraform-bridge's
+// tfbridge.ComputeAutoNameDefault, seeded by the Check request), so a preview already knows a
+// new resource's name, and a program may build an ARN from it before the resource exists. The
+// mocked monitor calls no Check; Resource derives the same name there.
+func (d Derivation) Check(token, name string, inputs resource.PropertyMap) resource.PropertyMap {
+	out := inputs.Copy()
+	if !autoNamed[token] {
+		return out
+	}
+	for _, k := range []resource.PropertyKey{"name", "namePrefix"} {
+		if v, ok := inputs[k]; ok && !v.IsNull() {
+			return out
+		}
+	}
+	n := AutoName(name)
+	if v, ok := inputs["fifoQueue"]; token == "aws:sqs/queue:Queue" && ok && v.IsBool() && v.BoolValue() {
+		n += ".fifo"
+	}
+	out["name"] = resource.NewProperty(n)
+	return out
+}
+
 // arnTypes are the resource types without a case of their own in Resource whose pulumi-aws
 // schema has an `arn` output (the Go SDK's struct has an Arn field; derive_test.go checks this
 // list against pulumi-aws/sdk/v6). Resource gives them an ARN of the generic form

@@ -167,3 +167,25 @@ func TestDerivationInvokes(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"aws:eks/getAddonVersion:getAddonVersion"`)
 }
+
+// TestCheckNamesWhatResourceNames: every type Check auto-names is one Resource derives a name
+// for (the same name, so a name known in a preview is the one the resource gets), a FIFO queue's
+// auto-name ends in .fifo, and a type Resource does not name gets no name from Check.
+func TestCheckNamesWhatResourceNames(t *testing.T) {
+	t.Parallel()
+	d := Derivation{Region: "us-west-2", AccountID: AccountID}
+	for token := range autoNamed {
+		checked := d.Check(token, "res", resource.PropertyMap{})
+		require.Contains(t, checked, resource.PropertyKey("name"), token)
+		_, outs := d.Resource(token, "res", true, resource.PropertyMap{})
+		_, fromChecked := d.Resource(token, "res", true, checked)
+		assert.Equal(t, outs["arn"], fromChecked["arn"], token)
+		if n, ok := outs["name"]; ok {
+			assert.Equal(t, n, checked["name"], token)
+		}
+	}
+	fifo := d.Check("aws:sqs/queue:Queue", "q", resource.PropertyMap{"fifoQueue": resource.NewProperty(true)})
+	assert.Equal(t, AutoName("q")+".fifo", fifo["name"].StringValue())
+	assert.NotContains(t, d.Check("aws:ec2/vpc:Vpc", "v", resource.PropertyMap{}), resource.PropertyKey("name"))
+	assert.Equal(t, "given", d.Check("aws:iam/role:Role", "r", resource.PropertyMap{"name": resource.NewProperty("given")})["name"].StringValue())
+}

@@ -95,6 +95,14 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 // empty stack, the real engine runs the program's entry point with the stack's own Pulumi.yaml and
 // Pulumi.<stack>.yaml (the chart keys pointed at the mirror), and the preview lists, as creates,
 // every resource the program registers: the same set, by URN, that the offline plan records.
+//
+// The charts' own objects are not in a first preview, and cannot be: the engine calls a remote
+// component's Construct only once its provider's configuration is known (pkg/v3 v3.274.1,
+// resource/plugin/provider_plugin.go, Construct: "If the provider is not fully configured. Pretend
+// we are the provider and call RegisterResource to get the URN."), and the Kubernetes provider's
+// kubeconfig holds the EKS cluster's endpoint and certificate authority, known only once the
+// cluster exists. So `pulumi preview` on an empty stack, against AWS as here, shows each chart as
+// one component; a preview once the cluster exists shows every object it renders.
 func TestFirstPreview(t *testing.T) {
 	tools := requireTools(t)
 	mirror := charts.Serve(t)

@@ -164,13 +164,24 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 	return &pulumirpc.ConfigureResponse{AcceptSecrets: true, SupportsPreview: false, AcceptResources: false}, nil
 }
 
-// Check returns the new inputs as they are, secrets included: the stand-in validates nothing, and
-// names the inputs leave unset are derived (offline.AutoName), not added here.
+// Check returns the new inputs as pulumi-aws's Check would for what the stand-in models: as they
+// are, secrets and unknowns included, plus the auto-name of a resource that names itself and was
+// given no name (offline.Derivation.Check), so that a preview knows it as it would with pulumi-aws.
+// The stand-in validates nothing.
 func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	if err := p.record("check", req.GetUrn(), req.GetType(), ""); err != nil {
 		return nil, err
 	}
-	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
+	news, err := unmarshal(req.GetNews())
+	if err != nil {
+		return nil, err
+	}
+	typ, name := urnParts(req.GetUrn())
+	checked, err := marshal(p.derivation().Check(typ, name, news))
+	if err != nil {
+		return nil, err
+	}
+	return &pulumirpc.CheckResponse{Inputs: checked}, nil
 }
 
 // diffRequest is diff of the request's old inputs and new inputs.

@@ -256,3 +256,35 @@ func TestDiffReplacements(t *testing.T) {
 		assert.Equal(t, c.detailed, kinds(got), c.name)
 	}
 }
+
+// TestCheckAutoNames: like pulumi-aws, Check gives a resource that names itself and was given no
+// name its auto-name, so a preview knows it; the ARN Create then reports is built from that name.
+// A given name, a namePrefix and a type that does not name itself are left alone.
+func TestCheckAutoNames(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	p := startPlugin(t)
+	configure(t, p, "us-west-2")
+	const roleURN = "urn:pulumi:dev::eventscale::eventscale:keda:Keda$aws:iam/role:Role::keda-operator-role"
+	checked, err := p.Check(ctx, &pulumirpc.CheckRequest{Urn: roleURN, News: props(t, resource.PropertyMap{"description": resource.NewProperty("d")})})
+	require.NoError(t, err)
+	name := plain(t, checked.GetInputs())["name"]
+	require.True(t, name.IsString(), "Check set no name: %v", plain(t, checked.GetInputs()))
+	assert.Equal(t, offline.AutoName("keda-operator-role"), name.StringValue())
+	created, err := p.Create(ctx, &pulumirpc.CreateRequest{Urn: roleURN, Properties: checked.GetInputs()})
+	require.NoError(t, err)
+	assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+name.StringValue(), plain(t, created.GetProperties())["arn"].StringValue())
+
+	for _, c := range []struct {
+		urn string
+		in  resource.PropertyMap
+	}{
+		{roleURN, resource.PropertyMap{"name": resource.NewProperty("given")}},
+		{roleURN, resource.PropertyMap{"namePrefix": resource.NewProperty("pre-")}},
+		{"urn:pulumi:dev::eventscale::aws:ec2/vpc:Vpc::network-vpc", resource.PropertyMap{"cidrBlock": resource.NewProperty("10.0.0.0/16")}},
+	} {
+		checked, err := p.Check(ctx, &pulumirpc.CheckRequest{Urn: c.urn, News: props(t, c.in)})
+		require.NoError(t, err)
+		assert.Equal(t, c.in, plain(t, checked.GetInputs()), c.urn)
+	}
+}
