@@ -86,7 +86,7 @@ func KubeAPIServerPath() (string, error) {
 // cached build <cache>/kube-controller-manager-<KubernetesVersion>. The error
 // wraps [ErrMissingBinary] and says how to build it.
 func KubeControllerManagerPath() (string, error) {
-	return kubeBinaryPath("kube-controller-manager", EnvKubeControllerManager, "≈ 6 min cold after kube-apiserver")
+	return kubeBinaryPath("kube-controller-manager", EnvKubeControllerManager, "≈ 1 min cold after kube-apiserver in the same build cache")
 }
 
 // kubeBinaryPath returns $env, or <cache>/<name>-<KubernetesVersion> as
