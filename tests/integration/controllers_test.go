@@ -76,7 +76,7 @@ func TestControllerManager(t *testing.T) {
 				t.Errorf("anonymous GET %s: %v", path, err)
 			}
 		}
-		for _, path := range []string{"/api/v1/namespaces", "/api/v1/namespaces/kube-system/secrets", "/apis"} {
+		for _, path := range []string{"/api/v1/namespaces", "/api/v1/namespaces/kube-system/secrets", "/api", "/apis", "/metrics", "/openapi/v2"} {
 			err := healthy(c.URL+path, caPEM)
 			if err == nil || !strings.Contains(err.Error(), fmt.Sprint(http.StatusForbidden)) {
 				t.Errorf("anonymous GET %s: %v, want 403 Forbidden", path, err)
