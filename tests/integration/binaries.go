@@ -22,13 +22,18 @@ const (
 	// EnvKubeAPIServer is the kube-apiserver binary to run. make
 	// test-integration sets it after building the binary (only when missing).
 	EnvKubeAPIServer = "KUBE_APISERVER_BIN"
+	// EnvKubeControllerManager is the kube-controller-manager binary that
+	// [KubeControllerManagerPath] returns. make test-integration sets it
+	// after building the binary (only when missing).
+	EnvKubeControllerManager = "KUBE_CONTROLLER_MANAGER_BIN"
 	// EnvEtcd is the etcd binary to run. make test-integration sets it after
 	// extracting Debian's etcd-server package into the cache.
 	EnvEtcd = "ETCD_BIN"
 )
 
-// ErrMissingBinary is wrapped by the errors of [KubeAPIServerPath] and
-// [EtcdPath] when a server binary is not installed.
+// ErrMissingBinary is wrapped by the errors of [KubeAPIServerPath],
+// [KubeControllerManagerPath] and [EtcdPath] when a server binary is not
+// installed.
 var ErrMissingBinary = errors.New("server binary not installed")
 
 // CacheDir returns $EVENTSCALE_CACHE, or $HOME/.cache/eventscale.
@@ -74,17 +79,31 @@ func KubernetesVersion() (string, error) {
 // <cache>/kube-apiserver-<KubernetesVersion>. The error wraps
 // [ErrMissingBinary] and says how to build it.
 func KubeAPIServerPath() (string, error) {
-	if p := os.Getenv(EnvKubeAPIServer); p != "" {
-		return executable(p, EnvKubeAPIServer)
+	return kubeBinaryPath("kube-apiserver", EnvKubeAPIServer, "≈ 9 min cold")
+}
+
+// KubeControllerManagerPath returns $KUBE_CONTROLLER_MANAGER_BIN, or the
+// cached build <cache>/kube-controller-manager-<KubernetesVersion>. The error
+// wraps [ErrMissingBinary] and says how to build it.
+func KubeControllerManagerPath() (string, error) {
+	return kubeBinaryPath("kube-controller-manager", EnvKubeControllerManager, "≈ 1 min cold after kube-apiserver in the same build cache")
+}
+
+// kubeBinaryPath returns $env, or <cache>/<name>-<KubernetesVersion> as
+// scripts/build-kube-binary.sh names it; cold says how long `make <name>`
+// takes.
+func kubeBinaryPath(name, env, cold string) (string, error) {
+	if p := os.Getenv(env); p != "" {
+		return executable(p, env)
 	}
 	v, err := KubernetesVersion()
 	if err != nil {
 		return "", err
 	}
-	p := filepath.Join(CacheDir(), "kube-apiserver-"+v)
+	p := filepath.Join(CacheDir(), name+"-"+v)
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("%w: kube-apiserver %s is not in %s; run `make kube-apiserver` (builds it from the Go module proxy, ≈ 9 min cold) or set %s: %v",
-			ErrMissingBinary, v, CacheDir(), EnvKubeAPIServer, err)
+		return "", fmt.Errorf("%w: %s %s is not in %s; run `make %s` (builds it from the Go module proxy, %s) or set %s: %v",
+			ErrMissingBinary, name, v, CacheDir(), name, cold, env, err)
 	}
 	return executable(p, "cache")
 }

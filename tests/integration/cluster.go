@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -44,10 +45,22 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// Logf receives progress lines (e.g. testing.T.Logf); nil discards them.
 	Logf func(format string, args ...any)
+	// ControllerManager is the kube-controller-manager binary (e.g. from
+	// [KubeControllerManagerPath]). When set, Start also runs it on
+	// 127.0.0.1 with the controllers of [controllerManagerControllers] and
+	// waits for its /healthz; empty (the default) runs no controllers, as
+	// the tests that apply the stacks need none.
+	ControllerManager string
+	// AnonymousHealth runs the API server with --anonymous-auth=true, so
+	// that clients without credentials can poll /healthz, /livez, /readyz
+	// and /version (what the default RBAC role system:public-info-viewer
+	// grants system:unauthenticated; every other request is forbidden).
+	// Off by default: every request then needs the token.
+	AnonymousHealth bool
 }
 
-// Cluster is an etcd and a kube-apiserver running on 127.0.0.1 in a
-// temporary folder. Stop them with [Cluster.Stop]; they also die with the
+// Cluster is an etcd and a kube-apiserver (and, on request, a
+// kube-controller-manager) running on 127.0.0.1 in a temporary folder. Stop them with [Cluster.Stop]; they also die with the
 // process that started them (Pdeathsig), so a killed test leaves no server.
 type Cluster struct {
 	// Dir is the temporary folder (certificates, keys, etcd data, logs).
@@ -56,6 +69,12 @@ type Cluster struct {
 	URL string
 	// EtcdURL is etcd's client URL.
 	EtcdURL string
+	// ControllerManagerURL is kube-controller-manager's https URL, empty
+	// unless [Options.ControllerManager] is set.
+	ControllerManagerURL string
+	// Kubeconfig is a kubeconfig file in Dir with the same credentials as
+	// Config (written by every Start; kube-controller-manager uses it).
+	Kubeconfig string
 	// Config authenticates as a member of system:masters (static token) and
 	// verifies the server's certificate against the test CA.
 	Config *rest.Config
@@ -73,8 +92,9 @@ type process struct {
 	err  error // exit status, valid after done is closed
 }
 
-// Start starts etcd and kube-apiserver on free 127.0.0.1 ports and waits for
-// both to be ready. On error everything started so far is stopped and removed.
+// Start starts etcd and kube-apiserver (and kube-controller-manager when
+// [Options.ControllerManager] is set) on free 127.0.0.1 ports and waits for
+// each to be ready. On error everything started so far is stopped and removed.
 func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	logf := opts.Logf
 	if logf == nil {
@@ -121,11 +141,11 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, err
 	}
 
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return c, err
 	}
-	etcdClient, etcdPeer, apiPort := ports[0], ports[1], ports[2]
+	etcdClient, etcdPeer, apiPort, kcmPort := ports[0], ports[1], ports[2], ports[3]
 
 	// etcd: one member, 127.0.0.1 only.
 	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
@@ -157,6 +177,10 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, err
 	}
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
+	anonymous := "--anonymous-auth=false"
+	if opts.AnonymousHealth {
+		anonymous = "--anonymous-auth=true"
+	}
 	api, err := c.spawn("kube-apiserver", opts.KubeAPIServer,
 		"--etcd-servers="+c.EtcdURL,
 		"--etcd-prefix=/registry",
@@ -168,7 +192,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		"--tls-private-key-file="+pki.servingKey,
 		"--token-auth-file="+pki.tokenFile,
 		"--authorization-mode=RBAC",
-		"--anonymous-auth=false",
+		anonymous,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-account-signing-key-file="+pki.saKey,
 		"--service-account-key-file="+pki.saPub,
@@ -194,10 +218,118 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, fmt.Errorf("kube-apiserver did not become ready: %w\n%s", err, api.tail(40))
 	}
 	logf("kube-apiserver ready on %s after %s (dir %s)", c.URL, time.Since(start).Round(time.Millisecond), dir)
+
+	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	if err := os.WriteFile(c.Kubeconfig, kubeconfig(c.URL, pki.caPEM, pki.token), 0o600); err != nil {
+		return c, err
+	}
+	if opts.ControllerManager == "" {
+		return c, nil
+	}
+	c.ControllerManagerURL = "https://127.0.0.1:" + strconv.Itoa(kcmPort)
+	kcm, err := c.spawn("kube-controller-manager", opts.ControllerManager,
+		"--kubeconfig="+c.Kubeconfig,
+		// Delegated authentication and authorization of its own port go to
+		// the API server with the same credentials; /healthz is in the
+		// default --authorization-always-allow-paths, so probes need none.
+		// Without the skip it would retry reading the client CA from the
+		// ConfigMap extension-apiserver-authentication, which this API
+		// server (no --client-ca-file) never writes, and fill its log.
+		"--authentication-kubeconfig="+c.Kubeconfig,
+		"--authentication-skip-lookup=true",
+		"--authorization-kubeconfig="+c.Kubeconfig,
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(kcmPort),
+		// The API server's serving certificate is for 127.0.0.1 and signed
+		// by the test CA, so probes verify this port like the API server's.
+		"--tls-cert-file="+pki.servingCert,
+		"--tls-private-key-file="+pki.servingKey,
+		// One instance: no Lease to acquire, controllers start at once.
+		"--leader-elect=false",
+		// Every controller uses the admin kubeconfig instead of a token of
+		// its own service account, so none waits for the token controller.
+		"--use-service-account-credentials=false",
+		// The token controller signs legacy service-account token Secrets
+		// with the API server's signing key, so the API server accepts them;
+		// it and the root-CA publisher (ConfigMap kube-root-ca.crt) hand
+		// out the test CA.
+		"--service-account-private-key-file="+pki.saKey,
+		"--root-ca-file="+pki.caFile,
+		"--controllers="+strings.Join(controllerManagerControllers, ","),
+		"--profiling=false",
+		"--v=1",
+	)
+	if err != nil {
+		return c, err
+	}
+	start = time.Now()
+	if err := waitFor(ctx, opts.ReadyTimeout, kcm, func() error { return healthy(c.ControllerManagerURL+"/healthz", pki.caPEM) }); err != nil {
+		return c, fmt.Errorf("kube-controller-manager did not become healthy: %w\n%s", err, kcm.tail(40))
+	}
+	logf("kube-controller-manager healthy on %s after %s", c.ControllerManagerURL, time.Since(start).Round(time.Millisecond))
 	return c, nil
 }
 
-// Stop stops the API server, then etcd (SIGTERM to each process group,
+// controllerManagerControllers is kube-controller-manager's --controllers:
+// every controller enabled by default ("*"; the list and the defaults are in
+// k8s.io/kubernetes@v1.35.4/cmd/kube-controller-manager/names/controller_names.go
+// and app/controller_descriptor.go) except those that act on Nodes and so
+// need kubelets, which this cluster does not run. Kept, among others: the
+// Deployment, ReplicaSet, endpoints, EndpointSlice, garbage-collector,
+// namespace, service-account (the "default" ServiceAccount that admission
+// requires of every Pod), job, StatefulSet, DaemonSet and
+// ClusterRole-aggregation controllers. The CSR signer stays off by itself,
+// as no --cluster-signing-* files are given (app/certificates.go); nothing
+// here issues certificates through CSRs.
+var controllerManagerControllers = []string{
+	"*",
+	// Taints Nodes whose kubelet stops posting status and, with the taint
+	// eviction controller, deletes their Pods: without kubelets, every Node
+	// a stand-in creates would go NotReady and lose its Pods.
+	"-node-lifecycle-controller",
+	"-taint-eviction-controller",
+	// Allocates Node pod CIDRs (needs --allocate-node-cidrs and
+	// --cluster-cidr); Pod IPs here come from whoever marks Pods Ready.
+	"-node-ipam-controller",
+	// Deletes Pods bound to a Node that does not exist, which a kubelet
+	// stand-in that binds Pods without registering Nodes would trigger.
+	"-pod-garbage-collector-controller",
+	// Annotates Nodes for kubelets' object caches, and attaches volumes
+	// to Nodes for kubelets: nothing to serve without them.
+	"-ttl-controller",
+	"-persistentvolume-attach-detach-controller",
+	// The cloud controllers are no-ops in kube-controller-manager since the
+	// in-tree cloud providers were removed (app/core.go logs "no cloud
+	// provider functionality is available"); named so the list says so.
+	"-service-lb-controller",
+	"-cloud-node-lifecycle-controller",
+	"-node-route-controller",
+}
+
+// kubeconfig returns a kubeconfig for url that verifies the server against
+// caPEM and authenticates with token.
+func kubeconfig(url string, caPEM []byte, token string) []byte {
+	return []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: integration
+  cluster:
+    server: ` + url + `
+    certificate-authority-data: ` + base64.StdEncoding.EncodeToString(caPEM) + `
+users:
+- name: admin
+  user:
+    token: ` + token + `
+contexts:
+- name: integration
+  context:
+    cluster: integration
+    user: admin
+current-context: integration
+`)
+}
+
+// Stop stops kube-controller-manager if it runs, the API server, then etcd (SIGTERM to each process group,
 // SIGKILL after 10 s) and removes the temporary folder. It is idempotent.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
@@ -213,8 +345,8 @@ func (c *Cluster) Stop() error {
 	return c.stopErr
 }
 
-// LogTail returns the last n lines of the named server's log ("etcd" or
-// "kube-apiserver"), for failure reports.
+// LogTail returns the last n lines of the named server's log ("etcd",
+// "kube-apiserver" or "kube-controller-manager"), for failure reports.
 func (c *Cluster) LogTail(name string, n int) string {
 	for _, p := range c.procs {
 		if p.name == name {
@@ -334,17 +466,28 @@ func etcdHealthy(url string) error {
 }
 
 func apiReady(url string, caPEM []byte, token string) error {
+	return getOK(url+"/readyz", caPEM, token)
+}
+
+// healthy GETs url without credentials and requires 200.
+func healthy(url string, caPEM []byte) error { return getOK(url, caPEM, "") }
+
+// getOK GETs url, verifying the server against caPEM and sending token
+// unless it is empty, and requires 200.
+func getOK(url string, caPEM []byte, token string) error {
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
 	client := &http.Client{
 		Timeout:   5 * time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}},
 	}
-	req, err := http.NewRequest(http.MethodGet, url+"/readyz", nil)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return err
@@ -352,7 +495,7 @@ func apiReady(url string, caPEM []byte, token string) error {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("/readyz: %s %s", resp.Status, bytes.TrimSpace(body))
+		return fmt.Errorf("GET %s: %s %s", url, resp.Status, bytes.TrimSpace(body))
 	}
 	return nil
 }
@@ -402,6 +545,7 @@ func removeStaleDirs(logf func(string, ...any)) {
 
 type pkiFiles struct {
 	caPEM                   []byte
+	caFile                  string
 	servingCert, servingKey string
 	saKey, saPub            string
 	tokenFile, token        string
@@ -478,6 +622,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 	}
 	f := &pkiFiles{
 		caPEM:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		caFile:      filepath.Join(pkiDir, "ca.crt"),
 		servingCert: filepath.Join(pkiDir, "serving.crt"),
 		servingKey:  filepath.Join(pkiDir, "serving.key"),
 		saKey:       filepath.Join(pkiDir, "sa.key"),
@@ -490,6 +635,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	writes := map[string][]byte{
+		f.caFile:      f.caPEM,
 		f.servingCert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}),
 		f.servingKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: srvKeyDER}),
 		f.saKey:       pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
