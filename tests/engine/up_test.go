@@ -4,11 +4,27 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"sigs.k8s.io/yaml"
+
+	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/verify"
 
 	"github.com/eventscale/eventscale/tests/engine/awsstandin"
 	"github.com/eventscale/eventscale/tests/integration"
@@ -63,22 +79,237 @@ func clusterEnv(c *integration.Cluster) map[string]string {
 	}
 }
 
-// TestUp deploys the dev stack with the real engine and providers to the real API server.
-func TestUp(t *testing.T) {
+// upEvents runs `pulumi up` and returns each resource's step, by URN, and the output.
+func upEvents(ctx context.Context, s auto.Stack) (map[string]string, auto.UpResult, string, time.Duration, error) {
+	steps := map[string]string{}
+	var mu sync.Mutex
+	ch := make(chan events.EngineEvent)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range ch {
+			if e.ResourcePreEvent != nil {
+				mu.Lock()
+				steps[e.ResourcePreEvent.Metadata.URN] = string(e.ResourcePreEvent.Metadata.Op)
+				mu.Unlock()
+			}
+		}
+	}()
+	var out bytes.Buffer
+	start := time.Now()
+	res, err := s.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
+	took := time.Since(start)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(steps), res, out.String(), took, err
+}
+
+// editStackFile changes the stack's own settings file in the project copy, as a user edits
+// Pulumi.<stack>.yaml: edit gets the `config:` map (structured values decoded) to change.
+func editStackFile(t *testing.T, s auto.Stack, edit func(config map[string]any)) {
+	t.Helper()
+	path := filepath.Join(s.Workspace().WorkDir(), "Pulumi."+s.Name()+".yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := file["config"].(map[string]any)
+	edit(cfg)
+	out, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readBack compares every Kubernetes object the program registers (the offline recording of the
+// same config) and every object of both charts (rendered by Helm from the same sources with the
+// recording's values, the cluster endpoint replaced by the tier's) with what the API server
+// stores: every field we set must be there with the value we set (integration.Missing).
+func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *offline.Recording) int {
+	t.Helper()
+	client, err := integration.NewClient(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stack, err := integration.Collect(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeVersion, err := integration.KubernetesVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		from string
+		body map[string]any
+	}
+	var wants []want
+	for _, o := range stack.Objects {
+		body, err := verify.DeepCopyJSON(o.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if namespaceOf(body) == "" {
+			if ns, err := client.Namespaced(fmt.Sprint(body["apiVersion"]), fmt.Sprint(body["kind"])); err == nil && ns {
+				integration.SetNamespace(body, "default")
+			}
+		}
+		wants = append(wants, want{o.URN, body})
+	}
+	for _, ch := range stack.Charts {
+		lc, err := integration.FindLocalChart(ch.ChartName())
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, err := verify.DeepCopyJSON(ch.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if settings, ok := values["settings"].(map[string]any); ok && settings["clusterEndpoint"] != nil {
+			settings["clusterEndpoint"] = c.URL
+		}
+		objs, err := verify.Render(lc.Dir, verify.RenderOptions{ReleaseName: ch.Release, Namespace: ch.Namespace, KubeVersion: kubeVersion,
+			Values: values, ChartVersion: lc.Version, AppVersion: lc.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if namespaceOf(o) == "" {
+				if ns, err := client.Namespaced(fmt.Sprint(o["apiVersion"]), fmt.Sprint(o["kind"])); err == nil && ns {
+					integration.SetNamespace(o, ch.Namespace)
+				}
+			}
+			wants = append(wants, want{"chart " + ch.Name, o})
+		}
+	}
+	for _, w := range wants {
+		got, err := client.Get(ctx, w.body)
+		if err != nil {
+			t.Errorf("%s: %s: %v", w.from, integration.Identity(w.body), err)
+			continue
+		}
+		if m := integration.Missing(w.body, got); len(m) > 0 {
+			t.Errorf("%s: %s differs from what was sent:\n  %s", w.from, integration.Identity(w.body), strings.Join(m, "\n  "))
+		}
+	}
+	return len(wants)
+}
+
+// TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real engine and providers against the real API
+// server: up creates everything and the API server holds every object of the stack and of both
+// charts as sent; a second preview shows no change; an edit of the stack file (a workload's
+// maxReplicas, the NodePool's CPU limit, the worker image's tag) updates exactly the ScaledObject,
+// the NodePool and the Deployment in place.
+func TestLifecycle(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) { lifecycle(t, stack) })
+	}
+}
+
+func lifecycle(t *testing.T, stack string) {
 	c := startCluster(t)
 	w, mirror, _ := newTestWorld(t, clusterEnv(c))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	s, err := w.Stack(ctx, "dev")
+	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	setConfig(t, ctx, s, chartConfig(t, mirror, map[string]string{}))
-	var out bytes.Buffer
-	start := time.Now()
-	res, err := s.Up(ctx, optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
+	set := chartConfig(t, mirror, raw)
+	s, err := w.Stack(ctx, stack)
 	if err != nil {
-		t.Fatalf("up: %v\n%s", err, tail(out.String(), 120))
+		t.Fatal(err)
 	}
-	t.Logf("up of dev: %s, %v", time.Since(start).Round(time.Second), res.Summary.ResourceChanges)
+	setConfig(t, ctx, s, set)
+
+	steps, res, out, took, err := upEvents(ctx, s)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, tail(out, 120))
+	}
+	t.Logf("up: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
+	for urn, op := range steps {
+		if op != "create" {
+			t.Errorf("up of an empty stack: %s is %s", urn, op)
+		}
+	}
+	rec, err := offline.Run(stack, raw, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("read back %d objects", readBack(t, ctx, c, rec))
+
+	p, pres, pout, err := preview(ctx, s, optpreview.ExpectNoChanges())
+	if err != nil {
+		t.Fatalf("a second preview shows changes: %v\n%s", err, tail(pout, 80))
+	}
+	t.Logf("no-change preview: %s, %v", p.took.Round(time.Second), pres.ChangeSummary)
+
+	editStackFile(t, s, func(cfg map[string]any) {
+		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
+		maxReplicas := 2.0 // the default (stacks/defaults.go)
+		if v, ok := wl["maxReplicas"].(float64); ok {
+			maxReplicas = v
+		}
+		wl["maxReplicas"] = maxReplicas + 1
+		wl["imageTag"] = "engine-tier-edit"
+		kp, _ := cfg["eventscale:karpenter"].(map[string]any)
+		if kp == nil {
+			kp = map[string]any{}
+			cfg["eventscale:karpenter"] = kp
+		}
+		np, _ := kp["nodePool"].(map[string]any)
+		if np == nil {
+			np = map[string]any{}
+			kp["nodePool"] = np
+		}
+		limit := 4 // the default (stacks/defaults.go)
+		if v, ok := np["limitCpu"].(string); ok {
+			if limit, err = strconv.Atoi(v); err != nil {
+				t.Fatalf("karpenter.nodePool.limitCpu %q: %v", v, err)
+			}
+		}
+		np["limitCpu"] = strconv.Itoa(limit + 2)
+	})
+	steps, res, out, took, err = upEvents(ctx, s)
+	if err != nil {
+		t.Fatalf("up after the edit: %v\n%s", err, tail(out, 120))
+	}
+	t.Logf("update: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
+	var updated []string
+	for urn, op := range steps {
+		switch op {
+		case "same":
+		case "update":
+			updated = append(updated, string(resource.URN(urn).Type())+" "+resource.URN(urn).Name())
+		default:
+			t.Errorf("the edit made %s a %s", urn, op)
+		}
+	}
+	slices.Sort(updated)
+	wantUpdated := []string{
+		"kubernetes:apps/v1:Deployment workload-worker-deployment",
+		"kubernetes:karpenter.sh/v1:NodePool karpenter-nodepool",
+		"kubernetes:keda.sh/v1alpha1:ScaledObject workload-worker-scaled-object",
+	}
+	if !slices.Equal(updated, wantUpdated) {
+		t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
+	}
+}
+
+// namespaceOf is metadata.namespace of obj, or "".
+func namespaceOf(obj map[string]any) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	ns, _ := meta["namespace"].(string)
+	return ns
 }
