@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -17,9 +18,12 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/internal/offline"
@@ -136,12 +140,36 @@ func editStackFile(t *testing.T, s auto.Stack, edit func(config map[string]any))
 // same config) and every object of both charts (rendered by Helm from the same sources with the
 // recording's values, the cluster endpoint replaced by the tier's) with what the API server
 // stores: every field we set must be there with the value we set (integration.Missing).
+// expectedObject is one object the API server should hold: from is the program resource's URN or
+// "chart <name>".
+type expectedObject struct {
+	from string
+	body map[string]any
+}
+
 func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *offline.Recording) int {
 	t.Helper()
 	client, err := integration.NewClient(c.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
+	wants := expectedObjects(t, client, c, rec)
+	for _, w := range wants {
+		got, err := client.Get(ctx, w.body)
+		if err != nil {
+			t.Errorf("%s: %s: %v", w.from, integration.Identity(w.body), err)
+			continue
+		}
+		if m := integration.Missing(w.body, got); len(m) > 0 {
+			t.Errorf("%s: %s differs from what was sent:\n  %s", w.from, integration.Identity(w.body), strings.Join(m, "\n  "))
+		}
+	}
+	return len(wants)
+}
+
+// expectedObjects are the objects readBack compares, with their namespaces filled in.
+func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cluster, rec *offline.Recording) []expectedObject {
+	t.Helper()
 	stack, err := integration.Collect(rec)
 	if err != nil {
 		t.Fatal(err)
@@ -150,11 +178,7 @@ func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *of
 	if err != nil {
 		t.Fatal(err)
 	}
-	type want struct {
-		from string
-		body map[string]any
-	}
-	var wants []want
+	var wants []expectedObject
 	for _, o := range stack.Objects {
 		body, err := verify.DeepCopyJSON(o.Body)
 		if err != nil {
@@ -165,7 +189,7 @@ func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *of
 				integration.SetNamespace(body, "default")
 			}
 		}
-		wants = append(wants, want{o.URN, body})
+		wants = append(wants, expectedObject{o.URN, body})
 	}
 	for _, ch := range stack.Charts {
 		lc, err := integration.FindLocalChart(ch.ChartName())
@@ -190,20 +214,10 @@ func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *of
 					integration.SetNamespace(o, ch.Namespace)
 				}
 			}
-			wants = append(wants, want{"chart " + ch.Name, o})
+			wants = append(wants, expectedObject{"chart " + ch.Name, o})
 		}
 	}
-	for _, w := range wants {
-		got, err := client.Get(ctx, w.body)
-		if err != nil {
-			t.Errorf("%s: %s: %v", w.from, integration.Identity(w.body), err)
-			continue
-		}
-		if m := integration.Missing(w.body, got); len(m) > 0 {
-			t.Errorf("%s: %s differs from what was sent:\n  %s", w.from, integration.Identity(w.body), strings.Join(m, "\n  "))
-		}
-	}
-	return len(wants)
+	return wants
 }
 
 // TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real engine and providers against the real API
@@ -305,6 +319,156 @@ func lifecycle(t *testing.T, stack string) {
 	if !slices.Equal(updated, wantUpdated) {
 		t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
 	}
+
+	cfg, err := stacks.Load(raw, offline.Project, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	controllers := Finalizers(cfg.Karpenter.Namespace, cfg.Keda.Namespace)
+	checkDestroyOrder(t, ctx, s, controllers)
+
+	if cfg.Queue.Protect {
+		// A stack that protects its queues (prod): destroy deletes everything else, then fails
+		// naming the queues, which stay (with what they need: the stack, their component, the
+		// provider). The way on is the one Pulumi names: drop the flag, up, then destroy.
+		var pout bytes.Buffer
+		_, err := s.Destroy(ctx, optdestroy.ProgressStreams(&pout), optdestroy.ErrorProgressStreams(&pout))
+		if err == nil || !strings.Contains(pout.String(), "because it is protected") {
+			t.Fatalf("destroy of a stack with protected queues: %v\n%s", err, tail(pout.String(), 40))
+		}
+		kept := 0
+		for _, r := range state(t, ctx, s).Resources {
+			switch {
+			case r.Protect && r.Type == "aws:sqs/queue:Queue":
+				kept++
+			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
+				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
+			}
+		}
+		if want := 2 * len(cfg.Workloads); kept != want {
+			t.Errorf("the refused destroy kept %d protected queues, want %d (each workload's queue and DLQ)", kept, want)
+		}
+		editStackFile(t, s, func(cfg map[string]any) {
+			q, _ := cfg["eventscale:queue"].(map[string]any)
+			if q == nil {
+				q = map[string]any{}
+				cfg["eventscale:queue"] = q
+			}
+			q["protect"] = false
+		})
+		if _, _, out, _, err := upEvents(ctx, s); err != nil {
+			t.Fatalf("up without protect: %v\n%s", err, tail(out, 60))
+		}
+	}
+
+	// destroy, with the controllers' finalizers in play: every custom resource must be gone
+	// before its controller's Deployment, or it stays Terminating and destroy cannot finish.
+	fc, err := StartFinalizerController(c.Config, controllers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the stand-in controllers put their finalizers on
+	var dout bytes.Buffer
+	dctx, dcancel := context.WithTimeout(ctx, 6*time.Minute)
+	defer dcancel()
+	start := time.Now()
+	dres, err := s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
+	fc.Stop()
+	events := fc.Events()
+	if err != nil {
+		t.Fatalf("destroy: %v (controllers: %v)\n%s", err, events, tail(dout.String(), 80))
+	}
+	t.Logf("destroy: %s, %v; controllers: %v", time.Since(start).Round(time.Second), *dres.Summary.ResourceChanges, events)
+	for _, cf := range controllers {
+		gone := slices.Index(events, "gone "+cf.Controller)
+		if gone < 0 {
+			t.Errorf("destroy did not delete %s", cf.Controller)
+		}
+		for i, e := range events {
+			if strings.HasPrefix(e, "released ") && i > gone && gone >= 0 && slices.ContainsFunc(cf.Resources, func(r CustomResource) bool {
+				return strings.HasPrefix(e, "released "+r.Resource+" ")
+			}) {
+				t.Errorf("%s after its controller was gone", e)
+			}
+		}
+	}
+	client, err := integration.NewClient(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range expectedObjects(t, client, c, rec) {
+		if _, err := client.Get(ctx, w.body); err == nil {
+			t.Errorf("after destroy, %s (%s) is still in the API server", integration.Identity(w.body), w.from)
+		} else if !apierrors.IsNotFound(err) {
+			t.Errorf("after destroy, reading %s: %v", integration.Identity(w.body), err)
+		}
+	}
+}
+
+// checkDestroyOrder asserts, from the stack's state after up, that each custom resource a
+// controller puts its finalizer on depends, directly or through other resources, on that
+// controller's Deployment (the chart's child, not only the chart component): Pulumi deletes a
+// resource only after everything that depends on it, so then the controller outlives its
+// resources on every destroy, however the engine parallelises it.
+func checkDestroyOrder(t *testing.T, ctx context.Context, s auto.Stack, controllers []ControllerFinalizers) {
+	t.Helper()
+	st := state(t, ctx, s)
+	edges := map[string][]string{}
+	for _, r := range st.Resources {
+		u := string(r.URN)
+		for _, d := range r.Dependencies {
+			edges[u] = append(edges[u], string(d))
+		}
+		for _, ds := range r.PropertyDependencies {
+			for _, d := range ds {
+				edges[u] = append(edges[u], string(d))
+			}
+		}
+	}
+	reaches := func(from, to string) bool {
+		seen := map[string]bool{}
+		todo := []string{from}
+		for len(todo) > 0 {
+			u := todo[0]
+			todo = todo[1:]
+			if u == to {
+				return true
+			}
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			todo = append(todo, edges[u]...)
+		}
+		return false
+	}
+	for _, cf := range controllers {
+		var deployment string
+		for _, r := range st.Resources {
+			if r.Type == "kubernetes:apps/v1:Deployment" && strings.HasSuffix(string(r.URN), ":"+cf.Controller) {
+				deployment = string(r.URN)
+			}
+		}
+		if deployment == "" {
+			t.Errorf("no Deployment %s in the state", cf.Controller)
+			continue
+		}
+		n := 0
+		for _, r := range st.Resources {
+			for _, cr := range cf.Resources {
+				if string(r.Type) != cr.Token() {
+					continue
+				}
+				n++
+				if !reaches(string(r.URN), deployment) {
+					t.Errorf("%s does not depend on %s: a destroy may delete the controller first and leave it Terminating", r.URN, deployment)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("no custom resource of %s in the state", cf.Controller)
+		}
+	}
 }
 
 // namespaceOf is metadata.namespace of obj, or "".
@@ -312,4 +476,18 @@ func namespaceOf(obj map[string]any) string {
 	meta, _ := obj["metadata"].(map[string]any)
 	ns, _ := meta["namespace"].(string)
 	return ns
+}
+
+// state is the stack's state (`pulumi stack export`).
+func state(t *testing.T, ctx context.Context, s auto.Stack) apitype.DeploymentV3 {
+	t.Helper()
+	dep, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st apitype.DeploymentV3
+	if err := json.Unmarshal(dep.Deployment, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
