@@ -75,6 +75,12 @@ func IRSATrust(oidcProviderArn, oidcProviderURL, namespace, serviceAccount strin
 	})
 }
 
+// OIDCProviderArn is the ARN IAM gives the OpenID Connect provider of issuerURL (with or without
+// "https://"): arn:<partition>:iam::<account>:oidc-provider/<issuer host and path>.
+func OIDCProviderArn(partition, accountID, issuerURL string) string {
+	return "arn:" + partition + ":iam::" + accountID + ":oidc-provider/" + strings.TrimPrefix(issuerURL, "https://")
+}
+
 // ServiceAccountSubject is the OIDC subject Kubernetes issues for a service account's tokens.
 func ServiceAccountSubject(namespace, serviceAccount string) string {
 	return "system:serviceaccount:" + namespace + ":" + serviceAccount

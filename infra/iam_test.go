@@ -37,3 +37,10 @@ func TestFargatePodExecutionTrust(t *testing.T) {
 	assert.Equal(t, "arn:aws-cn:eks:cn-north-1:111122223333:fargateprofile/c1/*", doc.Statement[0].Condition["ArnLike"]["aws:SourceArn"])
 	assert.Equal(t, "arn:aws-cn:iam::aws:policy/X", ManagedPolicyArn("aws-cn", "X"))
 }
+
+func TestOIDCProviderArn(t *testing.T) {
+	t.Parallel()
+	want := "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-west-2.amazonaws.com/id/ABC"
+	assert.Equal(t, want, OIDCProviderArn("aws", "123456789012", "https://oidc.eks.us-west-2.amazonaws.com/id/ABC"))
+	assert.Equal(t, want, OIDCProviderArn("aws", "123456789012", "oidc.eks.us-west-2.amazonaws.com/id/ABC"))
+}

@@ -30,7 +30,7 @@ ENGINE_EKS_VERSION   := $(shell sed -n 's/^ *"@pulumi\/eks": *"\([^"]*\)".*/\1/p
 PULUMI_BIN           ?= $(EVENTSCALE_CACHE)/pulumi-$(ENGINE_PULUMI_VERSION)/bin/pulumi
 PULUMI_KUBERNETES_BIN ?= $(EVENTSCALE_CACHE)/pulumi-kubernetes-$(ENGINE_KUBERNETES_VERSION)/bin/pulumi-resource-kubernetes
 PULUMI_EKS_BIN       ?= $(EVENTSCALE_CACHE)/pulumi-eks-$(ENGINE_EKS_VERSION)/bin/pulumi-resource-eks
-ENGINE_TIMEOUT       ?= 10m
+ENGINE_TIMEOUT       ?= 20m
 ENGINE_FLAGS         ?=
 
 export EVENTSCALE_CACHE
@@ -65,8 +65,12 @@ engine-tools: ## Build or find the Pulumi CLI, the Kubernetes provider and pulum
 ENGINE_ENV = PULUMI_BIN="$(abspath $(PULUMI_BIN))" PULUMI_KUBERNETES_BIN="$(abspath $(PULUMI_KUBERNETES_BIN))" \
 	PULUMI_EKS_BIN="$(abspath $(PULUMI_EKS_BIN))" PULUMI_KUBERNETES_VERSION="$(ENGINE_KUBERNETES_VERSION)"
 
-test-engine: engine-tools ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers, stand-in aws
-	cd $(ENGINE_DIR) && $(ENGINE_ENV) $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
+# The cluster `up` deploys to is the integration tier's (make/integration.mk): its kube-apiserver,
+# its kube-controller-manager and etcd.
+test-engine: engine-tools $(KUBE_APISERVER_BIN) $(KUBE_CONTROLLER_MANAGER_BIN) ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers against the real API server, stand-in aws
+	@etcd_bin="$$($(INTEGRATION_DIR)/scripts/etcd.sh)" && cd $(ENGINE_DIR) && $(ENGINE_ENV) \
+	  KUBE_APISERVER_BIN="$(abspath $(KUBE_APISERVER_BIN))" KUBE_CONTROLLER_MANAGER_BIN="$(abspath $(KUBE_CONTROLLER_MANAGER_BIN))" ETCD_BIN="$$etcd_bin" \
+	  $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
 
 test-engine-tools: engine-tools ## The three tools start and report their versions (pulumi version, GetPluginInfo)
 	cd $(ENGINE_DIR) && $(ENGINE_ENV) $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) -run '^TestTool' ./...

@@ -94,6 +94,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 			OidcProviderURL:  e.cluster.OidcProviderURL,
 			Provider:         e.cluster.Provider,
 			DependsOn:        kedaComp.Ready,
+			DependsOnObjects: kedaComp.ReadyObjects,
 			Tags:             infra.WithTags(e.tags, map[string]string{"eventscale:workload": w.Name}),
 		})
 		if err != nil {

@@ -114,7 +114,20 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("creating EKS cluster: %w", err)
 	}
 	eksCluster := cl.EksCluster
-	oidc := cl.Core.OidcProvider()
+	// The IAM OIDC provider pulumi-eks creates is named by the cluster's issuer: its URL is the
+	// issuer and its ARN is arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>.
+	// Both are built from the EKS cluster here rather than read from cl.Core: pulumi-eks 2.8.1's
+	// Go SDK cannot decode `core` once pulumi-eks has created an access entry (it creates one for
+	// its instance role in API mode), and every read of it fails `pulumi up` with "expected a
+	// eks.AccessEntry, got a resource of type *eks.AccessEntry" (pulumi/pulumi-eks#1435 and
+	// #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). Found under the real engine; the
+	// mocked monitor's cluster has no access entries. The outputs depend on the pulumi-eks
+	// component, so the IRSA roles that use them wait for the provider to exist.
+	issuer := eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
+	oidcURL := pulumi.OutputWithDependencies(ctx.Context(), issuer, cl).(pulumi.StringOutput)
+	oidcArn := oidcURL.ApplyT(func(u string) string {
+		return infra.OIDCProviderArn(args.Partition, args.AccountID, u)
+	}).(pulumi.StringOutput)
 
 	if err := createAdminAccess(ctx, name, comp, eksCluster.Name(), args); err != nil {
 		return nil, err
@@ -184,8 +197,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.ClusterName = eksCluster.Name()
 	comp.ClusterArn = eksCluster.Arn()
 	comp.Endpoint = eksCluster.Endpoint()
-	comp.OidcProviderArn = oidc.Arn()
-	comp.OidcProviderURL = oidc.Url()
+	comp.OidcProviderArn = oidcArn
+	comp.OidcProviderURL = oidcURL
 	comp.ClusterSecurityGroupID = clusterSG
 	comp.Kubeconfig = pulumi.ToSecret(cl.KubeconfigJson).(pulumi.StringOutput)
 	comp.FargateProfileName = profile.FargateProfileName

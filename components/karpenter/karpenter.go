@@ -294,15 +294,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// Depend on the chart and on each object it renders: a dependency on the remote component alone
 	// does not order deletions against its children, and the controller Deployment must outlive
 	// the NodePool and EC2NodeClass so it can terminate their nodes.
-	chartObjects := chart.Resources.ApplyT(func(rs []any) []pulumi.Resource {
-		out := []pulumi.Resource{}
-		for _, r := range rs {
-			if res, ok := r.(pulumi.Resource); ok {
-				out = append(out, res)
-			}
-		}
-		return out
-	}).(pulumi.ResourceArrayOutput)
+	chartObjects := kube.ChartObjects(chart.Resources)
 
 	// EC2NodeClass, then NodePool. The node class names the node role and the cluster, bound as
 	// outputs at their leaves.

@@ -81,6 +81,10 @@ type Keda struct {
 	// Ready is what must exist before KEDA custom resources can be created: the chart, which
 	// installs their CRDs.
 	Ready []pulumi.Resource `pulumi:"-"`
+	// ReadyObjects are the objects of the chart, the operator's Deployment among them: KEDA's
+	// custom resources, which the operator puts its finalizer on, depend on them too, so a
+	// destroy deletes them while the operator still runs (kube.ChartObjects).
+	ReadyObjects pulumi.ResourceArrayOutput `pulumi:"-"`
 }
 
 // New creates Keda.
@@ -156,5 +160,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	comp.RoleArn = role.Arn
 	comp.Chart = chart
 	comp.Ready = []pulumi.Resource{chart}
+	comp.ReadyObjects = kube.ChartObjects(chart.Resources)
 	return component.Finish(ctx, comp)
 }

@@ -45,6 +45,10 @@ type Args struct {
 	// DependsOn must exist before the KEDA custom resources: KEDA's Ready (the chart, which
 	// installs their CRDs).
 	DependsOn []pulumi.Resource
+	// DependsOnObjects are more of what must exist first, known only as an output: KEDA's
+	// ReadyObjects (its chart's objects). The KEDA objects depend on them too, so a destroy
+	// deletes them while KEDA's operator, which holds their finalizers, still runs.
+	DependsOnObjects pulumi.ResourceArrayInput
 	// Tags go on the IAM role.
 	Tags map[string]string
 }
@@ -137,11 +141,15 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	kedaDeps := append(append([]pulumi.Resource{}, args.DependsOn...), ns)
-	ta, err := kube.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, parent, k8s, pulumi.DependsOn(kedaDeps))
+	kedaOpts := []pulumi.ResourceOption{parent, k8s, pulumi.DependsOn(kedaDeps)}
+	if args.DependsOnObjects != nil {
+		kedaOpts = append(kedaOpts, pulumi.DependsOnInputs(args.DependsOnObjects))
+	}
+	ta, err := kube.New(ctx, name+"-trigger-auth", objs.TriggerAuthentication, &b, kedaOpts...)
 	if err != nil {
 		return nil, err
 	}
-	so, err := kube.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, parent, k8s, pulumi.DependsOn(append(kedaDeps, ta, deploy)))
+	so, err := kube.New(ctx, name+"-scaled-object", objs.ScaledObject, &b, append(kedaOpts, pulumi.DependsOn([]pulumi.Resource{ta, deploy}))...)
 	if err != nil {
 		return nil, err
 	}

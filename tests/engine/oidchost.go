@@ -27,20 +27,22 @@ var oidcHostPattern = regexp.MustCompile(`^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com
 // them through a corporate proxy: it is an HTTP CONNECT proxy on 127.0.0.1 (pulumi-eks takes the
 // proxy from HTTPS_PROXY) that, for oidc.eks.<region>.amazonaws.com:443, terminates TLS itself
 // with a certificate for that host from its own CA (Node trusts it through NODE_EXTRA_CA_CERTS)
-// and answers 404. It refuses a CONNECT to any other host with 403 and records it, so the tier can
-// assert that nothing else left the machine through it. What it cannot show: AWS's real
+// and answers 404. It relays a CONNECT to a loopback address (the tier's API server, whose
+// /healthz pulumi-eks polls through the same proxy), and refuses a CONNECT to any other host with
+// 403 and records it, so the tier can assert that nothing else left the machine through it. What it cannot show: AWS's real
 // certificate chain, so the thumbprint the OIDC provider gets is of this CA's certificate.
 type OIDCHost struct {
 	// ProxyURL is the value for HTTPS_PROXY; CAFile the value for NODE_EXTRA_CA_CERTS.
 	ProxyURL, CAFile string
 
-	ca      *pki.CA
-	ln      net.Listener
-	mu      sync.Mutex
-	served  []string
-	refused []string
-	certs   map[string]*tls.Certificate
-	wg      sync.WaitGroup
+	ca        *pki.CA
+	ln        net.Listener
+	mu        sync.Mutex
+	served    []string
+	refused   []string
+	tunnelled []string
+	certs     map[string]*tls.Certificate
+	wg        sync.WaitGroup
 }
 
 // StartOIDCHost starts the stand-in on a free 127.0.0.1 port, writing its CA to dir/oidc-ca.pem.
@@ -107,6 +109,10 @@ func (h *OIDCHost) serve(conn net.Conn) {
 		return
 	}
 	target := req.Host
+	if host, _, err := net.SplitHostPort(target); err == nil && req.Method == http.MethodConnect && net.ParseIP(host).IsLoopback() {
+		h.tunnel(conn, br, target)
+		return
+	}
 	if req.Method != http.MethodConnect || !oidcHostPattern.MatchString(target) {
 		h.mu.Lock()
 		h.refused = append(h.refused, req.Method+" "+target)
@@ -136,6 +142,43 @@ func (h *OIDCHost) serve(conn net.Conn) {
 		fmt.Fprintf(tlsConn, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
 	}
 	_ = tlsConn.Close()
+}
+
+// tunnel relays a CONNECT to a loopback address, as a proxy does: pulumi-eks's health check of
+// the cluster endpoint (GET <endpoint>/healthz) also goes through HTTPS_PROXY, since it ignores
+// NO_PROXY, and the endpoint is the tier's API server on 127.0.0.1.
+func (h *OIDCHost) tunnel(conn net.Conn, br *bufio.Reader, target string) {
+	upstream, err := net.DialTimeout("tcp", target, 5*time.Second)
+	if err != nil {
+		fmt.Fprintf(conn, "HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+		return
+	}
+	defer upstream.Close()
+	h.mu.Lock()
+	h.tunnelled = append(h.tunnelled, target)
+	h.mu.Unlock()
+	if _, err := fmt.Fprintf(conn, "HTTP/1.1 200 Connection established\r\n\r\n"); err != nil {
+		return
+	}
+	_ = conn.SetDeadline(time.Time{})
+	copied := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(upstream, br)
+		if tc, ok := upstream.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		close(copied)
+	}()
+	_, _ = io.Copy(conn, upstream)
+	_ = conn.Close()
+	<-copied
+}
+
+// Tunnelled lists the loopback targets (host:port) the stand-in relayed.
+func (h *OIDCHost) Tunnelled() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.tunnelled)
 }
 
 func (h *OIDCHost) certificate(host string) (*tls.Certificate, error) {

@@ -3,9 +3,14 @@ package engine
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -40,6 +45,25 @@ func TestOIDCHostServesOnlyTheRegionalOIDCHosts(t *testing.T) {
 	}
 	if _, err := client.Get("https://sts.amazonaws.com/"); err == nil {
 		t.Error("a CONNECT to sts.amazonaws.com went through")
+	}
+	// A CONNECT to a loopback address is relayed: here, to a server of the test's own.
+	local := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	defer local.Close()
+	// http.Transport sends a plain-http request through the proxy without CONNECT; ask for a
+	// CONNECT the way pulumi-eks's agent does, with a raw request.
+	conn, err := net.Dial("tcp", proxy.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	target := strings.TrimPrefix(local.URL, "http://")
+	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\nGET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", target, target, target)
+	reply, _ := io.ReadAll(conn)
+	if !strings.Contains(string(reply), "200 Connection established") || !strings.Contains(string(reply), "418") {
+		t.Errorf("CONNECT to %s through the stand-in: %q", target, reply)
+	}
+	if got := h.Tunnelled(); len(got) != 1 || got[0] != target {
+		t.Errorf("tunnelled %v", got)
 	}
 	if got := h.Served(); len(got) != 1 || got[0] != "oidc.eks.us-west-2.amazonaws.com:443" {
 		t.Errorf("served %v", got)

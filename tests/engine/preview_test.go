@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"maps"
@@ -13,9 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/eventscale/eventscale/internal/offline"
@@ -74,6 +71,7 @@ type previewed struct {
 	mu    sync.Mutex
 	steps map[string]string
 	types map[string]string
+	took  time.Duration
 }
 
 // collect reads the engine's events until the channel closes.
@@ -104,29 +102,7 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 // cluster exists. So `pulumi preview` on an empty stack, against AWS as here, shows each chart as
 // one component; a preview once the cluster exists shows every object it renders.
 func TestFirstPreview(t *testing.T) {
-	tools := requireTools(t)
-	mirror := charts.Serve(t)
-	oidc, err := StartOIDCHost(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := oidc.Close(); err != nil {
-			t.Error(err)
-		}
-		if r := oidc.Refused(); len(r) > 0 {
-			t.Errorf("the providers tried to reach %v", r)
-		}
-	}()
-	w, err := NewWorld(t.TempDir(), WorldOptions{Tools: tools, ExtraEnv: map[string]string{
-		"SSL_CERT_FILE":       mirror.CAFile,
-		"HTTPS_PROXY":         oidc.ProxyURL,
-		"NO_PROXY":            "127.0.0.1,localhost",
-		"NODE_EXTRA_CA_CERTS": oidc.CAFile,
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	w, mirror, oidc := newTestWorld(t, nil)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -145,24 +121,12 @@ func TestFirstPreview(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for path, v := range set {
-				if err := s.SetConfigWithOptions(ctx, path, auto.ConfigValue{Value: v}, &auto.ConfigOptions{Path: true}); err != nil {
-					t.Fatalf("setting %s: %v", path, err)
-				}
-			}
-			p := &previewed{steps: map[string]string{}, types: map[string]string{}}
-			ch := make(chan events.EngineEvent)
-			done := make(chan struct{})
-			go p.collect(ch, done)
-			var out bytes.Buffer
-			start := time.Now()
-			res, err := s.Preview(ctx, optpreview.EventStreams(ch), optpreview.ProgressStreams(&out), optpreview.ErrorProgressStreams(&out))
-			<-done
-			t.Logf("preview of %s took %s", stack, time.Since(start).Round(time.Second))
+			setConfig(t, ctx, s, set)
+			p, res, out, err := preview(ctx, s)
 			if err != nil {
-				t.Fatalf("preview: %v\n%s", err, tail(out.String(), 80))
+				t.Fatalf("preview: %v\n%s", err, tail(out, 80))
 			}
-			t.Logf("change summary: %v", res.ChangeSummary)
+			t.Logf("preview of %s: %s, %v", stack, p.took.Round(time.Second), res.ChangeSummary)
 
 			var missing, notCreate []string
 			for _, r := range rec.Resources {

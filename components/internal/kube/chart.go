@@ -16,3 +16,19 @@ func ChartRepositoryOpts(src infra.HelmChartSource) helmv4.RepositoryOptsPtrInpu
 	}
 	return &helmv4.RepositoryOptsArgs{Repo: pulumi.String(src.Repo)}
 }
+
+// ChartObjects is every object a helm/v4 Chart renders, as resources to depend on. A dependency
+// on the Chart alone, a remote component, records the component and not its children, so it does
+// not order deletions against them: whatever a chart's controller must outlive (the custom
+// resources it puts finalizers on) depends on these as well (pulumi.DependsOnInputs).
+func ChartObjects(resources pulumi.ArrayOutput) pulumi.ResourceArrayOutput {
+	return resources.ApplyT(func(rs []any) []pulumi.Resource {
+		out := []pulumi.Resource{}
+		for _, r := range rs {
+			if res, ok := r.(pulumi.Resource); ok {
+				out = append(out, res)
+			}
+		}
+		return out
+	}).(pulumi.ResourceArrayOutput)
+}

@@ -1,0 +1,493 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/yaml"
+
+	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/verify"
+
+	"github.com/eventscale/eventscale/tests/engine/awsstandin"
+	"github.com/eventscale/eventscale/tests/integration"
+)
+
+// startCluster starts the integration tier's real etcd, kube-apiserver and kube-controller-manager
+// (anonymous /healthz allowed: pulumi-eks polls it without credentials before it goes on) and the
+// kubelet stand-in, all stopped with t; it skips like the other tiers when a binary is missing,
+// and fails when CI=true.
+func startCluster(t *testing.T) *integration.Cluster {
+	t.Helper()
+	kcm, err := integration.KubeControllerManagerPath()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	c, err := integration.Start(ctx, integration.Options{ControllerManager: kcm, AnonymousHealth: true, Logf: t.Logf})
+	if err != nil {
+		if os.Getenv("CI") != "true" && c == nil {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	k, err := StartKubelet(ctx, c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := k.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
+}
+
+// clusterEnv points the aws stand-in's EKS cluster and the aws CLI's token at c.
+func clusterEnv(c *integration.Cluster) map[string]string {
+	return map[string]string{
+		awsstandin.EnvEKSEndpoint: c.URL,
+		awsstandin.EnvEKSCAData:   base64.StdEncoding.EncodeToString(c.Config.TLSClientConfig.CAData),
+		awsstandin.EnvEKSIssuer:   c.URL,
+		awsstandin.EnvToken:       c.Config.BearerToken,
+	}
+}
+
+// upEvents runs `pulumi up` and returns each resource's step, by URN, and the output.
+func upEvents(ctx context.Context, s auto.Stack) (map[string]string, auto.UpResult, string, time.Duration, error) {
+	steps := map[string]string{}
+	var mu sync.Mutex
+	ch := make(chan events.EngineEvent)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for e := range ch {
+			if e.ResourcePreEvent != nil {
+				mu.Lock()
+				steps[e.ResourcePreEvent.Metadata.URN] = string(e.ResourcePreEvent.Metadata.Op)
+				mu.Unlock()
+			}
+		}
+	}()
+	var out bytes.Buffer
+	start := time.Now()
+	res, err := s.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
+	took := time.Since(start)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return maps.Clone(steps), res, out.String(), took, err
+}
+
+// editStackFile changes the stack's own settings file in the project copy, as a user edits
+// Pulumi.<stack>.yaml: edit gets the `config:` map (structured values decoded) to change.
+func editStackFile(t *testing.T, s auto.Stack, edit func(config map[string]any)) {
+	t.Helper()
+	path := filepath.Join(s.Workspace().WorkDir(), "Pulumi."+s.Name()+".yaml")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := file["config"].(map[string]any)
+	edit(cfg)
+	out, err := yaml.Marshal(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// readBack compares every Kubernetes object the program registers (the offline recording of the
+// same config) and every object of both charts (rendered by Helm from the same sources with the
+// recording's values, the cluster endpoint replaced by the tier's) with what the API server
+// stores: every field we set must be there with the value we set (integration.Missing).
+// expectedObject is one object the API server should hold: from is the program resource's URN or
+// "chart <name>".
+type expectedObject struct {
+	from string
+	body map[string]any
+}
+
+func readBack(t *testing.T, ctx context.Context, c *integration.Cluster, rec *offline.Recording) int {
+	t.Helper()
+	client, err := integration.NewClient(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wants := expectedObjects(t, client, c, rec)
+	for _, w := range wants {
+		got, err := client.Get(ctx, w.body)
+		if err != nil {
+			t.Errorf("%s: %s: %v", w.from, integration.Identity(w.body), err)
+			continue
+		}
+		if m := integration.Missing(w.body, got); len(m) > 0 {
+			t.Errorf("%s: %s differs from what was sent:\n  %s", w.from, integration.Identity(w.body), strings.Join(m, "\n  "))
+		}
+	}
+	return len(wants)
+}
+
+// expectedObjects are the objects readBack compares, with their namespaces filled in.
+func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cluster, rec *offline.Recording) []expectedObject {
+	t.Helper()
+	stack, err := integration.Collect(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kubeVersion, err := integration.KubernetesVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wants []expectedObject
+	for _, o := range stack.Objects {
+		body, err := verify.DeepCopyJSON(o.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if namespaceOf(body) == "" {
+			if ns, err := client.Namespaced(fmt.Sprint(body["apiVersion"]), fmt.Sprint(body["kind"])); err == nil && ns {
+				integration.SetNamespace(body, "default")
+			}
+		}
+		wants = append(wants, expectedObject{o.URN, body})
+	}
+	for _, ch := range stack.Charts {
+		lc, err := integration.FindLocalChart(ch.ChartName())
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, err := verify.DeepCopyJSON(ch.Values)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if settings, ok := values["settings"].(map[string]any); ok && settings["clusterEndpoint"] != nil {
+			settings["clusterEndpoint"] = c.URL
+		}
+		objs, err := verify.Render(lc.Dir, verify.RenderOptions{ReleaseName: ch.Release, Namespace: ch.Namespace, KubeVersion: kubeVersion,
+			Values: values, ChartVersion: lc.Version, AppVersion: lc.Version})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			if namespaceOf(o) == "" {
+				if ns, err := client.Namespaced(fmt.Sprint(o["apiVersion"]), fmt.Sprint(o["kind"])); err == nil && ns {
+					integration.SetNamespace(o, ch.Namespace)
+				}
+			}
+			wants = append(wants, expectedObject{"chart " + ch.Name, o})
+		}
+	}
+	return wants
+}
+
+// TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real engine and providers against the real API
+// server: up creates everything and the API server holds every object of the stack and of both
+// charts as sent; a second preview shows no change; an edit of the stack file (a workload's
+// maxReplicas, the NodePool's CPU limit, the worker image's tag) updates exactly the ScaledObject,
+// the NodePool and the Deployment in place.
+func TestLifecycle(t *testing.T) {
+	for _, stack := range []string{"dev", "prod"} {
+		t.Run(stack, func(t *testing.T) { lifecycle(t, stack) })
+	}
+}
+
+func lifecycle(t *testing.T, stack string) {
+	c := startCluster(t)
+	w, mirror, _ := newTestWorld(t, clusterEnv(c))
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancel()
+	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := chartConfig(t, mirror, raw)
+	s, err := w.Stack(ctx, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setConfig(t, ctx, s, set)
+
+	steps, res, out, took, err := upEvents(ctx, s)
+	if err != nil {
+		t.Fatalf("up: %v\n%s", err, tail(out, 120))
+	}
+	t.Logf("up: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
+	for urn, op := range steps {
+		if op != "create" {
+			t.Errorf("up of an empty stack: %s is %s", urn, op)
+		}
+	}
+	rec, err := offline.Run(stack, raw, offline.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("read back %d objects", readBack(t, ctx, c, rec))
+
+	p, pres, pout, err := preview(ctx, s, optpreview.ExpectNoChanges())
+	if err != nil {
+		t.Fatalf("a second preview shows changes: %v\n%s", err, tail(pout, 80))
+	}
+	t.Logf("no-change preview: %s, %v", p.took.Round(time.Second), pres.ChangeSummary)
+
+	editStackFile(t, s, func(cfg map[string]any) {
+		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
+		maxReplicas := 2.0 // the default (stacks/defaults.go)
+		if v, ok := wl["maxReplicas"].(float64); ok {
+			maxReplicas = v
+		}
+		wl["maxReplicas"] = maxReplicas + 1
+		wl["imageTag"] = "engine-tier-edit"
+		kp, _ := cfg["eventscale:karpenter"].(map[string]any)
+		if kp == nil {
+			kp = map[string]any{}
+			cfg["eventscale:karpenter"] = kp
+		}
+		np, _ := kp["nodePool"].(map[string]any)
+		if np == nil {
+			np = map[string]any{}
+			kp["nodePool"] = np
+		}
+		limit := 4 // the default (stacks/defaults.go)
+		if v, ok := np["limitCpu"].(string); ok {
+			if limit, err = strconv.Atoi(v); err != nil {
+				t.Fatalf("karpenter.nodePool.limitCpu %q: %v", v, err)
+			}
+		}
+		np["limitCpu"] = strconv.Itoa(limit + 2)
+	})
+	steps, res, out, took, err = upEvents(ctx, s)
+	if err != nil {
+		t.Fatalf("up after the edit: %v\n%s", err, tail(out, 120))
+	}
+	t.Logf("update: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
+	var updated []string
+	for urn, op := range steps {
+		switch op {
+		case "same":
+		case "update":
+			updated = append(updated, string(resource.URN(urn).Type())+" "+resource.URN(urn).Name())
+		default:
+			t.Errorf("the edit made %s a %s", urn, op)
+		}
+	}
+	slices.Sort(updated)
+	wantUpdated := []string{
+		"kubernetes:apps/v1:Deployment workload-worker-deployment",
+		"kubernetes:karpenter.sh/v1:NodePool karpenter-nodepool",
+		"kubernetes:keda.sh/v1alpha1:ScaledObject workload-worker-scaled-object",
+	}
+	if !slices.Equal(updated, wantUpdated) {
+		t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
+	}
+
+	cfg, err := stacks.Load(raw, offline.Project, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	controllers := Finalizers(cfg.Karpenter.Namespace, cfg.Keda.Namespace)
+	checkDestroyOrder(t, ctx, s, controllers)
+
+	if cfg.Queue.Protect {
+		// A stack that protects its queues (prod): destroy deletes everything else, then fails
+		// naming the queues, which stay (with what they need: the stack, their component, the
+		// provider). The way on is the one Pulumi names: drop the flag, up, then destroy.
+		var pout bytes.Buffer
+		_, err := s.Destroy(ctx, optdestroy.ProgressStreams(&pout), optdestroy.ErrorProgressStreams(&pout))
+		if err == nil || !strings.Contains(pout.String(), "because it is protected") {
+			t.Fatalf("destroy of a stack with protected queues: %v\n%s", err, tail(pout.String(), 40))
+		}
+		kept := 0
+		for _, r := range state(t, ctx, s).Resources {
+			switch {
+			case r.Protect && r.Type == "aws:sqs/queue:Queue":
+				kept++
+			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
+				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
+			}
+		}
+		if want := 2 * len(cfg.Workloads); kept != want {
+			t.Errorf("the refused destroy kept %d protected queues, want %d (each workload's queue and DLQ)", kept, want)
+		}
+		editStackFile(t, s, func(cfg map[string]any) {
+			q, _ := cfg["eventscale:queue"].(map[string]any)
+			if q == nil {
+				q = map[string]any{}
+				cfg["eventscale:queue"] = q
+			}
+			q["protect"] = false
+		})
+		if _, _, out, _, err := upEvents(ctx, s); err != nil {
+			t.Fatalf("up without protect: %v\n%s", err, tail(out, 60))
+		}
+	}
+
+	// destroy, with the controllers' finalizers in play: every custom resource must be gone
+	// before its controller's Deployment, or it stays Terminating and destroy cannot finish.
+	fc, err := StartFinalizerController(c.Config, controllers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // the stand-in controllers put their finalizers on
+	var dout bytes.Buffer
+	dctx, dcancel := context.WithTimeout(ctx, 6*time.Minute)
+	defer dcancel()
+	start := time.Now()
+	dres, err := s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
+	fc.Stop()
+	events := fc.Events()
+	if err != nil {
+		t.Fatalf("destroy: %v (controllers: %v)\n%s", err, events, tail(dout.String(), 80))
+	}
+	t.Logf("destroy: %s, %v; controllers: %v", time.Since(start).Round(time.Second), *dres.Summary.ResourceChanges, events)
+	for _, cf := range controllers {
+		gone := slices.Index(events, "gone "+cf.Controller)
+		if gone < 0 {
+			t.Errorf("destroy did not delete %s", cf.Controller)
+		}
+		for i, e := range events {
+			if strings.HasPrefix(e, "released ") && i > gone && gone >= 0 && slices.ContainsFunc(cf.Resources, func(r CustomResource) bool {
+				return strings.HasPrefix(e, "released "+r.Resource+" ")
+			}) {
+				t.Errorf("%s after its controller was gone", e)
+			}
+		}
+	}
+	client, err := integration.NewClient(c.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range expectedObjects(t, client, c, rec) {
+		if _, err := client.Get(ctx, w.body); err == nil {
+			t.Errorf("after destroy, %s (%s) is still in the API server", integration.Identity(w.body), w.from)
+		} else if !apierrors.IsNotFound(err) {
+			t.Errorf("after destroy, reading %s: %v", integration.Identity(w.body), err)
+		}
+	}
+}
+
+// checkDestroyOrder asserts, from the stack's state after up, that each custom resource a
+// controller puts its finalizer on depends, directly or through other resources, on that
+// controller's Deployment (the chart's child, not only the chart component): Pulumi deletes a
+// resource only after everything that depends on it, so then the controller outlives its
+// resources on every destroy, however the engine parallelises it.
+func checkDestroyOrder(t *testing.T, ctx context.Context, s auto.Stack, controllers []ControllerFinalizers) {
+	t.Helper()
+	st := state(t, ctx, s)
+	edges := map[string][]string{}
+	for _, r := range st.Resources {
+		u := string(r.URN)
+		for _, d := range r.Dependencies {
+			edges[u] = append(edges[u], string(d))
+		}
+		for _, ds := range r.PropertyDependencies {
+			for _, d := range ds {
+				edges[u] = append(edges[u], string(d))
+			}
+		}
+	}
+	reaches := func(from, to string) bool {
+		seen := map[string]bool{}
+		todo := []string{from}
+		for len(todo) > 0 {
+			u := todo[0]
+			todo = todo[1:]
+			if u == to {
+				return true
+			}
+			if seen[u] {
+				continue
+			}
+			seen[u] = true
+			todo = append(todo, edges[u]...)
+		}
+		return false
+	}
+	for _, cf := range controllers {
+		var deployment string
+		for _, r := range st.Resources {
+			if r.Type == "kubernetes:apps/v1:Deployment" && strings.HasSuffix(string(r.URN), ":"+cf.Controller) {
+				deployment = string(r.URN)
+			}
+		}
+		if deployment == "" {
+			t.Errorf("no Deployment %s in the state", cf.Controller)
+			continue
+		}
+		n := 0
+		for _, r := range st.Resources {
+			for _, cr := range cf.Resources {
+				if string(r.Type) != cr.Token() {
+					continue
+				}
+				n++
+				if !reaches(string(r.URN), deployment) {
+					t.Errorf("%s does not depend on %s: a destroy may delete the controller first and leave it Terminating", r.URN, deployment)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("no custom resource of %s in the state", cf.Controller)
+		}
+	}
+}
+
+// namespaceOf is metadata.namespace of obj, or "".
+func namespaceOf(obj map[string]any) string {
+	meta, _ := obj["metadata"].(map[string]any)
+	ns, _ := meta["namespace"].(string)
+	return ns
+}
+
+// state is the stack's state (`pulumi stack export`).
+func state(t *testing.T, ctx context.Context, s auto.Stack) apitype.DeploymentV3 {
+	t.Helper()
+	dep, err := s.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st apitype.DeploymentV3
+	if err := json.Unmarshal(dep.Deployment, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
