@@ -38,12 +38,16 @@ func requireTools(t *testing.T) Tools {
 	return tools
 }
 
-// chartConfig points both chart keys at the mirror: the only change the tier makes to a stack's
-// configuration. It returns the keys as the Automation API sets them (paths into the sections)
-// and applies the same change to raw, the stack file's config as the offline runner reads it.
-func chartConfig(t *testing.T, m *charts.Mirror, raw map[string]string) map[string]string {
+// stackConfig reads Pulumi.<stack>.yaml as the offline runner does and points both chart keys at
+// the mirror: the only change the tier makes to a stack's configuration. It returns the config
+// with that change (raw) and the keys as the Automation API sets them (paths into the sections).
+func stackConfig(t *testing.T, m *charts.Mirror, stack string) (raw, set map[string]string) {
 	t.Helper()
-	set := map[string]string{
+	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set = map[string]string{
 		"karpenter.chartRepository": m.KarpenterRepository,
 		"keda.chartRepository":      m.KedaRepository,
 	}
@@ -63,7 +67,7 @@ func chartConfig(t *testing.T, m *charts.Mirror, raw map[string]string) map[stri
 		}
 		raw[key] = string(b)
 	}
-	return set
+	return raw, set
 }
 
 // previewed is what a preview showed: the step of each resource, by URN.
@@ -107,11 +111,7 @@ func TestFirstPreview(t *testing.T) {
 		t.Run(stack, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 			defer cancel()
-			raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			set := chartConfig(t, mirror, raw)
+			raw, set := stackConfig(t, mirror, stack)
 			rec, err := offline.Run(stack, raw, offline.Options{})
 			if err != nil {
 				t.Fatalf("offline run: %v", err)

@@ -236,11 +236,7 @@ func lifecycle(t *testing.T, stack string) {
 	w, mirror, _ := newTestWorld(t, clusterEnv(c))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	set := chartConfig(t, mirror, raw)
+	raw, set := stackConfig(t, mirror, stack)
 	s, err := w.Stack(ctx, stack)
 	if err != nil {
 		t.Fatal(err)
