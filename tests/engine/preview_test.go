@@ -106,6 +106,7 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 // cluster exists. So `pulumi preview` on an empty stack, against AWS as here, shows each chart as
 // one component; a preview once the cluster exists shows every object it renders.
 func TestFirstPreview(t *testing.T) {
+	t.Parallel()
 	w, mirror, oidc := newTestWorld(t, nil)
 	for _, stack := range []string{"dev", "prod"} {
 		t.Run(stack, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 // and the type, before the program runs (no resource is registered, no provider is asked
 // anything). Both shipped stack files pass the same check (TestFirstPreview).
 func TestEngineEnforcesTheConfigSchema(t *testing.T) {
+	t.Parallel()
 	w, _, _ := newTestWorld(t, nil)
 	for _, c := range []struct {
 		key, value, want string

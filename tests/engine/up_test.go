@@ -226,8 +226,12 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 // maxReplicas, the NodePool's CPU limit, the worker image's tag) updates exactly the ScaledObject,
 // the NodePool and the Deployment in place.
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) { lifecycle(t, stack) })
+		t.Run(stack, func(t *testing.T) {
+			t.Parallel()
+			lifecycle(t, stack)
+		})
 	}
 }
 
