@@ -22,16 +22,10 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 )
 
-// The tools the tier runs, located by `make test-engine-tools` (make/engine.mk), which builds
-// or installs them into the cache first.
-const (
-	envPulumi     = "PULUMI_BIN"
-	envKubernetes = "PULUMI_KUBERNETES_BIN"
-	envEks        = "PULUMI_EKS_BIN"
-	// envKubernetesVersion, when set, is the exact version the Kubernetes provider must report
-	// (make/engine.mk's ENGINE_KUBERNETES_VERSION); without it the test checks the commit part.
-	envKubernetesVersion = "PULUMI_KUBERNETES_VERSION"
-)
+// envKubernetesVersion, when set, is the exact version the Kubernetes provider must report
+// (make/engine.mk's ENGINE_KUBERNETES_VERSION); without it the test checks the commit part. The
+// tools themselves are named by EnvPulumi, EnvKubernetes and EnvEKS (engine.go).
+const envKubernetesVersion = "PULUMI_KUBERNETES_VERSION"
 
 // toolPath returns the tool named by env; without it the test skips, or fails when CI=true.
 func toolPath(t *testing.T, env string) string {
@@ -67,7 +61,7 @@ func goModRequire(t *testing.T, path, module string) string {
 }
 
 func TestToolPulumiVersion(t *testing.T) {
-	bin := toolPath(t, envPulumi)
+	bin := toolPath(t, EnvPulumi)
 	want := goModRequire(t, filepath.Join("tools", "pulumi", "go.mod"), "github.com/pulumi/pulumi/pkg/v3")
 	cmd := exec.Command(bin, "version")
 	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_HOME="+t.TempDir())
@@ -84,7 +78,7 @@ func TestToolPulumiVersion(t *testing.T) {
 var pseudoVersion = regexp.MustCompile(`^v\d+\.0\.0-(\d{14})-([0-9a-f]{12})$`)
 
 func TestToolKubernetesProvider(t *testing.T) {
-	bin := toolPath(t, envKubernetes)
+	bin := toolPath(t, EnvKubernetes)
 	pseudo := goModRequire(t, filepath.Join("tools", "kubernetes", "go.mod"), "github.com/pulumi/pulumi-kubernetes/provider/v4")
 	m := pseudoVersion.FindStringSubmatch(pseudo)
 	if m == nil {
@@ -126,7 +120,7 @@ func TestToolKubernetesProvider(t *testing.T) {
 }
 
 func TestToolEksProvider(t *testing.T) {
-	bin := toolPath(t, envEks)
+	bin := toolPath(t, EnvEKS)
 	data, err := os.ReadFile(filepath.Join("tools", "eks", "package.json"))
 	if err != nil {
 		t.Fatal(err)
