@@ -65,13 +65,15 @@ engine-tools: ## Build or find the Pulumi CLI, the Kubernetes provider and pulum
 ENGINE_ENV = PULUMI_BIN="$(abspath $(PULUMI_BIN))" PULUMI_KUBERNETES_BIN="$(abspath $(PULUMI_KUBERNETES_BIN))" \
 	PULUMI_EKS_BIN="$(abspath $(PULUMI_EKS_BIN))" PULUMI_KUBERNETES_VERSION="$(ENGINE_KUBERNETES_VERSION)"
 
+# -parallel 3: the two lifecycles and the schema test side by side (each mostly waits on the CLI
+# and its plugins; the default, one per core, would queue the longest, prod's, behind the others).
 # The cluster `up` deploys to is the integration tier's (make/integration.mk): its kube-apiserver,
 # its kube-controller-manager and etcd. The prerequisites are integration.mk's target names, not
 # its binary paths: make reads this file first, when those variables are still empty.
 test-engine: engine-tools kube-apiserver kube-controller-manager ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers against the real API server, stand-in aws
 	@etcd_bin="$$($(INTEGRATION_DIR)/scripts/etcd.sh)" && cd $(ENGINE_DIR) && $(ENGINE_ENV) \
 	  KUBE_APISERVER_BIN="$(abspath $(KUBE_APISERVER_BIN))" KUBE_CONTROLLER_MANAGER_BIN="$(abspath $(KUBE_CONTROLLER_MANAGER_BIN))" ETCD_BIN="$$etcd_bin" \
-	  $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
+	  $(GO) test -count=1 -parallel 3 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
 
 test-engine-tools: engine-tools ## The three tools start and report their versions (pulumi version, GetPluginInfo)
 	cd $(ENGINE_DIR) && $(ENGINE_ENV) $(GO) test -count=1 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) -run '^TestTool' ./...

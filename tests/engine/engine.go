@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
@@ -61,7 +62,7 @@ func ToolsFromEnv() (tools Tools, ok bool, err error) {
 // World is what one run of the engine sees: the real CLI and providers, the stand-in aws provider
 // and CLI, a file backend, and the environment the CLI and every plugin it starts inherit.
 type World struct {
-	// Dir holds the backend (state/), PULUMI_HOME (home/), the stand-ins (bin/) and one project
+	// Dir holds the backend (state/), PULUMI_HOME (home/), the guards (bin/) and one project
 	// copy per stack.
 	Dir string
 	// AWSLog is the stand-in aws provider's operation log (awsstandin.ReadLog).
@@ -75,30 +76,47 @@ type World struct {
 // WorldOptions configure NewWorld.
 type WorldOptions struct {
 	Tools Tools
+	// StandIns are the stand-in aws provider and commands (awsstandin.Build), built once per
+	// test binary and shared by its worlds.
+	StandIns awsstandin.Binaries
 	// ExtraEnv is added to the CLI's environment (for example SSL_CERT_FILE for the chart
 	// mirror's CA, or the stand-in's EKS endpoint variables).
 	ExtraEnv map[string]string
 }
 
-// NewWorld builds the stand-in aws provider and CLI into dir/bin and prepares the environment:
-// PATH starts with the stand-ins and the real plugins' folders (the engine takes plugins it finds
-// on PATH, "ambient" plugins, before any it would install), then this process's PATH (Node for
-// pulumi-eks); a file:// backend and a passphrase secrets provider in dir; no update checks and
-// no plugin downloads.
+// NewWorld prepares what the engine runs with in dir. The CLI and the three provider plugins
+// are started through guards in dir/bin, `setpriv --pdeathsig KILL` in front of the real binary:
+// each dies with the process that started it, so a test binary killed outright (a timeout's
+// SIGKILL, a developer's kill -9) leaves neither the CLI nor a plugin behind; the plugins' parent
+// is the CLI, which no code of the test can stop once the test is gone. PATH starts with the
+// guards (the engine takes plugins it finds on PATH, "ambient" plugins, before any it would
+// install), then the stand-ins' aws and kubectl, then this process's PATH (Node for pulumi-eks);
+// a file:// backend and a passphrase secrets provider in dir; no update checks and no plugin
+// downloads.
 func NewWorld(dir string, opts WorldOptions) (*World, error) {
 	bin := filepath.Join(dir, "bin")
-	if _, _, err := awsstandin.Build(bin); err != nil {
-		return nil, fmt.Errorf("building the stand-in aws provider: %w", err)
-	}
 	home := filepath.Join(dir, "home")
 	state := filepath.Join(dir, "state")
-	for _, d := range []string{home, state} {
+	for _, d := range []string{bin, home, state} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
+	if opts.StandIns.Provider == "" {
+		return nil, fmt.Errorf("no stand-in binaries (awsstandin.Build) in the world's options")
+	}
+	for name, target := range map[string]string{
+		"pulumi":                     opts.Tools.Pulumi,
+		"pulumi-resource-kubernetes": opts.Tools.Kubernetes,
+		"pulumi-resource-eks":        opts.Tools.EKS,
+		awsstandin.ProviderCommand:   opts.StandIns.Provider,
+	} {
+		if err := writeGuard(filepath.Join(bin, name), target); err != nil {
+			return nil, err
+		}
+	}
 	w := &World{Dir: dir, AWSLog: filepath.Join(dir, "aws-standin.jsonl")}
-	path := []string{bin, filepath.Dir(opts.Tools.Kubernetes), filepath.Dir(opts.Tools.EKS), filepath.Dir(opts.Tools.Pulumi), os.Getenv("PATH")}
+	path := []string{bin, opts.StandIns.Dir, os.Getenv("PATH")}
 	w.Env = map[string]string{
 		"PATH":                     strings.Join(path, string(os.PathListSeparator)),
 		"PULUMI_HOME":              home,
@@ -114,12 +132,26 @@ func NewWorld(dir string, opts WorldOptions) (*World, error) {
 	for k, v := range opts.ExtraEnv {
 		w.Env[k] = v
 	}
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(opts.Tools.Pulumi))})
+	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: dir})
 	if err != nil {
-		return nil, fmt.Errorf("the Pulumi CLI at %s: %w", opts.Tools.Pulumi, err)
+		return nil, fmt.Errorf("the Pulumi CLI at %s (through %s): %w", opts.Tools.Pulumi, filepath.Join(bin, "pulumi"), err)
 	}
 	w.pulumi = cmd
 	return w, nil
+}
+
+// writeGuard writes an executable script at path that runs target with its arguments under
+// `setpriv --pdeathsig KILL` (util-linux): target gets SIGKILL when the process that started the
+// script dies, however it dies.
+func writeGuard(path, target string) error {
+	setpriv, err := exec.LookPath("setpriv")
+	if err != nil {
+		return fmt.Errorf("setpriv (util-linux) is needed to tie the CLI and the plugins to the test's life: %w", err)
+	}
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	script := "#!/bin/sh\n# Guard of the engine tier (tests/engine, NewWorld): dies with the process that started it.\n" +
+		"exec " + quote(setpriv) + " --pdeathsig KILL -- " + quote(target) + ` "$@"` + "\n"
+	return os.WriteFile(path, []byte(script), 0o755)
 }
 
 // Stack creates (or selects) the stack named stack of a copy of the project: Pulumi.yaml and

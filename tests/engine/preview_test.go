@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -93,10 +94,11 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 	}
 }
 
-// TestFirstPreview is what `pulumi preview` in CI shows a user before the first deploy: on an
-// empty stack, the real engine runs the program's entry point with the stack's own Pulumi.yaml and
+// firstPreview is what `pulumi preview` in CI shows a user before the first deploy: on the empty
+// stack s, the real engine runs the program's entry point with the stack's own Pulumi.yaml and
 // Pulumi.<stack>.yaml (the chart keys pointed at the mirror), and the preview lists, as creates,
-// every resource the program registers: the same set, by URN, that the offline plan records.
+// every resource the program registers: the same set, by URN, that the offline plan records
+// (rec, of the same configuration raw).
 //
 // The charts' own objects are not in a first preview, and cannot be: the engine calls a remote
 // component's Construct only once its provider's configuration is known (pkg/v3 v3.274.1,
@@ -105,69 +107,51 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 // kubeconfig holds the EKS cluster's endpoint and certificate authority, known only once the
 // cluster exists. So `pulumi preview` on an empty stack, against AWS as here, shows each chart as
 // one component; a preview once the cluster exists shows every object it renders.
-func TestFirstPreview(t *testing.T) {
-	t.Parallel()
-	w, mirror, oidc := newTestWorld(t, nil)
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-			defer cancel()
-			raw, set := stackConfig(t, mirror, stack)
-			rec, err := offline.Run(stack, raw, offline.Options{})
-			if err != nil {
-				t.Fatalf("offline run: %v", err)
-			}
+func firstPreview(t *testing.T, ctx context.Context, s auto.Stack, rec *offline.Recording, raw map[string]string, oidc *OIDCHost) {
+	t.Helper()
+	p, res, out, err := preview(ctx, s)
+	if err != nil {
+		t.Fatalf("first preview: %v\n%s", err, tail(out, 80))
+	}
+	t.Logf("first preview: %s, %v", p.took.Round(time.Second), res.ChangeSummary)
 
-			s, err := w.Stack(ctx, stack)
-			if err != nil {
-				t.Fatal(err)
-			}
-			setConfig(t, ctx, s, set)
-			p, res, out, err := preview(ctx, s)
-			if err != nil {
-				t.Fatalf("preview: %v\n%s", err, tail(out, 80))
-			}
-			t.Logf("preview of %s: %s, %v", stack, p.took.Round(time.Second), res.ChangeSummary)
+	var missing, notCreate []string
+	for _, r := range rec.Resources {
+		if r.StandIn || r.URN == "" {
+			continue
+		}
+		op, ok := p.steps[r.URN]
+		switch {
+		case !ok:
+			missing = append(missing, r.URN)
+		case op != "create":
+			notCreate = append(notCreate, r.URN+" ("+op+")")
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("%d resources the program registers are not in the first preview:\n  %s\npreviewed:\n  %s", len(missing), strings.Join(missing, "\n  "), strings.Join(slices.Sorted(maps.Keys(p.steps)), "\n  "))
+	}
+	if len(notCreate) > 0 {
+		t.Errorf("on an empty stack every step is a create:\n  %s", strings.Join(notCreate, "\n  "))
+	}
 
-			var missing, notCreate []string
-			for _, r := range rec.Resources {
-				if r.StandIn || r.URN == "" {
-					continue
-				}
-				op, ok := p.steps[r.URN]
-				switch {
-				case !ok:
-					missing = append(missing, r.URN)
-				case op != "create":
-					notCreate = append(notCreate, r.URN+" ("+op+")")
-				}
+	// pulumi-eks read the OIDC provider's thumbprint from the stack region's OIDC host, in
+	// the preview already (through HTTPS_PROXY, answered by the stand-in).
+	if host := "oidc.eks." + raw[stacks.RegionKey] + ".amazonaws.com:443"; !slices.Contains(oidc.Served(), host) {
+		t.Errorf("pulumi-eks did not reach %s through the proxy (served %v)", host, oidc.Served())
+	}
+	// The real pulumi-eks provider constructed the cluster: its own resources are in the
+	// preview, under the eks:index:Cluster component the offline plan only stands in for.
+	for _, typ := range []string{"aws:eks/cluster:Cluster", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:ec2/securityGroup:SecurityGroup", "pulumi:providers:kubernetes"} {
+		n := 0
+		for urn, ty := range p.types {
+			if ty == typ && strings.Contains(string(resource.URN(urn).QualifiedType()), "eks:index:Cluster$") {
+				n++
 			}
-			if len(missing) > 0 {
-				t.Errorf("%d resources the program registers are not in the preview:\n  %s\npreviewed:\n  %s", len(missing), strings.Join(missing, "\n  "), strings.Join(slices.Sorted(maps.Keys(p.steps)), "\n  "))
-			}
-			if len(notCreate) > 0 {
-				t.Errorf("on an empty stack every step is a create:\n  %s", strings.Join(notCreate, "\n  "))
-			}
-
-			// pulumi-eks read the OIDC provider's thumbprint from the stack region's OIDC host, in
-			// the preview already (through HTTPS_PROXY, answered by the stand-in).
-			if host := "oidc.eks." + raw[stacks.RegionKey] + ".amazonaws.com:443"; !slices.Contains(oidc.Served(), host) {
-				t.Errorf("pulumi-eks did not reach %s through the proxy (served %v)", host, oidc.Served())
-			}
-			// The real pulumi-eks provider constructed the cluster: its own resources are in the
-			// preview, under the eks:index:Cluster component the offline plan only stands in for.
-			for _, typ := range []string{"aws:eks/cluster:Cluster", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:ec2/securityGroup:SecurityGroup", "pulumi:providers:kubernetes"} {
-				n := 0
-				for urn, ty := range p.types {
-					if ty == typ && strings.Contains(string(resource.URN(urn).QualifiedType()), "eks:index:Cluster$") {
-						n++
-					}
-				}
-				if n == 0 {
-					t.Errorf("no %s under the eks:index:Cluster component in the preview", typ)
-				}
-			}
-		})
+		}
+		if n == 0 {
+			t.Errorf("no %s under the eks:index:Cluster component in the first preview", typ)
+		}
 	}
 }
 

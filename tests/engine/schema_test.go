@@ -16,7 +16,7 @@ import (
 // TestEngineEnforcesTheConfigSchema: Pulumi.yaml declares each section's type; a stack value of
 // another type is refused by the engine itself, with its own message naming the stack, the key
 // and the type, before the program runs (no resource is registered, no provider is asked
-// anything). Both shipped stack files pass the same check (TestFirstPreview).
+// anything). Both shipped stack files pass the same check (the first preview of TestLifecycle).
 func TestEngineEnforcesTheConfigSchema(t *testing.T) {
 	t.Parallel()
 	w, _, _ := newTestWorld(t, nil)

@@ -220,11 +220,13 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 	return wants
 }
 
-// TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real engine and providers against the real API
-// server: up creates everything and the API server holds every object of the stack and of both
-// charts as sent; a second preview shows no change; an edit of the stack file (a workload's
-// maxReplicas, the NodePool's CPU limit, the worker image's tag) updates exactly the ScaledObject,
-// the NodePool and the Deployment in place.
+// TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real
+// engine and providers against the real API server: a first preview of the empty stack lists
+// every resource the program registers (firstPreview); up creates everything and the API server
+// holds every object of the stack and of both charts as sent; a second preview shows no change;
+// an edit of the stack file (a workload's maxReplicas, the NodePool's CPU limit, the worker
+// image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in place; destroy
+// deletes every custom resource before its controller and leaves the API server empty.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	for _, stack := range []string{"dev", "prod"} {
@@ -237,15 +239,20 @@ func TestLifecycle(t *testing.T) {
 
 func lifecycle(t *testing.T, stack string) {
 	c := startCluster(t)
-	w, mirror, _ := newTestWorld(t, clusterEnv(c))
+	w, mirror, oidc := newTestWorld(t, clusterEnv(c))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 	raw, set := stackConfig(t, mirror, stack)
+	rec, err := offline.Run(stack, raw, offline.Options{})
+	if err != nil {
+		t.Fatalf("offline run: %v", err)
+	}
 	s, err := w.Stack(ctx, stack)
 	if err != nil {
 		t.Fatal(err)
 	}
 	setConfig(t, ctx, s, set)
+	firstPreview(t, ctx, s, rec, raw, oidc)
 
 	steps, res, out, took, err := upEvents(ctx, s)
 	if err != nil {
@@ -256,10 +263,6 @@ func lifecycle(t *testing.T, stack string) {
 		if op != "create" {
 			t.Errorf("up of an empty stack: %s is %s", urn, op)
 		}
-	}
-	rec, err := offline.Run(stack, raw, offline.Options{})
-	if err != nil {
-		t.Fatal(err)
 	}
 	t.Logf("read back %d objects", readBack(t, ctx, c, rec))
 
@@ -327,40 +330,6 @@ func lifecycle(t *testing.T, stack string) {
 	controllers := Finalizers(cfg.Karpenter.Namespace, cfg.Keda.Namespace)
 	checkDestroyOrder(t, ctx, s, controllers)
 
-	if cfg.Queue.Protect {
-		// A stack that protects its queues (prod): destroy deletes everything else, then fails
-		// naming the queues, which stay (with what they need: the stack, their component, the
-		// provider). The way on is the one Pulumi names: drop the flag, up, then destroy.
-		var pout bytes.Buffer
-		_, err := s.Destroy(ctx, optdestroy.ProgressStreams(&pout), optdestroy.ErrorProgressStreams(&pout))
-		if err == nil || !strings.Contains(pout.String(), "because it is protected") {
-			t.Fatalf("destroy of a stack with protected queues: %v\n%s", err, tail(pout.String(), 40))
-		}
-		kept := 0
-		for _, r := range state(t, ctx, s).Resources {
-			switch {
-			case r.Protect && r.Type == "aws:sqs/queue:Queue":
-				kept++
-			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
-				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
-			}
-		}
-		if want := 2 * len(cfg.Workloads); kept != want {
-			t.Errorf("the refused destroy kept %d protected queues, want %d (each workload's queue and DLQ)", kept, want)
-		}
-		editStackFile(t, s, func(cfg map[string]any) {
-			q, _ := cfg["eventscale:queue"].(map[string]any)
-			if q == nil {
-				q = map[string]any{}
-				cfg["eventscale:queue"] = q
-			}
-			q["protect"] = false
-		})
-		if _, _, out, _, err := upEvents(ctx, s); err != nil {
-			t.Fatalf("up without protect: %v\n%s", err, tail(out, 60))
-		}
-	}
-
 	// destroy, with the controllers' finalizers in play: every custom resource must be gone
 	// before its controller's Deployment, or it stays Terminating and destroy cannot finish.
 	fc, err := StartFinalizerController(c.Config, controllers)
@@ -375,6 +344,37 @@ func lifecycle(t *testing.T, stack string) {
 	dres, err := s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
 	fc.Stop()
 	events := fc.Events()
+	if cfg.Queue.Protect {
+		// A stack that protects its queues (prod): destroy deletes everything else, then fails
+		// naming the queues, which stay (with what they need: the stack, their component, the
+		// provider). One way on Pulumi's message names: `pulumi state unprotect`, then destroy.
+		if err == nil || !strings.Contains(dout.String(), "because it is protected") {
+			t.Fatalf("destroy of a stack with protected queues: %v\n%s", err, tail(dout.String(), 40))
+		}
+		t.Logf("destroy, refused for the protected queues: %s; controllers: %v", time.Since(start).Round(time.Second), events)
+		kept := 0
+		for _, r := range state(t, ctx, s).Resources {
+			switch {
+			case r.Protect && r.Type == "aws:sqs/queue:Queue":
+				kept++
+			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
+				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
+			}
+		}
+		if want := 2 * len(cfg.Workloads); kept != want {
+			t.Errorf("the refused destroy kept %d protected queues, want %d (each workload's queue and DLQ)", kept, want)
+		}
+		if _, stderr, _, err := s.Workspace().PulumiCommand().Run(ctx, s.Workspace().WorkDir(), nil, nil, nil, envList(s.Workspace().GetEnvVars()),
+			"state", "unprotect", "--all", "--yes", "--stack", s.Name()); err != nil {
+			t.Fatalf("pulumi state unprotect --all: %v\n%s", err, stderr)
+		}
+		dout.Reset()
+		start = time.Now()
+		dres, err = s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
+		if err == nil && len(state(t, ctx, s).Resources) > 0 {
+			t.Errorf("after unprotect and destroy the state still holds %d resources", len(state(t, ctx, s).Resources))
+		}
+	}
 	if err != nil {
 		t.Fatalf("destroy: %v (controllers: %v)\n%s", err, events, tail(dout.String(), 80))
 	}
@@ -476,6 +476,15 @@ func namespaceOf(obj map[string]any) string {
 	meta, _ := obj["metadata"].(map[string]any)
 	ns, _ := meta["namespace"].(string)
 	return ns
+}
+
+// envList is env as the KEY=value list PulumiCommand.Run takes.
+func envList(env map[string]string) []string {
+	var l []string
+	for k, v := range env {
+		l = append(l, k+"="+v)
+	}
+	return l
 }
 
 // state is the stack's state (`pulumi stack export`).

@@ -41,7 +41,7 @@ func newTestWorld(t *testing.T, extraEnv map[string]string) (*World, *charts.Mir
 		"NODE_EXTRA_CA_CERTS": oidc.CAFile,
 	}
 	maps.Copy(env, extraEnv)
-	w, err := NewWorld(t.TempDir(), WorldOptions{Tools: tools, ExtraEnv: env})
+	w, err := NewWorld(t.TempDir(), WorldOptions{Tools: tools, StandIns: sharedStandIns(t), ExtraEnv: env})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 // with an ExecCredential client-go decodes (strictly), carrying the token from the environment.
 func TestAWSGetTokenIsAnExecCredential(t *testing.T) {
 	t.Parallel()
-	cmd := exec.Command(awsBin, "eks", "get-token", "--cluster-name", "eventscale-dev", "--output", "json", "--region=us-west-2")
+	cmd := exec.Command(bins.AWS, "eks", "get-token", "--cluster-name", "eventscale-dev", "--output", "json", "--region=us-west-2")
 	cmd.Env = append(os.Environ(), EnvToken+"=static-token-1")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -51,7 +51,7 @@ func TestAWSRefusesEverythingElse(t *testing.T) {
 		{[]string{"eks", "get-token", "--output", "json"}, EnvToken + "=t", "--cluster-name is required"},
 		{[]string{"eks", "get-token", "--cluster-name", "x"}, EnvToken + "=", EnvToken},
 	} {
-		cmd := exec.Command(awsBin, c.args...)
+		cmd := exec.Command(bins.AWS, c.args...)
 		cmd.Env = append(os.Environ(), c.env)
 		out, err := cmd.CombinedOutput()
 		var exit *exec.ExitError
@@ -66,7 +66,7 @@ func TestAWSRefusesEverythingElse(t *testing.T) {
 // least 2.7.0), and says it is the stand-in.
 func TestAWSVersionPassesPulumiEKSCheck(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command(awsBin, "--version").Output()
+	out, err := exec.Command(bins.AWS, "--version").Output()
 	require.NoError(t, err)
 	first := strings.Fields(string(out))[0]
 	version, ok := strings.CutPrefix(first, "aws-cli/")

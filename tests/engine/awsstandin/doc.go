@@ -1,8 +1,9 @@
 // Package awsstandin is a STAND-IN for AWS in the real-engine test tier: a resource provider
 // plugin named pulumi-resource-aws (cmd/pulumi-resource-aws) that the real Pulumi engine loads in
-// place of pulumi-aws, whose provider binary cannot be obtained here, and an `aws` command
-// (cmd/aws) that answers the one call the kubeconfig pulumi-eks generates makes:
-// `aws eks get-token --cluster-name NAME --output json`.
+// place of pulumi-aws, whose provider binary cannot be obtained here, and, the same binary under
+// the name aws, an `aws` command that answers the one call the kubeconfig pulumi-eks generates
+// makes: `aws eks get-token --cluster-name NAME --output json` (and, as kubectl, pulumi-eks's
+// kubectl version check).
 //
 // The provider speaks the plugin gRPC protocol (pulumirpc.ResourceProviderServer) and talks to no
 // AWS endpoint. It makes up every id, ARN, name and URL through internal/offline's Derivation, the

@@ -74,7 +74,7 @@ func TestEngineDrivesTheStandIn(t *testing.T) {
 		"PULUMI_CONFIG_PASSPHRASE":                    "test",
 		"PULUMI_SKIP_UPDATE_CHECK":                    "true",
 		"PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-		"PATH": filepath.Dir(providerBin) + string(os.PathListSeparator) + os.Getenv("PATH"),
+		"PATH": bins.Dir + string(os.PathListSeparator) + os.Getenv("PATH"),
 		EnvLog: logPath,
 	}
 	probe, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(bin)), SkipVersionCheck: true})

@@ -3,7 +3,6 @@ package awsstandin
 import (
 	"encoding/json"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -17,7 +16,7 @@ import (
 // stand-in, and refuses anything else, naming it.
 func TestKubectlVersionPassesPulumiEKSCheck(t *testing.T) {
 	t.Parallel()
-	kubectl := filepath.Join(filepath.Dir(awsBin), "kubectl")
+	kubectl := bins.Kubectl
 	out, err := exec.Command(kubectl, "version", "--client=true", "--output=json").Output()
 	require.NoError(t, err)
 	var v struct {

@@ -15,7 +15,7 @@ import (
 )
 
 // The binaries Build made for this run of the tests.
-var providerBin, awsBin string
+var bins Binaries
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "awsstandin-")
@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	providerBin, awsBin, err = Build(dir)
+	bins, err = Build(dir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.RemoveAll(dir)
@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 // stops with the test or, through Pdeathsig, when the test binary dies.
 func startPlugin(t *testing.T, env ...string) pulumirpc.ResourceProviderClient {
 	t.Helper()
-	cmd := exec.Command(providerBin)
+	cmd := exec.Command(bins.Provider)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
