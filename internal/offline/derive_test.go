@@ -195,7 +195,9 @@ func TestCheckNamesWhatResourceNames(t *testing.T) {
 // alarm and a dashboard by name; a dashboard's ARN has no region).
 func TestDerivationMonitoringTypes(t *testing.T) {
 	t.Parallel()
-	named := func(k, v string) resource.PropertyMap { return resource.PropertyMap{resource.PropertyKey(k): resource.NewProperty(v)} }
+	named := func(k, v string) resource.PropertyMap {
+		return resource.PropertyMap{resource.PropertyKey(k): resource.NewProperty(v)}
+	}
 	id, out := testDerivation.Resource("aws:sns/topic:Topic", "t", true, named("name", "alarms"))
 	assert.Equal(t, "arn:aws:sns:eu-west-1:123456789012:alarms", id)
 	assert.Equal(t, id, out["arn"].StringValue())
