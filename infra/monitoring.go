@@ -60,18 +60,18 @@ const (
 // pulumi-aws's cloudwatch.MetricAlarm, whose inputs carry the same values). The actions are
 // not part of it: the monitoring component adds the topic it notifies.
 type Alarm struct {
-	Name               string            `json:"alarmName"`
-	Description        string            `json:"alarmDescription"`
-	Namespace          string            `json:"namespace"`
-	MetricName         string            `json:"metricName"`
-	Dimensions         map[string]string `json:"dimensions"`
-	Statistic          string            `json:"statistic"`
-	Period             int               `json:"period"`
-	EvaluationPeriods  int               `json:"evaluationPeriods"`
-	DatapointsToAlarm  int               `json:"datapointsToAlarm"`
-	Threshold          float64           `json:"threshold"`
-	ComparisonOperator string            `json:"comparisonOperator"`
-	TreatMissingData   string            `json:"treatMissingData"`
+	Name               string
+	Description        string
+	Namespace          string
+	MetricName         string
+	Dimensions         map[string]string
+	Statistic          string
+	Period             int
+	EvaluationPeriods  int
+	DatapointsToAlarm  int
+	Threshold          float64
+	ComparisonOperator string
+	TreatMissingData   string
 }
 
 // DLQAlarm fires as soon as the dead-letter queue dlqName of the work queue workQueueName holds
@@ -83,21 +83,13 @@ type Alarm struct {
 // send an OK notification) while the failed messages are still there. It clears when a
 // datapoint shows the DLQ empty (after a redrive or purge, which make the queue active).
 func DLQAlarm(workQueueName, dlqName string) Alarm {
-	return Alarm{
-		Name: workQueueName + DLQAlarmSuffix,
-		Description: fmt.Sprintf("Dead-letter queue %s holds messages that failed queue.maxReceiveCount receives from %s: "+
-			"inspect them and redrive (README, \"When an alarm fires\").", dlqName, workQueueName),
-		Namespace:          SQSMetricNamespace,
-		MetricName:         MetricMessagesVisible,
-		Dimensions:         map[string]string{SQSQueueDimension: dlqName},
-		Statistic:          "Maximum",
-		Period:             SQSMetricPeriodSeconds,
-		EvaluationPeriods:  1,
-		DatapointsToAlarm:  1,
-		Threshold:          dlqAlarmThreshold,
-		ComparisonOperator: "GreaterThanOrEqualToThreshold",
-		TreatMissingData:   "ignore",
-	}
+	a := sqsAlarm(workQueueName+DLQAlarmSuffix, MetricMessagesVisible, dlqName)
+	a.Description = fmt.Sprintf("Dead-letter queue %s holds messages that failed queue.maxReceiveCount receives from %s: "+
+		"inspect them and redrive (README, \"When an alarm fires\").", dlqName, workQueueName)
+	a.EvaluationPeriods, a.DatapointsToAlarm = 1, 1
+	a.Threshold, a.ComparisonOperator = dlqAlarmThreshold, "GreaterThanOrEqualToThreshold"
+	a.TreatMissingData = "ignore"
+	return a
 }
 
 // AgeAlarm fires when the oldest message of the work queue workQueueName has been waiting more
@@ -107,20 +99,24 @@ func DLQAlarm(workQueueName, dlqName string) Alarm {
 // holds a message, and KEDA reads the queue's attributes every pollingIntervalSeconds, which
 // keeps it active, so a minute without a datapoint is a minute without a waiting message.
 func AgeAlarm(workQueueName string, maxAgeSeconds int) Alarm {
+	a := sqsAlarm(workQueueName+AgeAlarmSuffix, MetricOldestMessageAge, workQueueName)
+	a.Description = fmt.Sprintf("The oldest message of %s has waited over %d s: workers are not keeping up. "+
+		"Check KEDA's ScaledObject and HPA, the NodePool's limits and the worker logs (README, \"When an alarm fires\").", workQueueName, maxAgeSeconds)
+	a.EvaluationPeriods, a.DatapointsToAlarm = ageAlarmWindow, ageAlarmDatapoints
+	a.Threshold, a.ComparisonOperator = float64(maxAgeSeconds), "GreaterThanThreshold"
+	a.TreatMissingData = "notBreaching"
+	return a
+}
+
+// sqsAlarm is what every alarm here shares: the per-minute Maximum of an SQS metric of one queue.
+func sqsAlarm(name, metric, queue string) Alarm {
 	return Alarm{
-		Name: workQueueName + AgeAlarmSuffix,
-		Description: fmt.Sprintf("The oldest message of %s has waited over %d s: workers are not keeping up. "+
-			"Check KEDA's ScaledObject and HPA, the NodePool's limits and the worker logs (README, \"When an alarm fires\").", workQueueName, maxAgeSeconds),
-		Namespace:          SQSMetricNamespace,
-		MetricName:         MetricOldestMessageAge,
-		Dimensions:         map[string]string{SQSQueueDimension: workQueueName},
-		Statistic:          "Maximum",
-		Period:             SQSMetricPeriodSeconds,
-		EvaluationPeriods:  ageAlarmWindow,
-		DatapointsToAlarm:  ageAlarmDatapoints,
-		Threshold:          float64(maxAgeSeconds),
-		ComparisonOperator: "GreaterThanThreshold",
-		TreatMissingData:   "notBreaching",
+		Name:       name,
+		Namespace:  SQSMetricNamespace,
+		MetricName: metric,
+		Dimensions: map[string]string{SQSQueueDimension: queue},
+		Statistic:  "Maximum",
+		Period:     SQSMetricPeriodSeconds,
 	}
 }
 
