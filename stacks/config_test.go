@@ -315,6 +315,10 @@ func TestLoadDecodesStrictly(t *testing.T) {
 		{"wrong type", raw("eventscale:network", `{"azCount":"three"}`), []string{"eventscale:network.azCount must be an integer, got a JSON string"}},
 		{"workloads not a list", raw("eventscale:workloads", `{"name":"a"}`), []string{"eventscale:workloads must be a list of workloads"}},
 		{"not json", raw("eventscale:queue", `maxReceiveCount: 5`), []string{"eventscale:queue is not valid structured config"}},
+		{"unknown monitoring field", raw("eventscale:monitoring", `{"alarmEmail":["oncall@example.com"]}`),
+			[]string{"eventscale:monitoring.alarmEmail is not a known key", `did you mean "alarmEmails"`}},
+		{"monitoring wrong type", raw("eventscale:monitoring", `{"oldestMessageAgeSeconds":"5m"}`),
+			[]string{"eventscale:monitoring.oldestMessageAgeSeconds must be an integer, got a JSON string"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
