@@ -26,7 +26,11 @@ func EKSAccessPolicyArn(partition, name string) string {
 // ARN alone, not on the principal's position in the list, so removing or reordering other
 // principals never renames (and so never replaces) an entry. The full ARN, not the role or
 // user name, is hashed: names are unique only within one account and IAM path.
-func AccessEntryKey(principalArn string) string {
-	h := sha256.Sum256([]byte(principalArn))
+func AccessEntryKey(principalArn string) string { return stableKey(principalArn) }
+
+// stableKey is the first 10 hex digits of the SHA-256 of s: a short Pulumi name part that
+// depends on s alone.
+func stableKey(s string) string {
+	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])[:10]
 }

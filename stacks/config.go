@@ -20,13 +20,14 @@ type Config struct {
 	// Each section is the settings type its component takes (infra.<X>Settings): a key is
 	// declared once, there, with its doc comment; its default is in Defaults, its rules in
 	// validate_<section>.go.
-	Network   infra.NetworkSettings    `json:"network"`
-	Cluster   infra.ClusterSettings    `json:"cluster"`
-	Fargate   infra.FargateSettings    `json:"fargate"`
-	Karpenter infra.KarpenterSettings  `json:"karpenter"`
-	Keda      infra.KedaSettings       `json:"keda"`
-	Queue     infra.QueueSettings      `json:"queue"`
-	Workloads []infra.WorkloadSettings `json:"workloads"`
+	Network    infra.NetworkSettings    `json:"network"`
+	Cluster    infra.ClusterSettings    `json:"cluster"`
+	Fargate    infra.FargateSettings    `json:"fargate"`
+	Karpenter  infra.KarpenterSettings  `json:"karpenter"`
+	Keda       infra.KedaSettings       `json:"keda"`
+	Queue      infra.QueueSettings      `json:"queue"`
+	Monitoring infra.MonitoringSettings `json:"monitoring"`
+	Workloads  []infra.WorkloadSettings `json:"workloads"`
 	// Tags go on every taggable AWS resource.
 	Tags map[string]string `json:"tags"`
 }

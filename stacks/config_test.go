@@ -28,6 +28,24 @@ func TestValidConfigPasses(t *testing.T) {
 	require.NoError(t, validConfig().Validate())
 }
 
+// TestMonitoringConfigsPass: the notification settings the rules must not refuse.
+func TestMonitoringConfigsPass(t *testing.T) {
+	t.Parallel()
+	for name, m := range map[string]func(*infra.MonitoringSettings){
+		"e-mails": func(m *infra.MonitoringSettings) {
+			m.AlarmEmails = []string{"oncall@example.com", "team+alarms@ops.example.co.uk"}
+		},
+		"existing topic":           func(m *infra.MonitoringSettings) { m.TopicArn = "arn:aws:sns:us-west-2:123456789012:shared-alarms" },
+		"disabled":                 func(m *infra.MonitoringSettings) { m.Enabled = false },
+		"a minute":                 func(m *infra.MonitoringSettings) { m.OldestMessageAgeSeconds = 60 },
+		"just below the retention": func(m *infra.MonitoringSettings) { m.OldestMessageAgeSeconds = 345599 },
+	} {
+		c := validConfig()
+		m(&c.Monitoring)
+		assert.NoError(t, c.Validate(), name)
+	}
+}
+
 func intp(i int) *int { return &i }
 
 // TestValidateRejects holds one case per rule: each mutates a valid config and asserts that
@@ -173,6 +191,32 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:queue.dlqRetentionSeconds (3600) must be at least eventscale:queue.messageRetentionSeconds (345600)"}},
 		{"max receive count", func(c *Config) { c.Queue.MaxReceiveCount = 0 }, []string{"eventscale:queue.maxReceiveCount must be from 1 to 1000, got 0"}},
 		{"receive wait", func(c *Config) { c.Queue.ReceiveWaitTimeSeconds = 25 }, []string{"eventscale:queue.receiveWaitTimeSeconds", "got 25"}},
+		{"alarm age below a minute", func(c *Config) { c.Monitoring.OldestMessageAgeSeconds = 30 },
+			[]string{"eventscale:monitoring.oldestMessageAgeSeconds must be from 60 to 1209600", "got 30"}},
+		{"alarm age above fourteen days", func(c *Config) { c.Monitoring.OldestMessageAgeSeconds = 1209601 },
+			[]string{"eventscale:monitoring.oldestMessageAgeSeconds must be from 60 to 1209600", "got 1209601"}},
+		{"alarm age at the retention", func(c *Config) { c.Monitoring.OldestMessageAgeSeconds = 345600 },
+			[]string{"eventscale:monitoring.oldestMessageAgeSeconds (345600) must be below eventscale:queue.messageRetentionSeconds (345600)"}},
+		{"alarm e-mail without a domain", func(c *Config) { c.Monitoring.AlarmEmails = []string{"oncall@example.com", "oncall@"} },
+			[]string{"eventscale:monitoring.alarmEmails[1] must be a bare e-mail address", `got "oncall@"`}},
+		{"alarm e-mail without a dot in the domain", func(c *Config) { c.Monitoring.AlarmEmails = []string{"oncall@localhost"} },
+			[]string{"eventscale:monitoring.alarmEmails[0] must be a bare e-mail address", `got "oncall@localhost"`}},
+		{"alarm e-mail with a display name", func(c *Config) { c.Monitoring.AlarmEmails = []string{"On Call <oncall@example.com>"} },
+			[]string{"eventscale:monitoring.alarmEmails[0] must be a bare e-mail address", `got "On Call <oncall@example.com>"`}},
+		{"alarm e-mail repeated", func(c *Config) {
+			c.Monitoring.AlarmEmails = []string{"a@example.com", "b@example.com", "a@example.com"}
+		},
+			[]string{`eventscale:monitoring.alarmEmails[2] repeats "a@example.com" of eventscale:monitoring.alarmEmails[0]`}},
+		{"topic arn syntax", func(c *Config) { c.Monitoring.TopicArn = "alarms" },
+			[]string{"eventscale:monitoring.topicArn must be an SNS topic ARN", `got "alarms"`}},
+		{"topic arn of a queue", func(c *Config) { c.Monitoring.TopicArn = "arn:aws:sqs:us-west-2:123456789012:alarms" },
+			[]string{"eventscale:monitoring.topicArn must be an SNS topic ARN", `got "arn:aws:sqs:us-west-2:123456789012:alarms"`}},
+		{"topic arn in another region", func(c *Config) { c.Monitoring.TopicArn = "arn:aws:sns:eu-west-1:123456789012:alarms" },
+			[]string{`eventscale:monitoring.topicArn "arn:aws:sns:eu-west-1:123456789012:alarms" is in region "eu-west-1", not the stack's "us-west-2"`}},
+		{"topic arn and e-mails", func(c *Config) {
+			c.Monitoring.TopicArn = "arn:aws:sns:us-west-2:123456789012:alarms"
+			c.Monitoring.AlarmEmails = []string{"oncall@example.com"}
+		}, []string{`eventscale:monitoring.topicArn "arn:aws:sns:us-west-2:123456789012:alarms" and eventscale:monitoring.alarmEmails are both set`}},
 		{"workload name", func(c *Config) { c.Workloads[0].Name = "Worker" }, []string{"eventscale:workloads[0].name", `"Worker"`}},
 		{"workload duplicate", func(c *Config) { c.Workloads = append(c.Workloads, c.Workloads[0]) },
 			[]string{`eventscale:workloads[1].name "worker" repeats the name of eventscale:workloads[0]`}},
@@ -271,6 +315,10 @@ func TestLoadDecodesStrictly(t *testing.T) {
 		{"wrong type", raw("eventscale:network", `{"azCount":"three"}`), []string{"eventscale:network.azCount must be an integer, got a JSON string"}},
 		{"workloads not a list", raw("eventscale:workloads", `{"name":"a"}`), []string{"eventscale:workloads must be a list of workloads"}},
 		{"not json", raw("eventscale:queue", `maxReceiveCount: 5`), []string{"eventscale:queue is not valid structured config"}},
+		{"unknown monitoring field", raw("eventscale:monitoring", `{"alarmEmail":["oncall@example.com"]}`),
+			[]string{"eventscale:monitoring.alarmEmail is not a known key", `did you mean "alarmEmails"`}},
+		{"monitoring wrong type", raw("eventscale:monitoring", `{"oldestMessageAgeSeconds":"5m"}`),
+			[]string{"eventscale:monitoring.oldestMessageAgeSeconds must be an integer, got a JSON string"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

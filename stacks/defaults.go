@@ -73,6 +73,14 @@ func Defaults() Config {
 			MaxReceiveCount:          5,
 			ReceiveWaitTimeSeconds:   20,
 		},
+		Monitoring: infra.MonitoringSettings{
+			Enabled: true,
+			// Lenient: dev scales 0 -> 2 workers and its scale-from-zero budget is about 80 s
+			// plus the image pull, so 15 minutes of waiting means a stuck queue, not a slow
+			// start. Prod sets a strict 300 s in Pulumi.prod.yaml.
+			OldestMessageAgeSeconds: 900,
+			AlarmEmails:             []string{},
+		},
 		Workloads: []infra.WorkloadSettings{},
 		Tags:      map[string]string{},
 	}

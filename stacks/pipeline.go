@@ -8,6 +8,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/keda"
+	"github.com/eventscale/eventscale/components/monitoring"
 	"github.com/eventscale/eventscale/components/queue"
 	"github.com/eventscale/eventscale/components/workload"
 	"github.com/eventscale/eventscale/infra"
@@ -105,6 +106,10 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		commands = append(commands, q.URL)
 	}
 
+	if err := deployMonitoring(ctx, e, queues); err != nil {
+		return err
+	}
+
 	ctx.Export("queueUrls", queueURLs)
 	ctx.Export("queueArns", queueArnMap)
 	ctx.Export("dlqUrls", dlqURLs)
@@ -123,5 +128,35 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		}
 		return strings.Join(lines, "\n")
 	}).(pulumi.StringOutput))
+	return nil
+}
+
+// deployMonitoring creates the alarms on every workload's queues (named as the queue components
+// created them), the topic they notify and the queue dashboard, and exports their outputs;
+// nothing when monitoring.enabled is false or the stack has no workload.
+func deployMonitoring(ctx *pulumi.Context, e *env, queues []*queue.Queue) error {
+	cfg := e.cfg
+	if !cfg.Monitoring.Enabled || len(cfg.Workloads) == 0 {
+		return nil
+	}
+	qs := make([]monitoring.Queue, len(cfg.Workloads))
+	for i, w := range cfg.Workloads {
+		qs[i] = monitoring.Queue{Workload: w.Name, Name: queues[i].Name, DlqName: queues[i].DlqName}
+	}
+	mon, err := monitoring.New(ctx, "monitoring", &monitoring.Args{
+		MonitoringSettings: cfg.Monitoring,
+		ClusterName:        cfg.Cluster.Name,
+		Partition:          e.partition,
+		Region:             cfg.Region,
+		AccountID:          e.accountID,
+		Queues:             qs,
+		Tags:               e.tags,
+	})
+	if err != nil {
+		return err
+	}
+	ctx.Export("alarmNames", mon.AlarmNames)
+	ctx.Export("alarmTopicArn", mon.TopicArn)
+	ctx.Export("dashboardUrl", mon.DashboardURL)
 	return nil
 }

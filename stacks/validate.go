@@ -36,6 +36,7 @@ func (c Config) Validate() error {
 	c.validateKarpenter(v)
 	c.validateKeda(v)
 	c.validateQueue(v)
+	c.validateMonitoring(v)
 	c.validateWorkloads(v)
 	c.validateCapacity(v)
 	c.validateTags(v)

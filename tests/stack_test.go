@@ -340,7 +340,8 @@ var untaggable = []string{
 	"aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
 	"aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventTarget:EventTarget",
 	"aws:iam/rolePolicy:RolePolicy", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
-	"aws:ecr/lifecyclePolicy:LifecyclePolicy",
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy", offline.TypeDashboard, "aws:sns/topicPolicy:TopicPolicy",
+	"aws:sns/topicSubscription:TopicSubscription",
 }
 
 func TestTagsAppliedEverywhere(t *testing.T) {

@@ -1,7 +1,8 @@
 // Command plan is the offline plan: it runs the real Pulumi program for one stack on Pulumi's
 // mocked resource monitor, with that stack's Pulumi.<stack>.yaml and no cloud credentials, prints
 // the resource tree and counts, and writes under out/<stack>/ each resource's inputs (JSON), every
-// Kubernetes object (YAML), every chart's values (YAML) and every IAM policy document (JSON).
+// Kubernetes object (YAML), every chart's values (YAML), every IAM policy document (JSON), every
+// CloudWatch alarm's definition and every dashboard's body (JSON).
 // It is an offline rendering, not `pulumi preview`: nothing talks to AWS or Kubernetes, and ids,
 // ARNs and the account (123456789012) are placeholders.
 package main
@@ -68,7 +69,7 @@ func run(w io.Writer, dir, stack, outDir string) error {
 	if err := printWarnings(w, dir, stack, time.Now()); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\nWrote %d files under %s/ (resources/, kubernetes/, charts/, iam/, outputs.json).\n", files, target)
+	fmt.Fprintf(w, "\nWrote %d files under %s/ (resources/, kubernetes/, charts/, iam/, alarms/, dashboards/, outputs.json).\n", files, target)
 	return nil
 }
 
@@ -214,6 +215,24 @@ func write(rec *offline.Recording, target string) (int, error) {
 			return n, err
 		}
 		errs = append(errs, put(filepath.Join("iam", fileName(d.Resource.Name, d.Input)+".json"), b))
+	}
+	for _, r := range rec.Alarms() {
+		b, err := json.MarshalIndent(r.Inputs, "", "  ")
+		if err != nil {
+			return n, err
+		}
+		errs = append(errs, put(filepath.Join("alarms", fileName(fmt.Sprint(r.Inputs["name"]))+".json"), b))
+	}
+	for _, r := range rec.Dashboards() {
+		body, err := offline.DashboardBody(r)
+		if err != nil {
+			return n, err
+		}
+		b, err := json.MarshalIndent(body, "", "  ")
+		if err != nil {
+			return n, err
+		}
+		errs = append(errs, put(filepath.Join("dashboards", fileName(fmt.Sprint(r.Inputs["dashboardName"]))+".json"), b))
 	}
 	outs := map[string]any{}
 	for k, v := range rec.Outputs {

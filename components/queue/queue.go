@@ -54,9 +54,10 @@ type Queue struct {
 	URL  pulumi.StringOutput `pulumi:"url"`
 	Arn  pulumi.StringOutput `pulumi:"arn"`
 	Name pulumi.StringOutput `pulumi:"name"`
-	// DlqURL and DlqArn identify the dead-letter queue.
-	DlqURL pulumi.StringOutput `pulumi:"dlqUrl"`
-	DlqArn pulumi.StringOutput `pulumi:"dlqArn"`
+	// DlqURL, DlqArn and DlqName identify the dead-letter queue.
+	DlqURL  pulumi.StringOutput `pulumi:"dlqUrl"`
+	DlqArn  pulumi.StringOutput `pulumi:"dlqArn"`
+	DlqName pulumi.StringOutput `pulumi:"dlqName"`
 }
 
 // New creates a Queue.
@@ -112,6 +113,6 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 
 	comp.URL, comp.Arn, comp.Name = work.Url, work.Arn, work.Name
-	comp.DlqURL, comp.DlqArn = dlq.Url, dlq.Arn
+	comp.DlqURL, comp.DlqArn, comp.DlqName = dlq.Url, dlq.Arn, dlq.Name
 	return component.Finish(ctx, comp)
 }

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -34,6 +35,31 @@ func (rec *Recording) KubernetesObjects() []Resource {
 // Charts returns the recorded Helm charts (see Resource.IsChart), in recording order.
 func (rec *Recording) Charts() []Resource {
 	return rec.filter(Resource.IsChart)
+}
+
+// The pulumi-aws types of the CloudWatch alarms and dashboards a recording classifies.
+const (
+	TypeMetricAlarm = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	TypeDashboard   = "aws:cloudwatch/dashboard:Dashboard"
+)
+
+// Alarms returns the recorded CloudWatch metric alarms, in recording order.
+func (rec *Recording) Alarms() []Resource {
+	return rec.filter(func(r Resource) bool { return r.Type == TypeMetricAlarm })
+}
+
+// Dashboards returns the recorded CloudWatch dashboards, in recording order.
+func (rec *Recording) Dashboards() []Resource {
+	return rec.filter(func(r Resource) bool { return r.Type == TypeDashboard })
+}
+
+// DashboardBody decodes a recorded dashboard's body (the JSON text of its dashboardBody input).
+func DashboardBody(r Resource) (map[string]any, error) {
+	var body map[string]any
+	if err := json.Unmarshal([]byte(fmt.Sprint(r.Inputs["dashboardBody"])), &body); err != nil {
+		return nil, fmt.Errorf("dashboard %s: dashboardBody is not JSON: %w", r.Name, err)
+	}
+	return body, nil
 }
 
 func (rec *Recording) filter(keep func(Resource) bool) []Resource {

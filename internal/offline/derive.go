@@ -102,6 +102,8 @@ var autoNamed = map[string]bool{
 	"aws:cloudwatch/eventRule:EventRule":      true,
 	"aws:ecr/repository:Repository":           true,
 	"aws:eks/cluster:Cluster":                 true,
+	"aws:sns/topic:Topic":                     true,
+	"aws:cloudwatch/metricAlarm:MetricAlarm":  true,
 }
 
 // Check returns a resource's inputs as pulumi-aws's Check returns them: for an autonamed type
@@ -210,6 +212,42 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		id = n
 	case "aws:eks/fargateProfile:FargateProfile", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry":
 		set("arn", fmt.Sprintf("arn:aws:eks:%s:%s:%s/%s", region, acct, strings.ToLower(strings.Split(token, ":")[2]), name))
+	case "aws:sns/topic:Topic":
+		n := nameOr("name")
+		setDefault("name", n)
+		arn := "arn:aws:sns:" + region + ":" + acct + ":" + n
+		set("arn", arn)
+		set("owner", acct)
+		id = arn // the provider addresses a topic by its ARN
+	case "aws:sns/topicPolicy:TopicPolicy":
+		if v, ok := inputs["arn"]; ok && v.IsString() {
+			id = v.StringValue() // the topic's ARN
+		}
+		set("owner", acct)
+	case "aws:sns/topicSubscription:TopicSubscription":
+		topic := ""
+		if v, ok := inputs["topic"]; ok && v.IsString() {
+			topic = v.StringValue()
+		}
+		// SNS appends a subscription id to the topic's ARN; a stable one stands in for it.
+		arn := topic + ":" + uuidLike(name)
+		set("arn", arn)
+		id = arn
+	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+		n := nameOr("name")
+		setDefault("name", n)
+		set("arn", "arn:aws:cloudwatch:"+region+":"+acct+":alarm:"+n)
+		id = n
+	case "aws:cloudwatch/dashboard:Dashboard":
+		n := nameOr("dashboardName")
+		// Dashboards are global: their ARN carries no region.
+		set("dashboardArn", "arn:aws:cloudwatch::"+acct+":dashboard/"+n)
+		id = n
+	case "aws:kms/key:Key":
+		keyID := uuidLike(name)
+		set("keyId", keyID)
+		set("arn", "arn:aws:kms:"+region+":"+acct+":key/"+keyID)
+		id = keyID
 	case "aws:ecr/repository:Repository":
 		n := nameOr("name")
 		setDefault("name", n)
@@ -252,6 +290,14 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		id = ""
 	}
 	return id, out
+}
+
+// uuidLike is a stable id in the 8-4-4-4-12 hex form AWS gives KMS keys and SNS subscriptions,
+// derived from name.
+func uuidLike(name string) string {
+	h := sha256.Sum256([]byte(name))
+	x := hex.EncodeToString(h[:16])
+	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }
 
 // genericARN is arn:aws:<service>:<region>:<account>:<kebab-type>/<name> for a type token

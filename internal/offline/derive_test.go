@@ -189,3 +189,38 @@ func TestCheckNamesWhatResourceNames(t *testing.T) {
 	assert.NotContains(t, d.Check("aws:ec2/vpc:Vpc", "v", resource.PropertyMap{}), resource.PropertyKey("name"))
 	assert.Equal(t, "given", d.Check("aws:iam/role:Role", "r", resource.PropertyMap{"name": resource.NewProperty("given")})["name"].StringValue())
 }
+
+// TestDerivationMonitoringTypes: the topic, alarm, dashboard, key and subscription carry the ids
+// and ARNs in the forms AWS gives them (the topic and a subscription are addressed by ARN, an
+// alarm and a dashboard by name; a dashboard's ARN has no region).
+func TestDerivationMonitoringTypes(t *testing.T) {
+	t.Parallel()
+	named := func(k, v string) resource.PropertyMap {
+		return resource.PropertyMap{resource.PropertyKey(k): resource.NewProperty(v)}
+	}
+	id, out := testDerivation.Resource("aws:sns/topic:Topic", "t", true, named("name", "alarms"))
+	assert.Equal(t, "arn:aws:sns:eu-west-1:123456789012:alarms", id)
+	assert.Equal(t, id, out["arn"].StringValue())
+
+	id, out = testDerivation.Resource("aws:sns/topicPolicy:TopicPolicy", "p", true, named("arn", "arn:aws:sns:eu-west-1:123456789012:alarms"))
+	assert.Equal(t, "arn:aws:sns:eu-west-1:123456789012:alarms", id)
+	assert.Equal(t, AccountID, out["owner"].StringValue())
+
+	id, out = testDerivation.Resource("aws:sns/topicSubscription:TopicSubscription", "s", true, named("topic", "arn:aws:sns:eu-west-1:123456789012:alarms"))
+	assert.Regexp(t, `^arn:aws:sns:eu-west-1:123456789012:alarms:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`, id)
+	assert.Equal(t, id, out["arn"].StringValue())
+
+	id, out = testDerivation.Resource(TypeMetricAlarm, "a", true, named("name", "q-dlq-not-empty"))
+	assert.Equal(t, "q-dlq-not-empty", id)
+	assert.Equal(t, "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:q-dlq-not-empty", out["arn"].StringValue())
+
+	id, out = testDerivation.Resource(TypeDashboard, "d", true, named("dashboardName", "c-queues"))
+	assert.Equal(t, "c-queues", id)
+	assert.Equal(t, "arn:aws:cloudwatch::123456789012:dashboard/c-queues", out["dashboardArn"].StringValue())
+
+	id, out = testDerivation.Resource("aws:kms/key:Key", "k", true, nil)
+	assert.Equal(t, out["keyId"].StringValue(), id)
+	assert.Equal(t, "arn:aws:kms:eu-west-1:123456789012:key/"+id, out["arn"].StringValue())
+	id2, _ := testDerivation.Resource("aws:kms/key:Key", "k", true, nil)
+	assert.Equal(t, id, id2, "stable for the name")
+}

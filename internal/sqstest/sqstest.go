@@ -62,14 +62,17 @@ func (s *Server) Env() []string {
 	return append(DummyCredentialsEnv(), "AWS_REGION="+s.Region, "AWS_ENDPOINT_URL="+s.URL)
 }
 
+// Credentials are the dummy static credentials every client of a moto server here uses.
+var Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+	return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "sqstest"}, nil
+})
+
 // Client returns an SQS client for this server with dummy credentials.
 func (s *Server) Client() *sqs.Client {
 	return sqs.New(sqs.Options{
-		Region:       s.Region,
-		BaseEndpoint: aws.String(s.URL),
-		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: "test", SecretAccessKey: "test", Source: "sqstest"}, nil
-		}),
+		Region:           s.Region,
+		BaseEndpoint:     aws.String(s.URL),
+		Credentials:      Credentials,
 		RetryMaxAttempts: 3,
 	})
 }
