@@ -20,7 +20,16 @@ build: ## Compile the program and every command
 plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
 	$(GO) run ./cmd/plan -stack $(STACK)
 
-test: test-unit test-verify test-integration test-twin test-engine ## All tests (what CI runs): unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine
+# The tiers, longest first. `make test` runs them TEST_JOBS at a time, each tier's output printed
+# whole when it ends (--output-sync): they share nothing but the build caches, and every server a
+# tier starts takes a free port of its own on 127.0.0.1. Each waits on its servers and tools part
+# of the time, so two at a time keep both cores of a small CI machine busy; TEST_JOBS=1 runs them
+# one after the other.
+TEST_TIERS := test-engine test-twin test-integration test-unit test-verify
+TEST_JOBS ?= 2
+
+test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TIERS)
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
 	$(GO) test -count=1 ./...
