@@ -10,11 +10,14 @@ import (
 
 // replacements are the input paths whose change replaces a resource of the type: the fields
 // pulumi-aws marks ForceNew (it bridges the Terraform AWS provider's schema; source:
-// hashicorp/terraform-provider-aws internal/service/sqs/queue.go, internal/service/iam/role.go
-// and internal/service/eks/cluster.go, and for the security group the pulumi-aws v6.83.4 Go SDK's
-// doc of go/aws/ec2/securityGroup.go). A nested path (accessConfig.x) replaces only when the
-// value at that path changes. Types not listed replace on name and namePrefix (defaultReplacements),
-// the fields most AWS resources cannot rename in place; every other change is an update.
+// hashicorp/terraform-provider-aws internal/service/sqs/queue.go, internal/service/iam/role.go,
+// internal/service/eks/cluster.go, internal/service/sns/{topic,topic_policy,topic_subscription}.go,
+// internal/service/cloudwatch/{metric_alarm,dashboard}.go and internal/service/kms/key.go, under
+// pulumi-aws's names for them in the v6.83.4 Go SDK (alarm_name is the alarm's name, topic_arn
+// the subscription's topic); for the security group the SDK's doc of go/aws/ec2/securityGroup.go).
+// A nested path (accessConfig.x) replaces only when the value at that path changes. Types not
+// listed replace on name and namePrefix (defaultReplacements), the fields most AWS resources
+// cannot rename in place; every other change is an update.
 var replacements = map[string][]string{
 	"aws:sqs/queue:Queue": {"name", "namePrefix", "fifoQueue"},
 	"aws:iam/role:Role":   {"name", "namePrefix", "path"},
@@ -23,7 +26,13 @@ var replacements = map[string][]string{
 		"accessConfig.bootstrapClusterCreatorAdminPermissions",
 		"kubernetesNetworkConfig.ipFamily", "kubernetesNetworkConfig.serviceIpv4Cidr",
 	},
-	"aws:ec2/securityGroup:SecurityGroup": {"name", "namePrefix", "description", "vpcId"},
+	"aws:ec2/securityGroup:SecurityGroup":         {"name", "namePrefix", "description", "vpcId"},
+	"aws:sns/topic:Topic":                         {"name", "namePrefix", "fifoTopic"},
+	"aws:sns/topicPolicy:TopicPolicy":             {"arn"},
+	"aws:sns/topicSubscription:TopicSubscription": {"topic", "protocol", "endpoint"},
+	"aws:cloudwatch/metricAlarm:MetricAlarm":      {"name"},
+	"aws:cloudwatch/dashboard:Dashboard":          {"dashboardName"},
+	"aws:kms/key:Key":                             {"customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
 }
 
 var defaultReplacements = []string{"name", "namePrefix"}

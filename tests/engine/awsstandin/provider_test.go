@@ -242,6 +242,32 @@ func TestDiffReplacements(t *testing.T) {
 			detailed: map[string]pulumirpc.PropertyDiff_Kind{"name": pulumirpc.PropertyDiff_DELETE_REPLACE, "addonVersion": pulumirpc.PropertyDiff_UPDATE},
 		},
 		{
+			name: "a dashboard's rename replaces, its body is updated", typ: "aws:cloudwatch/dashboard:Dashboard",
+			olds:     resource.PropertyMap{"dashboardName": resource.NewProperty("a"), "dashboardBody": resource.NewProperty("{}")},
+			news:     resource.PropertyMap{"dashboardName": resource.NewProperty("b"), "dashboardBody": resource.NewProperty(`{"widgets":[]}`)},
+			replaces: []string{"dashboardName"},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"dashboardName": pulumirpc.PropertyDiff_UPDATE_REPLACE, "dashboardBody": pulumirpc.PropertyDiff_UPDATE},
+		},
+		{
+			name: "an alarm's threshold is updated", typ: "aws:cloudwatch/metricAlarm:MetricAlarm",
+			olds:     resource.PropertyMap{"name": resource.NewProperty("q-age"), "threshold": resource.NewProperty(900.0)},
+			news:     resource.PropertyMap{"name": resource.NewProperty("q-age"), "threshold": resource.NewProperty(300.0)},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"threshold": pulumirpc.PropertyDiff_UPDATE},
+		},
+		{
+			name: "an e-mail subscription's address replaces", typ: "aws:sns/topicSubscription:TopicSubscription",
+			olds:     resource.PropertyMap{"endpoint": resource.NewProperty("a@example.com")},
+			news:     resource.PropertyMap{"endpoint": resource.NewProperty("b@example.com")},
+			replaces: []string{"endpoint"},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"endpoint": pulumirpc.PropertyDiff_UPDATE_REPLACE},
+		},
+		{
+			name: "a key's policy is updated", typ: "aws:kms/key:Key",
+			olds:     resource.PropertyMap{"policy": resource.NewProperty("{}")},
+			news:     resource.PropertyMap{"policy": resource.NewProperty(`{"a":1}`)},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"policy": pulumirpc.PropertyDiff_UPDATE},
+		},
+		{
 			name: "an unknown new name (preview) replaces", typ: "aws:sqs/queue:Queue",
 			olds:     resource.PropertyMap{"name": resource.NewProperty("q")},
 			news:     resource.PropertyMap{"name": resource.MakeComputed(resource.NewProperty(""))},
