@@ -1,0 +1,3 @@
+module github.com/eventscale/eventscale/tests/demo
+
+go 1.26.8
