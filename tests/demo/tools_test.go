@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/eventscale/eventscale/tests/integration"
 )
 
 // toolPath returns the binary named by env (make/demo.mk sets it); without it the test skips,
@@ -24,24 +26,14 @@ func toolPath(t *testing.T, env string) string {
 	return p
 }
 
-// goModRequire returns the version that the go.mod at path requires of module.
-func goModRequire(t *testing.T, path, module string) string {
+// pinned returns the version that tools/<wrapper>/go.mod requires of module.
+func pinned(t *testing.T, wrapper, module string) string {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	v, err := integration.GoModRequire(filepath.Join("tools", wrapper, "go.mod"), module)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 3 && f[0] == "require" && f[1] == module {
-			return f[2]
-		}
-		if len(f) >= 2 && f[0] == module && strings.HasPrefix(f[1], "v") {
-			return f[1]
-		}
-	}
-	t.Fatalf("%s requires no %s", path, module)
-	return ""
+	return v
 }
 
 // run starts bin with args, killed with the test (and with the test binary: Pdeathsig), and
@@ -66,7 +58,7 @@ func firstLine(s string) string {
 
 func TestToolEtcd(t *testing.T) {
 	bin := toolPath(t, "ETCD_DEMO_BIN")
-	want := goModRequire(t, filepath.Join("tools", "etcd", "go.mod"), "go.etcd.io/etcd/server/v3")
+	want := pinned(t, "etcd", "go.etcd.io/etcd/server/v3")
 	out := run(t, bin, "--version")
 	// etcd prints "etcd Version: 3.6.5" (etcdmain's version flag; the constant is
 	// go.etcd.io/etcd/api/v3/version.Version).
@@ -77,7 +69,10 @@ func TestToolEtcd(t *testing.T) {
 
 func TestToolKubeScheduler(t *testing.T) {
 	bin := toolPath(t, "KUBE_SCHEDULER_BIN")
-	want := goModRequire(t, filepath.Join("..", "integration", "apiserver", "go.mod"), "k8s.io/kubernetes")
+	want, err := integration.KubernetesVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := strings.TrimSpace(run(t, bin, "--version")); got != "Kubernetes "+want {
 		t.Errorf("%s --version = %q, want %q (tests/integration/apiserver/go.mod)", bin, got, "Kubernetes "+want)
 	}
@@ -85,7 +80,7 @@ func TestToolKubeScheduler(t *testing.T) {
 
 func TestToolKwok(t *testing.T) {
 	bin := toolPath(t, "KWOK_BIN")
-	want := goModRequire(t, filepath.Join("tools", "kwok", "go.mod"), "sigs.k8s.io/kwok")
+	want := pinned(t, "kwok", "sigs.k8s.io/kwok")
 	out := run(t, bin, "--version")
 	if !strings.Contains(out, "kwok version "+want) {
 		t.Errorf("%s --version = %q, want it to name kwok version %s (tools/kwok/go.mod)", bin, firstLine(out), want)
@@ -95,7 +90,8 @@ func TestToolKwok(t *testing.T) {
 // KEDA's operator and adapter, and Karpenter, print their version only once they are connected
 // to an API server (KEDA's PrintWelcome, Karpenter's "discovered karpenter version" log line), so
 // these tests start each binary for its help text and read the version from the binary's build
-// information: the module it was built from and the -X stamp that sets the version it reports.
+// information: the module it was built from and the -X stamp that sets the version it reports
+// (the build script leaves -trimpath off for these three, which would drop -ldflags from it).
 // The scenario tests, which connect them, see the version in their logs.
 
 func TestToolKedaOperator(t *testing.T) {
@@ -119,7 +115,7 @@ func TestToolKarpenterKwok(t *testing.T) {
 func checkStamped(t *testing.T, env, wrapper, module, stamp, flag string) {
 	t.Helper()
 	bin := toolPath(t, env)
-	want := goModRequire(t, filepath.Join("tools", wrapper, "go.mod"), module)
+	want := pinned(t, wrapper, module)
 	info, err := buildinfo.ReadFile(bin)
 	if err != nil {
 		t.Fatalf("build information of %s: %v", bin, err)
