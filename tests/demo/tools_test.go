@@ -106,7 +106,7 @@ func TestToolKedaAdapter(t *testing.T) {
 
 func TestToolKarpenterKwok(t *testing.T) {
 	checkStamped(t, "KARPENTER_KWOK_BIN", "karpenter", "sigs.k8s.io/karpenter",
-		"sigs.k8s.io/karpenter/pkg/operator.Version=", "--metrics-port")
+		"sigs.k8s.io/karpenter/pkg/operator.Version=", "-metrics-port") // Go's flag package: one dash
 }
 
 // checkStamped checks that the binary named by env was built from module at the version that
