@@ -67,7 +67,7 @@ case "$name" in
   etcd) "$tmp" --version | grep -qx "etcd Version: ${version#v}" || { echo "built etcd reports '$("$tmp" --version)', want etcd Version: ${version#v}" >&2; exit 1; } ;;
   kwok) "$tmp" --version | grep -q "${version#v}" || { echo "built kwok reports '$("$tmp" --version)', want ${version#v}" >&2; exit 1; } ;;
   *) info="$("${GO:-go}" version -m "$tmp")"
-     grep -qE "^[[:space:]]+(dep|mod)[[:space:]]+$module[[:space:]]+$version" <<<"$info" || { echo "built $name is not $module $version:"; echo "$info" | head -5; exit 1; } >&2
+     grep -qE "^[[:space:]]+(dep|mod)[[:space:]]+${module}[[:space:]]+${version}" <<<"$info" || { echo "built $name is not $module $version:"; echo "$info" | head -5; exit 1; } >&2
      grep -- '-ldflags' <<<"$info" | sed 's/"$/ /' | grep -qF -- "-X $stamp " || { echo "built $name carries no version stamp $stamp" >&2; exit 1; } ;;
 esac
 mv "$tmp" "$out"
