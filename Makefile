@@ -25,10 +25,10 @@ plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account
 # tier starts takes a free port of its own on 127.0.0.1. Each waits on its servers and tools part
 # of the time, so two at a time keep both cores of a small CI machine busy; TEST_JOBS=1 runs them
 # one after the other.
-TEST_TIERS := test-engine test-twin test-integration test-unit test-verify
+TEST_TIERS := test-engine test-twin test-integration test-demo-tools test-unit test-verify
 TEST_JOBS ?= 2
 
-test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine
+test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine, demo tier's binaries
 	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TIERS)
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
@@ -43,7 +43,7 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
 	cd internal/motoserver && $(GO) vet ./...
-	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-workflow
+	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-demo lint-workflow
 
 # What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
 # CLI, Go (the Pulumi Go language host compiles the program), the AWS CLI (pulumi-eks checks its

@@ -6,10 +6,12 @@
 #   make kube-apiserver     only build (or find) the cached kube-apiserver
 #   make kube-controller-manager  only build (or find) the cached kube-controller-manager
 #                           (Start runs it only when asked: TestControllerManager does)
+#   make kube-scheduler     only build (or find) the cached kube-scheduler, after the other two
+#                           (the demo tier runs it: make/demo.mk)
 #   make etcd               only install (or find) etcd and print its path
 #   make lint-integration   gofmt + go vet of tests/integration
 #
-# kube-apiserver and kube-controller-manager are built from the Go module proxy
+# kube-apiserver, kube-controller-manager and kube-scheduler are built from the Go module proxy
 # (k8s.io/kubernetes at the version that tests/integration/apiserver/go.mod requires) by
 # scripts/build-kube-binary.sh into $(EVENTSCALE_CACHE), outside the clone, so CI runs on one
 # machine share them; each is rebuilt only when missing. etcd is
@@ -22,12 +24,13 @@ EVENTSCALE_CACHE     ?= $(HOME)/.cache/eventscale
 INTEGRATION_KUBE_VERSION := $(shell awk '$$1=="require" && $$2=="k8s.io/kubernetes" {print $$3; exit} $$1=="k8s.io/kubernetes" && $$2 ~ /^v/ {print $$2; exit}' $(INTEGRATION_DIR)/apiserver/go.mod)
 KUBE_APISERVER_BIN   ?= $(EVENTSCALE_CACHE)/kube-apiserver-$(INTEGRATION_KUBE_VERSION)
 KUBE_CONTROLLER_MANAGER_BIN ?= $(EVENTSCALE_CACHE)/kube-controller-manager-$(INTEGRATION_KUBE_VERSION)
+KUBE_SCHEDULER_BIN   ?= $(EVENTSCALE_CACHE)/kube-scheduler-$(INTEGRATION_KUBE_VERSION)
 INTEGRATION_TIMEOUT  ?= 30m
 INTEGRATION_FLAGS    ?=
 
 export EVENTSCALE_CACHE
 
-.PHONY: test-integration kube-apiserver kube-controller-manager etcd lint-integration
+.PHONY: test-integration kube-apiserver kube-controller-manager kube-scheduler etcd lint-integration
 
 $(KUBE_APISERVER_BIN):
 	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-kube-binary.sh kube-apiserver "$@"
@@ -35,11 +38,19 @@ $(KUBE_APISERVER_BIN):
 $(KUBE_CONTROLLER_MANAGER_BIN):
 	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-kube-binary.sh kube-controller-manager "$@"
 
+$(KUBE_SCHEDULER_BIN):
+	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-kube-binary.sh kube-scheduler "$@"
+
 kube-apiserver: $(KUBE_APISERVER_BIN) ## Build the real kube-apiserver from the Go module proxy into the cache (once)
 	@"$(KUBE_APISERVER_BIN)" --version
 
 kube-controller-manager: $(KUBE_CONTROLLER_MANAGER_BIN) ## Build the real kube-controller-manager from the Go module proxy into the cache (once)
 	@"$(KUBE_CONTROLLER_MANAGER_BIN)" --version
+
+# Built after the API server and the controller manager (prerequisites run in order without -j),
+# so it reuses most of their compiled packages.
+kube-scheduler: $(KUBE_APISERVER_BIN) $(KUBE_CONTROLLER_MANAGER_BIN) $(KUBE_SCHEDULER_BIN) ## Build the real kube-scheduler from the Go module proxy into the cache (once), after the other two
+	@"$(KUBE_SCHEDULER_BIN)" --version
 
 etcd: ## Install etcd (Debian etcd-server, unpacked into the cache) and print its path
 	@$(INTEGRATION_DIR)/scripts/etcd.sh

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/eventscale/eventscale/tests/integration"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -43,21 +44,11 @@ func toolPath(t *testing.T, env string) string {
 // goModRequire returns the version that the go.mod at path requires of module.
 func goModRequire(t *testing.T, path, module string) string {
 	t.Helper()
-	data, err := os.ReadFile(path)
+	v, err := integration.GoModRequire(path, module)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 3 && f[0] == "require" && f[1] == module {
-			return f[2]
-		}
-		if len(f) >= 2 && f[0] == module && strings.HasPrefix(f[1], "v") {
-			return f[1]
-		}
-	}
-	t.Fatalf("%s requires no %s", path, module)
-	return ""
+	return v
 }
 
 func TestToolPulumiVersion(t *testing.T) {

@@ -52,8 +52,14 @@ func CacheDir() string {
 // tests/integration/apiserver/go.mod builds, e.g. "v1.35.4": the version the
 // test server must report.
 func KubernetesVersion() (string, error) {
-	gomod := filepath.Join(ModuleDir(), "apiserver", "go.mod")
-	f, err := os.Open(gomod)
+	return GoModRequire(filepath.Join(ModuleDir(), "apiserver", "go.mod"), "k8s.io/kubernetes")
+}
+
+// GoModRequire returns the version that the go.mod file at path requires of
+// module: what a wrapper module, such as tests/integration/apiserver, pins the
+// binary it builds to. Replace lines are not requirements and are skipped.
+func GoModRequire(path, module string) (string, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
@@ -62,17 +68,17 @@ func KubernetesVersion() (string, error) {
 	for sc.Scan() {
 		fields := strings.Fields(sc.Text())
 		if len(fields) >= 3 && fields[0] == "require" {
-			fields = fields[1:] // require k8s.io/kubernetes vX.Y.Z
+			fields = fields[1:] // require <module> vX.Y.Z
 		}
-		// In a require block: k8s.io/kubernetes vX.Y.Z [// indirect]; not a replace line.
-		if len(fields) >= 2 && fields[0] == "k8s.io/kubernetes" && strings.HasPrefix(fields[1], "v") {
+		// In a require block: <module> vX.Y.Z [// indirect]; not a replace line.
+		if len(fields) >= 2 && fields[0] == module && strings.HasPrefix(fields[1], "v") {
 			return fields[1], nil
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return "", err
 	}
-	return "", fmt.Errorf("%s: no requirement of k8s.io/kubernetes", gomod)
+	return "", fmt.Errorf("%s: no requirement of %s", path, module)
 }
 
 // KubeAPIServerPath returns $KUBE_APISERVER_BIN, or the cached build

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
 # Usage: build-kube-binary.sh NAME [OUT]
 #
-# Builds the real Kubernetes binary NAME (kube-apiserver or kube-controller-manager) from
+# Builds the real Kubernetes binary NAME (kube-apiserver, kube-controller-manager or
+# kube-scheduler) from
 # the Go module proxy into OUT (default ${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}/NAME-<version>),
 # using the wrapper module tests/integration/apiserver (k8s.io/kubernetes with every staging
-# module replaced by its published v0.x tag; both binaries are `tool` lines of that go.mod).
+# module replaced by its published v0.x tag; each binary is a `tool` line of that go.mod).
 # The version comes from that go.mod. The -X flags make the binary report its real version
 # (clients such as Helm reject a server that says v0.0.0). An existing OUT is kept.
 # Cold, 2 cores: kube-apiserver ≈ 9 min and 2.4 GB of RAM; kube-controller-manager after it
-# in the same GOCACHE: see docs/integration-benchmarks.md.
+# in the same GOCACHE: see docs/integration-benchmarks.md; kube-scheduler after both:
+# docs/demo-benchmarks.md.
 set -euo pipefail
 name="${1:-}"
 case "$name" in
-  kube-apiserver|kube-controller-manager) ;;
-  *) echo "usage: $0 kube-apiserver|kube-controller-manager [OUT]" >&2; exit 2 ;;
+  kube-apiserver|kube-controller-manager|kube-scheduler) ;;
+  *) echo "usage: $0 kube-apiserver|kube-controller-manager|kube-scheduler [OUT]" >&2; exit 2 ;;
 esac
 here="$(cd "$(dirname "$0")/.." && pwd)"
 mod="$here/apiserver"
