@@ -2,6 +2,7 @@ package demo
 
 import (
 	"debug/buildinfo"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +19,7 @@ func toolPath(t *testing.T, env string) string {
 	t.Helper()
 	p := os.Getenv(env)
 	if p == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not set (CI=true, so this fails instead of skipping): run make test-demo-tools", env)
-		}
-		t.Skipf("%s is not set: run make test-demo-tools", env)
+		integration.RequirePrerequisite(t, fmt.Errorf("%s is not set: run make test-demo-tools", env))
 	}
 	return p
 }

@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -19,6 +19,7 @@ import (
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/engine/charts"
+	"github.com/eventscale/eventscale/tests/integration"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
@@ -31,10 +32,7 @@ func requireTools(t *testing.T) Tools {
 		t.Fatal(err)
 	}
 	if !ok {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s, %s and %s are not set (CI=true, so this fails instead of skipping): run make test-engine", EnvPulumi, EnvKubernetes, EnvEKS)
-		}
-		t.Skipf("%s, %s and %s are not set: run make test-engine", EnvPulumi, EnvKubernetes, EnvEKS)
+		integration.RequirePrerequisite(t, fmt.Errorf("%s, %s and %s are not set: run make test-engine", EnvPulumi, EnvKubernetes, EnvEKS))
 	}
 	return tools
 }

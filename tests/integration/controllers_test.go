@@ -46,10 +46,10 @@ var (
 // endpoints answer without credentials, the API does not.
 func TestControllerManager(t *testing.T) {
 	kcm, err := KubeControllerManagerPath()
-	requirePrerequisite(t, err)
+	RequirePrerequisite(t, err)
 	for _, f := range []func() (string, error){KubeAPIServerPath, EtcdPath} {
 		_, err := f()
-		requirePrerequisite(t, err)
+		RequirePrerequisite(t, err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()

@@ -89,19 +89,6 @@ func stopClusters() {
 	clusters = nil
 }
 
-// requirePrerequisite skips the test with the reason, or fails it when
-// CI=true: in CI a missing server binary is an error.
-func requirePrerequisite(t *testing.T, err error) {
-	t.Helper()
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("prerequisite missing (CI=true, so this fails instead of skipping): %v", err)
-	}
-	t.Skipf("prerequisite missing: %v", err)
-}
-
 // stackEnv is one stack deployed to its own cluster, shared by the tests of
 // this process (the stack is deployed once).
 type stackEnv struct {
@@ -149,7 +136,7 @@ func deployed(t *testing.T, name string) *stackEnv {
 	envsMu.Unlock()
 	e.once.Do(func() { e.setup(t, name) })
 	if e.skip != "" {
-		requirePrerequisite(t, errors.New(e.skip))
+		RequirePrerequisite(t, errors.New(e.skip))
 	}
 	if e.fail != "" {
 		t.Fatalf("deploying stack %s: %s", name, e.fail)

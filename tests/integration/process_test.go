@@ -35,9 +35,9 @@ func runHelper() {
 // exit by themselves; the next Start removes the orphaned temporary folder.
 func TestServersDieWithTheTestProcess(t *testing.T) {
 	_, err := KubeAPIServerPath()
-	requirePrerequisite(t, err)
+	RequirePrerequisite(t, err)
 	_, err = EtcdPath()
-	requirePrerequisite(t, err)
+	RequirePrerequisite(t, err)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1")

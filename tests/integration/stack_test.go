@@ -212,7 +212,7 @@ func TestDependencies(t *testing.T) {
 	for _, chart := range requiredCharts {
 		lc, err := FindLocalChart(chart)
 		if err != nil {
-			requirePrerequisite(t, err)
+			RequirePrerequisite(t, err)
 		}
 		for _, f := range lc.CRDs {
 			group := crdGroup(t, f.Data)
