@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -214,9 +215,11 @@ func TestWorkersRunPods(t *testing.T) {
 	}
 	waitFor := func(what string, timeout time.Duration, cond func() bool) {
 		t.Helper()
+		start := time.Now()
 		if !sqstest.WaitFor(timeout, cond) {
 			t.Fatalf("%s: not within %s (running %d, events %+v)", what, timeout, w.Running(), w.Events())
 		}
+		t.Logf("%s (waited %s)", what, time.Since(start).Round(time.Millisecond))
 	}
 	pods := cs.CoreV1().Pods(ns)
 	create := func(name, app string, concurrency int) {
@@ -246,6 +249,8 @@ func TestWorkersRunPods(t *testing.T) {
 	}
 	run("w-0")
 	waitFor("two processes run", 60*time.Second, func() bool { return w.Running() == 2 })
+	// Each answers /readyz on the loopback address it was given instead of the pod's ":8080".
+	waitFor("both workers are ready", 60*time.Second, func() bool { return ready(find("w-0")) && ready(find("w-1")) })
 
 	// Both processes consume the queue; every message is processed exactly once.
 	const n = 8
@@ -340,6 +345,9 @@ func TestWorkersRunPods(t *testing.T) {
 	create("w-2", "worker", 2)
 	run("w-2")
 	waitFor("w-2's process starts", 60*time.Second, func() bool { ev, _ := find("w-2"); return !ev.Started.IsZero() })
+	// A worker SIGTERMed before it has set up its signal handling dies of the signal; Stop
+	// is for workers that run.
+	waitFor("w-2 is ready", 60*time.Second, func() bool { return ready(find("w-2")) })
 	broken, starts := find("broken")
 	if starts != 1 || !broken.Unexpected || broken.ExitCode != 2 {
 		t.Errorf("broken: %d processes, unexpected %v, exit code %d; want 1 process that exited 2 on its own",
@@ -412,6 +420,20 @@ func markRunning(ctx context.Context, pods interface {
 	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}}
 	_, err = pods.UpdateStatus(ctx, pod, metav1.UpdateOptions{})
 	return err
+}
+
+// ready reports whether the worker process of ev answers 200 on /readyz.
+func ready(ev WorkerEvent, _ int) bool {
+	if ev.HealthAddr == "" {
+		return false
+	}
+	c := &http.Client{Timeout: time.Second}
+	resp, err := c.Get("http://" + ev.HealthAddr + "/readyz")
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 // record is one line of a worker's WORKER_RECORD_FILE and the pod whose file it is in.
