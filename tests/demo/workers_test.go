@@ -133,6 +133,10 @@ func TestWorkerGrace(t *testing.T) {
 
 // Worker pods of TestWorkersRunPods: each process takes two messages at a time and works 3 s
 // on each, long enough for the test to delete a pod while one of its messages is in flight.
+// Their visibility timeout is 5 s (renewed while a message is processing): a long poll in
+// flight at SIGTERM is cancelled by the worker, and a message the server had already handed
+// to that request stays invisible until its visibility timeout ends; nothing is lost, it is
+// delivered again (seen with moto: 30 s of delay at the queue's default).
 const (
 	workerSelector    = "app=worker"
 	workerWork        = 3 * time.Second
@@ -389,6 +393,7 @@ func workerPod(name, app, queueURL string, concurrency int) *corev1.Pod {
 		{Name: "WORKER_WAIT_SECONDS", Value: "1"},
 		{Name: "WORKER_SIMULATED_WORK", Value: workerWork.String()},
 		{Name: "WORKER_SHUTDOWN_TIMEOUT", Value: "10s"},
+		{Name: "WORKER_VISIBILITY_EXTENSION_SECONDS", Value: "5"},
 		{Name: "WORKER_HEALTH_ADDR", Value: ":8080"},
 		{Name: "WORKER_LOG_LEVEL", Value: "debug"},
 		{Name: "POD_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.name"}}},
