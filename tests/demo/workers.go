@@ -312,8 +312,12 @@ func (w *Workers) wait(p *workerProc, logFile *os.File) {
 		w.logf("workers: pod %s: worker pid %d exited on its own (%v) while its pod is Running; not restarted (log %s)",
 			p.ev.Pod, p.ev.PID, err, p.ev.LogFile)
 	} else {
-		w.logf("workers: pod %s: worker pid %d exited %s after SIGTERM (exit code %d%s)",
-			p.ev.Pod, p.ev.PID, p.ev.Exited.Sub(p.ev.TermSent).Round(time.Millisecond), p.ev.ExitCode, signalNote(p.ev.Signal))
+		how := "exited"
+		if !p.ev.KillSent.IsZero() {
+			how = "was killed"
+		}
+		w.logf("workers: pod %s: worker pid %d %s %s after SIGTERM (exit code %d%s)",
+			p.ev.Pod, p.ev.PID, how, p.ev.Exited.Sub(p.ev.TermSent).Round(time.Millisecond), p.ev.ExitCode, signalNote(p.ev.Signal))
 	}
 	close(p.done)
 }

@@ -364,6 +364,37 @@ func TestWorkersRunPods(t *testing.T) {
 		t.Errorf("Running() = %d, want 2 (the survivor and w-2)", got)
 	}
 
+	// A pod deleted with a grace period shorter than the message in flight: its process gets
+	// SIGKILL when the grace runs out, the message is not deleted, and the other worker
+	// processes it once it is visible again.
+	const k = 2
+	sqs.SendBodies(t, queue.URL, sqstest.Bodies("third", k))
+	var killed string
+	waitFor("a message in flight", 60*time.Second, func() bool {
+		for _, ev := range w.Events() {
+			if ev.Exited.IsZero() && len(startedNotRecorded(t, ev.LogFile, recordFile(ev.Pod))) > 0 {
+				killed = ev.Pod
+				return true
+			}
+		}
+		return false
+	})
+	if err := pods.Delete(ctx, killed, metav1.DeleteOptions{GracePeriodSeconds: new(int64(1))}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(killed+"'s process is killed", 30*time.Second, func() bool { ev, _ := find(killed); return !ev.Exited.IsZero() })
+	if ev, _ := find(killed); ev.KillSent.IsZero() || ev.Signal != "killed" || ev.Grace != time.Second {
+		t.Errorf("%s: SIGKILL at %v, ended by signal %q, grace %s; want SIGKILL after 1s", killed, ev.KillSent, ev.Signal, ev.Grace)
+	}
+	waitFor("the third messages are processed", 120*time.Second, func() bool {
+		return len(recordsWith(t, records, "third")) >= k
+	})
+	checkOnce(t, recordsWith(t, records, "third"), sqstest.Bodies("third", k))
+	waitFor("the queue is empty", 30*time.Second, func() bool { return sqs.QueueCounts(t, queue.URL).Total() == 0 })
+	if got := w.Running(); got != 1 {
+		t.Errorf("Running() = %d after killing %s, want 1", got, killed)
+	}
+
 	// Stop ends every process with SIGTERM; a second Stop does nothing.
 	w.Stop()
 	w.Stop()
@@ -374,7 +405,7 @@ func TestWorkersRunPods(t *testing.T) {
 		if ev.Exited.IsZero() {
 			t.Errorf("%s's process has not exited after Stop", ev.Pod)
 		}
-		if ev.Pod != "broken" && (ev.TermSent.IsZero() || ev.ExitCode != 0) {
+		if ev.Pod != "broken" && ev.Pod != killed && (ev.TermSent.IsZero() || ev.ExitCode != 0) {
 			t.Errorf("%s: SIGTERM at %v, exit code %d; want SIGTERM and exit 0", ev.Pod, ev.TermSent, ev.ExitCode)
 		}
 	}
