@@ -183,8 +183,7 @@ func StartWorkers(ctx context.Context, cfg *rest.Config, opts WorkerOptions) (*W
 		close(w.watchDone)
 	}()
 	if !cache.WaitForCacheSync(watchCtx.Done(), inf.HasSynced) {
-		cancel()
-		<-w.watchDone
+		w.Stop() // also ends processes started for pods listed before the sync failed
 		return nil, fmt.Errorf("workers: pods of %s did not sync: %w", opts.Namespace, context.Cause(watchCtx))
 	}
 	w.logf("workers: watching pods in %s (selector %q)", opts.Namespace, opts.Selector)
