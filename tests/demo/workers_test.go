@@ -225,6 +225,18 @@ func TestWorkersRunPods(t *testing.T) {
 		}
 		t.Logf("%s (waited %s)", what, time.Since(start).Round(time.Millisecond))
 	}
+	// processedOnce waits until the messages sent with bodies prefix-0000... are all recorded,
+	// checks that each was processed once and that the queue is empty, and returns the records.
+	processedOnce := func(prefix string, count int) []record {
+		t.Helper()
+		waitFor("the "+prefix+" messages are processed", 120*time.Second, func() bool {
+			return len(recordsWith(t, records, prefix)) >= count
+		})
+		recs := recordsWith(t, records, prefix)
+		checkOnce(t, recs, sqstest.Bodies(prefix, count))
+		waitFor("the queue is empty", 30*time.Second, func() bool { return sqs.QueueCounts(t, queue.URL).Total() == 0 })
+		return recs
+	}
 	pods := cs.CoreV1().Pods(ns)
 	create := func(name, app string, concurrency int) {
 		t.Helper()
@@ -259,26 +271,22 @@ func TestWorkersRunPods(t *testing.T) {
 	// Both processes consume the queue; every message is processed exactly once.
 	const n = 8
 	sqs.SendBodies(t, queue.URL, sqstest.Bodies("first", n))
-	waitFor("the first messages are processed", 120*time.Second, func() bool {
-		return len(recordsWith(t, records, "first")) >= n
-	})
+	first := processedOnce("first", n)
 	byPod := map[string]int{}
-	for _, r := range recordsWith(t, records, "first") {
+	for _, r := range first {
 		byPod[r.pod]++
 	}
-	checkOnce(t, recordsWith(t, records, "first"), sqstest.Bodies("first", n))
 	for _, pod := range []string{"w-0", "w-1"} {
 		ev, _ := find(pod)
 		if byPod[pod] == 0 {
 			t.Errorf("%s processed none of the %d messages (per pod: %v)", pod, n, byPod)
 		}
-		for _, r := range recordsWith(t, records, "first") {
+		for _, r := range first {
 			if r.pod == pod && r.PID != ev.PID {
 				t.Errorf("%s's record file was written by pid %d, want its process %d", pod, r.PID, ev.PID)
 			}
 		}
 	}
-	waitFor("the queue is empty", 30*time.Second, func() bool { return sqs.QueueCounts(t, queue.URL).Total() == 0 })
 
 	// A pod deleted with a grace period while one of its messages is in flight: its process
 	// gets SIGTERM, finishes the message and exits 0. The pod is then removed at once with a
@@ -329,11 +337,7 @@ func TestWorkersRunPods(t *testing.T) {
 			t.Errorf("message %s finished at %s, before SIGTERM at %s: it was not in flight", id, r.Time, ev.TermSent)
 		}
 	}
-	waitFor("the second messages are processed", 120*time.Second, func() bool {
-		return len(recordsWith(t, records, "second")) >= m
-	})
-	checkOnce(t, recordsWith(t, records, "second"), sqstest.Bodies("second", m))
-	waitFor("the queue is empty", 30*time.Second, func() bool { return sqs.QueueCounts(t, queue.URL).Total() == 0 })
+	processedOnce("second", m)
 	if got := w.Running(); got != 1 {
 		t.Errorf("Running() = %d after deleting %s, want 1", got, victim)
 	}
@@ -386,11 +390,7 @@ func TestWorkersRunPods(t *testing.T) {
 	if ev, _ := find(killed); ev.KillSent.IsZero() || ev.Signal != "killed" || ev.Grace != time.Second {
 		t.Errorf("%s: SIGKILL at %v, ended by signal %q, grace %s; want SIGKILL after 1s", killed, ev.KillSent, ev.Signal, ev.Grace)
 	}
-	waitFor("the third messages are processed", 120*time.Second, func() bool {
-		return len(recordsWith(t, records, "third")) >= k
-	})
-	checkOnce(t, recordsWith(t, records, "third"), sqstest.Bodies("third", k))
-	waitFor("the queue is empty", 30*time.Second, func() bool { return sqs.QueueCounts(t, queue.URL).Total() == 0 })
+	processedOnce("third", k)
 	if got := w.Running(); got != 1 {
 		t.Errorf("Running() = %d after killing %s, want 1", got, killed)
 	}
