@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/eventscale/eventscale/internal/worker"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/integration"
 )
 
 // timing is one scenario's measured timeline, each point since the first message was sent.
@@ -98,91 +101,201 @@ func peak(samples []sample) (pods, nodes, zones int) {
 	return
 }
 
-// TestDevScenario replays the tutorial's demo on the dev stack's objects: idle at zero, two
-// messages bring two pods on two nodes, more messages stay at maxReplicas 2, every message is
-// processed exactly once (one sent during the scale-down too), and both scale back to zero.
-func TestDevScenario(t *testing.T) {
-	// The dev workload's simulated work is raised from 1 s to 15 s (a config edit): one pod
-	// takes both messages in one receive, and with 1 s of work it finishes them before the
-	// HPA's next 15 s sync could see two; at 15 s the two stay in flight across that sync,
-	// as a real job that takes time would.
-	edits := map[string]string{"eventscale:workloads": `[{"name":"worker","simulatedWorkSeconds":15}]`}
-	rec, s := stackRun(t, "dev", edits)
-	w := startWorld(t, rec, s)
-	obs := w.observe(250 * time.Millisecond)
-
-	// 1. Idle: the ScaledObject is reconciled (its HPA exists) and nothing runs, through more
-	// than one polling interval.
+// idle checks that the ScaledObject is reconciled (its HPA exists) and that nothing runs
+// through more than one polling interval.
+func (w *world) idle(obs *observer) {
+	t := w.t
+	t.Helper()
 	w.waitScaledObjectReady()
-	idleFrom := time.Now()
+	from := time.Now()
 	time.Sleep(12 * time.Second)
-	for _, smp := range obs.since(idleFrom) {
+	samples := obs.since(from)
+	for _, smp := range samples {
 		if smp.replicas != 0 || smp.running+smp.pending != 0 || smp.nodes != 0 {
 			t.Fatalf("idle: %s, want 0 replicas, 0 pods, 0 nodes", smp)
 		}
 	}
-	if len(obs.since(idleFrom)) < 10 {
-		t.Fatalf("idle: only %d samples", len(obs.since(idleFrom)))
+	if len(samples) < 10 {
+		t.Fatalf("idle: only %d samples in %s", len(samples), time.Since(from))
 	}
-	t.Logf("idle: 0 pods, 0 nodes for %s", time.Since(idleFrom).Round(time.Second))
+	t.Logf("idle: 0 replicas, 0 pods, 0 nodes for %s", time.Since(from).Round(time.Second))
+}
 
-	// 2. Two messages with queueLength 1: two pods on two nodes.
-	tm := timing{Scenario: "dev: 2 messages, then 8 more", Messages: 10}
-	bodies := sqstestBodies("dev", 2)
-	t0 := time.Now()
-	w.send(bodies)
-	at := obs.waitUntil("a worker pod Running", t0, 90*time.Second, func(s sample) bool { return s.running >= 1 })
+// scaleUp sends bodies at t0 and records when the first pod runs, when pods Running reach
+// wantRunning and when wantNodes nodes are Ready.
+func (w *world) scaleUp(obs *observer, tm *timing, t0 time.Time, wantRunning, wantNodes int) {
+	t := w.t
+	t.Helper()
+	at := obs.waitUntil("a worker pod Running", t0, 2*time.Minute, func(s sample) bool { return s.running >= 1 })
 	tm.FirstRunning = at.Sub(t0)
-	at = obs.waitUntil("two worker pods Running", t0, 3*time.Minute, func(s sample) bool { return s.running == 2 })
+	at = obs.waitUntil(fmt.Sprintf("%d worker pods Running", wantRunning), t0, 3*time.Minute, func(s sample) bool { return s.running >= wantRunning })
 	tm.AllRunning = at.Sub(t0)
-	at = obs.waitUntil("two nodes Ready", t0, 3*time.Minute, func(s sample) bool { return s.ready == 2 })
+	at = obs.waitUntil(fmt.Sprintf("%d nodes Ready", wantNodes), t0, 3*time.Minute, func(s sample) bool { return s.ready >= wantNodes })
 	tm.NodesReady = at.Sub(t0)
-	// 3 and then 10 messages sent in all: maxReplicas 2 holds, and so do the two nodes,
-	// through a KEDA poll and an HPA sync.
-	more := sqstestBodies("dev-more", 8)
-	w.send(more[:1])
-	time.Sleep(3 * time.Second)
-	w.send(more[1:])
-	bodies = append(bodies, more...)
-	capFrom := time.Now()
-	time.Sleep(20 * time.Second)
-	for _, smp := range obs.since(capFrom) {
-		if smp.replicas > 2 || smp.running+smp.pending > 2 || smp.nodes > 2 {
-			t.Fatalf("with 10 messages: %s, want at most 2 replicas, 2 pods and 2 nodes (maxReplicas 2)", smp)
+}
+
+// hold fails the test unless every sample for d from now satisfies ok.
+func (w *world) hold(obs *observer, d time.Duration, what string, ok func(sample) bool) {
+	t := w.t
+	t.Helper()
+	from := time.Now()
+	time.Sleep(d)
+	for _, smp := range obs.since(from) {
+		if !ok(smp) {
+			t.Fatalf("%s: %s", what, smp)
 		}
 	}
-	drained := obs.waitUntil("the queue drained", t0, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
+}
+
+// finish records the drain and the scale-down to zero after since, checks that every body
+// was processed exactly once and the queues are empty, and logs the timeline.
+func (w *world) finish(obs *observer, tm *timing, t0, since time.Time, bodies []string, toZero bool) {
+	t := w.t
+	t.Helper()
+	drained := obs.waitUntil("the queue drained", since, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
 	tm.Drained = drained.Sub(t0)
-
-	// 4. A message sent while the pods scale down is still processed.
-	down := obs.waitUntil("replicas scaling down", drained, 5*time.Minute, func(s sample) bool { return s.replicas < 2 })
-	late := sqstestBodies("dev-late", 1)
-	w.send(late)
-	t.Logf("sent %q %s after the scale-down began", late[0], time.Since(down).Round(time.Millisecond))
-	bodies = append(bodies, late...)
-
-	// 5. Back to zero.
-	lateAt := time.Now()
-	obs.waitUntil("the late message processed", lateAt, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
-	at = obs.waitUntil("replicas 0", lateAt, 5*time.Minute, func(s sample) bool { return s.replicas == 0 && s.running == 0 && s.workers == 0 })
-	tm.ReplicasZero = at.Sub(t0)
-	at = obs.waitUntil("nodes 0", lateAt, 5*time.Minute, func(s sample) bool { return s.nodes == 0 })
-	tm.NodesZero = at.Sub(t0)
-
+	if toZero {
+		at := obs.waitUntil("replicas 0", drained, 5*time.Minute, func(s sample) bool { return s.replicas == 0 && s.running == 0 && s.workers == 0 })
+		tm.ReplicasZero = at.Sub(t0)
+		at = obs.waitUntil("nodes 0", at, 5*time.Minute, func(s sample) bool { return s.nodes == 0 })
+		tm.NodesZero = at.Sub(t0)
+	}
 	tm.Recorded = w.checkExactlyOnce(bodies)
 	last := obs.last()
 	if last.queued != 0 || last.dlq != 0 {
 		t.Errorf("at the end: queue %d, DLQ %d, want both empty", last.queued, last.dlq)
 	}
-	tm.PeakPods, tm.PeakNodes, tm.Zones = peak(obs.since(t0))
 	tm.DLQ = last.dlq
+	tm.PeakPods, tm.PeakNodes, tm.Zones = peak(obs.since(t0))
+	if bad := w.workers.Unexpected(); len(bad) > 0 {
+		t.Errorf("worker processes that ended on their own: %+v", bad)
+	}
+	t.Logf("timeline: %+v", *tm)
+	recordTiming(*tm)
+}
+
+// devEdits raise the dev workload's simulated work from 1 s to 15 s (a config edit): one pod
+// takes both of two messages in one receive, and with 1 s of work it finishes them before the
+// HPA's next 15 s sync could see two; at 15 s the two stay in flight across that sync, as a
+// job that takes time would.
+const devWorkload = `{"name":"worker","simulatedWorkSeconds":15`
+
+// TestDevScenario replays the tutorial's demo on the dev stack's objects: idle at zero, two
+// messages bring two pods on two nodes, more messages stay at maxReplicas 2, every message is
+// processed exactly once (one sent as the pods scale down too), and both scale back to zero.
+func TestDevScenario(t *testing.T) {
+	t.Parallel()
+	rec, s := stackRun(t, "dev", map[string]string{"eventscale:workloads": "[" + devWorkload + "}]"})
+	w := startWorld(t, rec, s)
+	obs := w.observe(250 * time.Millisecond)
+
+	// 1. Idle.
+	w.idle(obs)
+
+	// 2. Two messages with queueLength 1: two pods on two nodes; 3, then 10 messages in all:
+	// still two (maxReplicas 2), through a KEDA poll and an HPA sync.
+	tm := timing{Scenario: "dev: 2 messages, then 1 and 7 more", Messages: 10}
+	bodies := sqstestBodies("dev", 2)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 2, 2)
+	more := sqstestBodies("dev-more", 8)
+	w.send(more[:1])
+	time.Sleep(3 * time.Second)
+	w.send(more[1:])
+	bodies = append(bodies, more...)
+	w.hold(obs, 20*time.Second, "with 10 messages, want at most 2 replicas, 2 pods and 2 nodes (maxReplicas 2)", func(s sample) bool {
+		return s.replicas <= 2 && s.running+s.pending <= 2 && s.nodes <= 2
+	})
+
+	// 4. A message sent as the pods scale down is still processed (5. and back to zero).
+	drained := obs.waitUntil("the queue drained", t0, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
+	down := obs.waitUntil("the scale-down", drained, 5*time.Minute, func(s sample) bool { return s.replicas < 2 })
+	late := sqstestBodies("dev-late", 1)
+	w.send(late)
+	t.Logf("sent %q %s after the scale-down began (replicas %d)", late[0], time.Since(down).Round(time.Millisecond), obs.last().replicas)
+	bodies = append(bodies, late...)
+	w.finish(obs, &tm, t0, time.Now(), bodies, true)
+	tm.Messages = len(bodies)
 	if tm.PeakPods != 2 || tm.PeakNodes != 2 {
 		t.Errorf("peak %d pods on %d nodes, want 2 on 2", tm.PeakPods, tm.PeakNodes)
 	}
-	t.Logf("timeline: %+v", tm)
-	for _, e := range w.workers.Events() {
-		t.Logf("worker %+v", e)
+}
+
+// TestDevMaxReplicas3 is the dev stack with maxReplicas 3 (a config edit): three messages
+// ask for three pods, the NodePool's CPU limit of 4 stops a third node, and the third pod
+// stays Pending.
+func TestDevMaxReplicas3(t *testing.T) {
+	t.Parallel()
+	rec, s := stackRun(t, "dev", map[string]string{"eventscale:workloads": "[" + devWorkload + `,"maxReplicas":3}]`})
+	w := startWorld(t, rec, s)
+	obs := w.observe(250 * time.Millisecond)
+	w.waitScaledObjectReady()
+	tm := timing{Scenario: "dev, maxReplicas 3: 3 messages", Messages: 3}
+	bodies := sqstestBodies("dev3", 3)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 2, 2)
+	at := obs.waitUntil("3 replicas, 1 pod Pending", t0, 2*time.Minute, func(s sample) bool { return s.replicas == 3 && s.pending == 1 })
+	t.Logf("3 replicas with one Pending %s after the messages", at.Sub(t0).Round(time.Millisecond))
+	w.hold(obs, 20*time.Second, "want 2 pods Running on 2 nodes and 1 Pending (the NodePool's CPU limit)", func(s sample) bool {
+		return s.nodes <= 2 && s.running <= 2 && (s.queued == 0 || s.replicas < 3 || s.pending == 1)
+	})
+	w.finish(obs, &tm, t0, t0, bodies, false)
+	if tm.PeakPods != 3 || tm.PeakNodes != 2 {
+		t.Errorf("peak %d pods on %d nodes, want 3 pods (one Pending) on 2 nodes", tm.PeakPods, tm.PeakNodes)
 	}
+}
+
+// TestProdScenario sends a few hundred messages to the prod stack's workers: they spread over
+// three or more nodes in two or more zones, drain the queue and scale back to zero. The
+// scale-down waits are shortened by a config edit (cooldown and HPA stabilization 30 s instead
+// of 120 s, consolidateAfter 30 s instead of 5 m) so that the run stays within minutes; the
+// scale-up path is prod's own.
+func TestProdScenario(t *testing.T) {
+	t.Parallel()
+	edits := map[string]string{}
+	raw, err := stacks.ReadStackFile(filepath.Join(integration.RepoRoot(), "Pulumi.prod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits["eventscale:workloads"] = editJSON(t, raw["eventscale:workloads"], func(v any) {
+		wl := v.([]any)[0].(map[string]any)
+		wl["cooldownPeriodSeconds"] = 30
+		wl["scaleDownStabilizationSeconds"] = 30
+	})
+	edits["eventscale:karpenter"] = editJSON(t, raw["eventscale:karpenter"], func(v any) {
+		v.(map[string]any)["nodePool"].(map[string]any)["consolidateAfter"] = "30s"
+	})
+	rec, s := stackRun(t, "prod", edits)
+	w := startWorld(t, rec, s)
+	obs := w.observe(500 * time.Millisecond)
+	w.waitScaledObjectReady()
+	const n = 300
+	tm := timing{Scenario: "prod: 300 messages", Messages: n}
+	bodies := sqstestBodies("prod", n)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 3, 3)
+	w.finish(obs, &tm, t0, t0, bodies, true)
+	if tm.PeakNodes < 3 || tm.Zones < 2 {
+		t.Errorf("peak %d nodes, workers in %d zones, want ≥ 3 nodes in ≥ 2 zones", tm.PeakNodes, tm.Zones)
+	}
+}
+
+// editJSON decodes a raw JSON config value, lets edit change it and encodes it again.
+func editJSON(t *testing.T, raw string, edit func(any)) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		t.Fatalf("config value %q: %v", raw, err)
+	}
+	edit(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // sqstestBodies returns n distinct message bodies.
@@ -219,4 +332,16 @@ func (w *world) waitScaledObjectReady() {
 	}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// The timelines the scenarios measured, for the table.
+var (
+	timingsMu sync.Mutex
+	timings   []timing
+)
+
+func recordTiming(tm timing) {
+	timingsMu.Lock()
+	defer timingsMu.Unlock()
+	timings = append(timings, tm)
 }
