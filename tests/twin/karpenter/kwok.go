@@ -1,0 +1,128 @@
+package karpenter
+
+import (
+	"fmt"
+	"sort"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	kwok "sigs.k8s.io/karpenter/kwok/cloudprovider"
+	karpv1 "sigs.k8s.io/karpenter/pkg/apis/v1"
+	"sigs.k8s.io/karpenter/pkg/cloudprovider"
+)
+
+// KWOKKubeReserved is the overhead Karpenter v1.14.1's kwok provider gives every instance type
+// of its file (kube-reserved 100m CPU and 10Mi memory: sigs.k8s.io/karpenter@v1.14.1
+// kwok/cloudprovider/helpers.go, newInstanceType). Its allocatable is the file's resources
+// minus this, and its nodes' allocatable is that allocatable (kwok/cloudprovider/cloudprovider.go,
+// toNode).
+var KWOKKubeReserved = corev1.ResourceList{
+	corev1.ResourceCPU:    resource.MustParse("100m"),
+	corev1.ResourceMemory: resource.MustParse("10Mi"),
+}
+
+// KWOKInstanceTypes describes the NodePool's allowed instance types (Cluster.Allowed) for
+// Karpenter v1.14.1's kwok provider: the JSON array its --instance-types-file-path
+// (INSTANCE_TYPES_FILE_PATH) names, one entry per type name, sorted by name.
+//
+// Each entry has the type's name, its one kubernetes.io/arch value (amd64 or arm64, as Karpenter
+// labels it), its kubernetes.io/os values, and one offering per available offering of the twin
+// (price, zone, capacity type). Its resources are chosen so that as many workload pods fit on a
+// kwok node as on the twin's node of that type, in a cluster with no DaemonSets (a stand-in:
+// the kwok node is not the EC2 node):
+//   - cpu and memory are Cluster.Allocatable (EC2 allocatable minus the EKS DaemonSets'
+//     requests) plus KWOKKubeReserved, which the kwok provider takes off again;
+//   - pods is the allocatable max pods minus one per EKS DaemonSet (their pods take a slot);
+//   - ephemeral-storage is Cluster.Allocatable's, when the type has one.
+//
+// The kwok node's capacity is therefore not the EC2 capacity: NodePool limits, which count
+// capacity, are reached later than in the twin (the resources are smaller than the EC2
+// capacity, by kube-reserved, system-reserved, the eviction threshold and the DaemonSets).
+func KWOKInstanceTypes(c *Cluster) ([]kwok.InstanceTypeOptions, error) {
+	seen := map[string]bool{}
+	var out []kwok.InstanceTypeOptions
+	for _, it := range c.Allowed() {
+		if seen[it.Name] {
+			return nil, fmt.Errorf("instance type %s is listed twice", it.Name)
+		}
+		seen[it.Name] = true
+		o, err := kwokInstanceType(c, it)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("NodePool %s allows no instance type", c.NodePool.Name)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.InstanceTypeOptions, error) {
+	arch := it.Requirements.Get(corev1.LabelArchStable)
+	if arch.Operator() != corev1.NodeSelectorOpIn || arch.Len() != 1 {
+		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: want exactly one %s value, have %s", it.Name, corev1.LabelArchStable, arch)
+	}
+	osReq := it.Requirements.Get(corev1.LabelOSStable)
+	if osReq.Operator() != corev1.NodeSelectorOpIn || osReq.Len() == 0 {
+		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: no %s values (%s)", it.Name, corev1.LabelOSStable, osReq)
+	}
+	var osNames []corev1.OSName
+	for _, v := range osReq.Values() { // sorted
+		osNames = append(osNames, corev1.OSName(v))
+	}
+
+	alloc := c.Allocatable(it)
+	res := corev1.ResourceList{}
+	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		q, ok := alloc[k]
+		if !ok || q.Sign() <= 0 {
+			return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: allocatable %s is %s after the DaemonSets", it.Name, k, q.String())
+		}
+		q = q.DeepCopy()
+		q.Add(KWOKKubeReserved[k])
+		res[k] = q
+	}
+	pods := alloc.Pods().Value() - int64(len(c.DaemonSets))
+	if pods <= 0 {
+		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: max pods %d leaves no slot after %d DaemonSets", it.Name, alloc.Pods().Value(), len(c.DaemonSets))
+	}
+	res[corev1.ResourcePods] = *resource.NewQuantity(pods, resource.DecimalSI)
+	if q, ok := alloc[corev1.ResourceEphemeralStorage]; ok {
+		res[corev1.ResourceEphemeralStorage] = q.DeepCopy()
+	}
+
+	var offerings kwok.KWOKOfferings
+	for _, of := range it.Offerings.Available() {
+		zone, ct := of.Zone(), of.CapacityType()
+		if zone == "" || ct == "" {
+			return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: an offering has no zone or capacity type (%s)", it.Name, of.Requirements)
+		}
+		offerings = append(offerings, kwok.KWOKOffering{
+			Offering: cloudprovider.Offering{Price: of.Price, Available: true},
+			Requirements: []corev1.NodeSelectorRequirement{
+				{Key: karpv1.CapacityTypeLabelKey, Operator: corev1.NodeSelectorOpIn, Values: []string{ct}},
+				{Key: corev1.LabelTopologyZone, Operator: corev1.NodeSelectorOpIn, Values: []string{zone}},
+			},
+		})
+	}
+	if len(offerings) == 0 {
+		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s has no available offering", it.Name)
+	}
+	sort.Slice(offerings, func(i, j int) bool {
+		a, b := offerings[i].Requirements, offerings[j].Requirements
+		if a[1].Values[0] != b[1].Values[0] {
+			return a[1].Values[0] < b[1].Values[0]
+		}
+		return a[0].Values[0] < b[0].Values[0]
+	})
+	return kwok.InstanceTypeOptions{
+		Name:             it.Name,
+		Architecture:     arch.Values()[0],
+		OperatingSystems: osNames,
+		Resources:        res,
+		Offerings:        offerings,
+	}, nil
+}

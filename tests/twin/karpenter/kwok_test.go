@@ -1,0 +1,245 @@
+package karpenter
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	kwok "sigs.k8s.io/karpenter/kwok/cloudprovider"
+	kwokoptions "sigs.k8s.io/karpenter/kwok/options"
+	karpv1 "sigs.k8s.io/karpenter/pkg/apis/v1"
+	"sigs.k8s.io/karpenter/pkg/cloudprovider"
+	kscheduling "sigs.k8s.io/karpenter/pkg/scheduling"
+
+	"github.com/eventscale/eventscale/tests/twin/spec"
+)
+
+// kwokTypes writes opts to a file and reads it back with the kwok provider's own
+// ConstructInstanceTypes, as the provider does with --instance-types-file-path.
+func kwokTypes(t *testing.T, opts []kwok.InstanceTypeOptions) []*cloudprovider.InstanceType {
+	t.Helper()
+	b, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "instance-types.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := kwokoptions.ToContext(context.Background(), &kwokoptions.Options{InstanceTypesFilePath: path})
+	its, err := kwok.ConstructInstanceTypes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return its
+}
+
+// offeringKeys are an instance type's available offerings as "zone/capacity-type/price".
+func offeringKeys(it *cloudprovider.InstanceType) []string {
+	var out []string
+	for _, o := range it.Offerings.Available() {
+		out = append(out, o.Zone()+"/"+o.CapacityType()+"/"+strconv.FormatFloat(o.Price, 'g', -1, 64))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestKWOKInstanceTypesRoundTrip checks, for each stack, that the kwok provider reads the file
+// KWOKInstanceTypes describes back into the twin's allowed instance types: the same names once
+// each, the same arch and os, the same allocatable CPU and memory as Cluster.Allocatable, the
+// max pods less the DaemonSets' slots, the same zones, capacity types and prices, and that the
+// NodePool's requirements on the labels kwok's types carry admit every one of them.
+func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
+	for _, stack := range spec.Stacks {
+		t.Run(stack, func(t *testing.T) {
+			e := setup(t, stack)
+			c := e.cluster
+			opts, err := KWOKInstanceTypes(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, err := KWOKInstanceTypes(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b1, _ := json.Marshal(opts)
+			b2, _ := json.Marshal(again)
+			if !bytes.Equal(b1, b2) {
+				t.Fatal("two calls of KWOKInstanceTypes describe different files")
+			}
+
+			allowed := map[string]*cloudprovider.InstanceType{}
+			var want []string
+			for _, it := range c.Allowed() {
+				allowed[it.Name] = it
+				want = append(want, it.Name)
+			}
+			its := kwokTypes(t, opts)
+			var got []string
+			for _, it := range its {
+				got = append(got, it.Name)
+			}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Fatalf("kwok reads %d types %v; the NodePool allows %d: %v", len(got), got, len(want), want)
+			}
+
+			npReqs := kscheduling.NewNodeSelectorRequirementsWithMinValues(c.NodePool.Spec.Template.Spec.Requirements...)
+			npArch := npReqs.Get(corev1.LabelArchStable)
+			for _, k := range its {
+				tw := allowed[k.Name]
+				if a, wantA := k.Requirements.Get(corev1.LabelArchStable).Values(), tw.Requirements.Get(corev1.LabelArchStable).Values(); !slices.Equal(a, wantA) || len(a) != 1 || !npArch.Has(a[0]) {
+					t.Errorf("%s: kwok arch %v, twin %v, NodePool %s", k.Name, a, wantA, npArch)
+				}
+				if o, wantO := k.Requirements.Get(corev1.LabelOSStable).Values(), tw.Requirements.Get(corev1.LabelOSStable).Values(); !slices.Equal(o, wantO) {
+					t.Errorf("%s: kwok os %v, twin %v", k.Name, o, wantO)
+				}
+				alloc, twAlloc := k.Allocatable(), c.Allocatable(tw)
+				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+					if g, w := alloc[r], twAlloc[r]; g.Cmp(w) != 0 {
+						t.Errorf("%s: kwok allocatable %s %s, twin's after DaemonSets %s", k.Name, r, g.String(), w.String())
+					}
+				}
+				if g, w := alloc.Pods().Value(), twAlloc.Pods().Value()-int64(len(c.DaemonSets)); g != w {
+					t.Errorf("%s: kwok allocatable pods %d, twin's max pods less %d DaemonSet pods %d", k.Name, g, len(c.DaemonSets), w)
+				}
+				if g, w := offeringKeys(k), offeringKeys(tw); !slices.Equal(g, w) {
+					t.Errorf("%s: kwok offerings %v, twin's available offerings %v", k.Name, g, w)
+				}
+				// The NodePool's requirements on the labels kwok's type defines admit it.
+				var reqs []*kscheduling.Requirement
+				for key, r := range npReqs {
+					if k.Requirements.Has(key) {
+						reqs = append(reqs, r)
+					}
+				}
+				admitted := kscheduling.NewRequirements(reqs...)
+				if err := k.Requirements.Intersects(admitted); err != nil || !k.Offerings.Available().HasCompatible(admitted) {
+					t.Errorf("%s: the NodePool's requirements %s do not admit kwok's type (%v)", k.Name, admitted, err)
+				}
+			}
+		})
+	}
+}
+
+// fakeType is an instance type with the given arch values, one available on-demand offering
+// and 2 CPU / 8Gi / 29 pods of capacity, for the error paths of KWOKInstanceTypes.
+func fakeType(name string, archs ...string) *cloudprovider.InstanceType {
+	return &cloudprovider.InstanceType{
+		Name: name,
+		Requirements: kscheduling.NewRequirements(
+			kscheduling.NewRequirement(corev1.LabelInstanceTypeStable, corev1.NodeSelectorOpIn, name),
+			kscheduling.NewRequirement(corev1.LabelArchStable, corev1.NodeSelectorOpIn, archs...),
+			kscheduling.NewRequirement(corev1.LabelOSStable, corev1.NodeSelectorOpIn, "linux"),
+		),
+		Offerings: cloudprovider.Offerings{{
+			Requirements: kscheduling.NewRequirements(
+				kscheduling.NewRequirement(corev1.LabelTopologyZone, corev1.NodeSelectorOpIn, "zone-a"),
+				kscheduling.NewRequirement(karpv1.CapacityTypeLabelKey, corev1.NodeSelectorOpIn, karpv1.CapacityTypeOnDemand),
+			),
+			Price: 0.1, Available: true,
+		}},
+		Capacity: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("2"), corev1.ResourceMemory: resource.MustParse("8Gi"), corev1.ResourcePods: resource.MustParse("29"),
+		},
+		Overhead: &cloudprovider.InstanceTypeOverhead{},
+	}
+}
+
+func TestKWOKInstanceTypesRejects(t *testing.T) {
+	for name, its := range map[string][]*cloudprovider.InstanceType{
+		"two arch values":     {fakeType("a.large", "amd64", "arm64")},
+		"a name listed twice": {fakeType("a.large", "amd64"), fakeType("a.large", "amd64")},
+		"no allowed type":     nil,
+		"no room after the DS": {func() *cloudprovider.InstanceType {
+			it := fakeType("a.nano", "amd64")
+			it.Capacity[corev1.ResourceCPU] = resource.MustParse("100m")
+			return it
+		}()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := &Cluster{NodePool: &karpv1.NodePool{}, InstanceTypes: its, DaemonSets: EKSDaemonSets()}
+			if got, err := KWOKInstanceTypes(c); err == nil {
+				t.Fatalf("KWOKInstanceTypes accepted it: %+v", got)
+			}
+		})
+	}
+	c := &Cluster{NodePool: &karpv1.NodePool{}, InstanceTypes: []*cloudprovider.InstanceType{fakeType("b.large", "arm64"), fakeType("a.large", "amd64")}, DaemonSets: EKSDaemonSets()}
+	got, err := KWOKInstanceTypes(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Name != "a.large" || got[1].Architecture != "arm64" {
+		t.Fatalf("got %+v; want a.large then b.large (arm64)", got)
+	}
+	if cpu := got[0].Resources[corev1.ResourceCPU]; cpu.Cmp(resource.MustParse("1975m")) != 0 {
+		t.Errorf("a.large cpu %s; want 2 - 125m (DaemonSets) + 100m (kwok's kube-reserved) = 1975m", cpu.String())
+	}
+}
+
+// TestKWOKInstanceTypesCommand builds ./cmd/kwok-instance-types and runs it for dev as the demo
+// tier does: it writes the same file KWOKInstanceTypes describes, prints one line, and fails
+// with a message (and nothing on stdout) for an unknown stack.
+func TestKWOKInstanceTypesCommand(t *testing.T) {
+	if _, err := exec.LookPath(spec.MotoBinary); err != nil {
+		spec.Require(t, "%s not on PATH: %v", spec.MotoBinary, err)
+	}
+	goBin := os.Getenv("GO")
+	if goBin == "" {
+		goBin = "go"
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kwok-instance-types")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "./cmd/kwok-instance-types").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	run := func(args ...string) (stdout, stderr string, err error) {
+		cmd := exec.Command(bin, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		err = cmd.Run()
+		return o.String(), e.String(), err
+	}
+
+	file := filepath.Join(dir, "dev.json")
+	stdout, stderr, err := run("-stack", "dev", "-out", file)
+	if err != nil {
+		t.Fatalf("kwok-instance-types -stack dev: %v\n%s", err, stderr)
+	}
+	if strings.Count(stdout, "\n") != 1 || !strings.Contains(stdout, "dev: 2 instance types") {
+		t.Errorf("stdout %q; want one summary line", stdout)
+	}
+	got, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded []kwok.InstanceTypeOptions
+	if err := json.Unmarshal(got, &decoded); err != nil {
+		t.Fatalf("the file is not kwok's InstanceTypeOptions: %v", err)
+	}
+	opts, err := KWOKInstanceTypes(setup(t, "dev").cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.MarshalIndent(opts, "", "  ")
+	if !bytes.Equal(got, append(want, '\n')) {
+		t.Errorf("the command wrote\n%s\nwant KWOKInstanceTypes's\n%s", got, want)
+	}
+
+	stdout, stderr, err = run("-stack", "staging", "-out", filepath.Join(dir, "staging.json"))
+	if err == nil || stdout != "" || !strings.Contains(stderr, `"staging" is not one of`) {
+		t.Errorf("unknown stack: err %v, stdout %q, stderr %q; want a failure with a message on stderr only", err, stdout, stderr)
+	}
+}
