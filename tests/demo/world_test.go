@@ -3,6 +3,7 @@ package demo
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
@@ -524,6 +526,7 @@ func (w *world) startNodes(kwok, karpenter string) {
 	}
 	w.apply(map[string]any{"apiVersion": "karpenter.kwok.sh/v1alpha1", "kind": "KWOKNodeClass",
 		"metadata": map[string]any{"name": kwokNodeClass}})
+	w.reportCapacity(itFile)
 	t.Logf("kwok and Karpenter's kwok provider up after %s", time.Since(w.start).Round(time.Millisecond))
 }
 
@@ -531,11 +534,6 @@ func (w *world) startNodes(kwok, karpenter string) {
 // allowed types as the scaling twin resolves them (tests/twin/karpenter).
 func instanceTypes(t *testing.T, stack, out string) {
 	t.Helper()
-	if f := os.Getenv("DEMO_INSTANCE_TYPES_DEV_ONLY"); f != "" { // TEMPORARY
-		b, _ := os.ReadFile(f)
-		_ = os.WriteFile(out, b, 0o600)
-		return
-	}
 	cmd := exec.Command(goBin(), "run", "./cmd/kwok-instance-types", "-stack", stack, "-out", out)
 	cmd.Dir = filepath.Join(integration.RepoRoot(), "tests", "twin", "karpenter")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -621,4 +619,65 @@ func (w *world) dump() {
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
+// reportCapacity plays the one part of a kubelet that kwok does not: reporting the machine's
+// capacity. Karpenter's kwok provider creates each Node with status.capacity set to the
+// NodeClaim's pod requests (sigs.k8s.io/karpenter@v1.14.1/kwok/cloudprovider/cloudprovider.go,
+// toNode), and Karpenter counts Node capacity against the NodePool's limits; a kubelet on EC2
+// reports the instance's capacity. Until the test ends, every kwok Node whose capacity differs
+// from its instance type's in the instance-type file (the EC2 capacity the twin resolves) gets
+// that capacity (status subresource; allocatable is left as kwok's provider set it).
+func (w *world) reportCapacity(itFile string) {
+	t := w.t
+	data, err := os.ReadFile(itFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []struct {
+		Name      string              `json:"name"`
+		Resources corev1.ResourceList `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &entries); err != nil {
+		t.Fatalf("%s: %v", itFile, err)
+	}
+	capacity := map[string]corev1.ResourceList{}
+	for _, it := range entries {
+		capacity[it.Name] = it.Resources
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			nodes, err := w.kube.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+			if err == nil {
+				for _, n := range nodes.Items {
+					want, ok := capacity[n.Labels[corev1.LabelInstanceTypeStable]]
+					if !ok || n.Annotations["kwok.x-k8s.io/node"] != "fake" || sameResources(n.Status.Capacity, want) {
+						continue
+					}
+					patch, _ := json.Marshal(map[string]any{"status": map[string]any{"capacity": want}})
+					if _, err := w.kube.CoreV1().Nodes().Patch(ctx, n.Name, types.MergePatchType, patch, metav1.PatchOptions{}, "status"); err != nil && ctx.Err() == nil {
+						t.Logf("reporting the capacity of node %s: %v", n.Name, err)
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}()
+}
+
+// sameResources reports whether have holds every quantity of want.
+func sameResources(have, want corev1.ResourceList) bool {
+	for k, q := range want {
+		if h, ok := have[k]; !ok || h.Cmp(q) != 0 {
+			return false
+		}
+	}
+	return true
 }

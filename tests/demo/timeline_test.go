@@ -1,0 +1,177 @@
+package demo
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/eventscale/eventscale/tests/integration"
+)
+
+// The measured timeline is written on every run to out/demo/timeline.md (git-ignored); with
+// DEMO_UPDATE=1 also to docs/demo-timeline.md and into README.md between these markers.
+// Otherwise the README's copy is checked against the measurement: the same scenarios, message
+// counts and peaks, and every time within timelineTolerance of the measured one (the times
+// move by a controller period from run to run, and by more on a loaded machine).
+const (
+	timelineBegin = "<!-- demo-timeline:begin -->"
+	timelineEnd   = "<!-- demo-timeline:end -->"
+)
+
+// timelineTolerance is how far a README time may be from the measured one: 20 s or half the
+// measured time, whichever is more (KEDA polls every 10 s, the HPA syncs every 15 s).
+func timelineTolerance(measured time.Duration) time.Duration {
+	return max(20*time.Second, measured/2)
+}
+
+// timelineHeader are the table's columns.
+var timelineHeader = []string{"scenario", "messages", "first pod Running", "all pods Running", "nodes Ready", "queue drained", "replicas 0", "nodes 0", "peak pods / nodes / zones", "processed"}
+
+// secs renders a duration as whole seconds, "—" when not measured.
+func secs(d time.Duration) string {
+	if d == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%d s", int(math.Round(d.Seconds())))
+}
+
+// row is the table row of tm.
+func (tm timing) row() []string {
+	return []string{tm.Scenario, fmt.Sprint(tm.Messages), secs(tm.FirstRunning), secs(tm.AllRunning), secs(tm.NodesReady),
+		secs(tm.Drained), secs(tm.ReplicasZero), secs(tm.NodesZero),
+		fmt.Sprintf("%d / %d / %d", tm.PeakPods, tm.PeakNodes, tm.Zones), fmt.Sprintf("%d, each once", tm.Recorded)}
+}
+
+// renderTimeline is the Markdown table of the timings, in the order of order.
+func renderTimeline(tms []timing, order []string) string {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(timelineHeader, " | ") + " |\n|")
+	for range timelineHeader {
+		b.WriteString(" --- |")
+	}
+	b.WriteString("\n")
+	for _, name := range order {
+		for _, tm := range tms {
+			if tm.Scenario == name {
+				b.WriteString("| " + strings.Join(tm.row(), " | ") + " |\n")
+			}
+		}
+	}
+	return b.String()
+}
+
+// readmeTimeline returns the README's table rows between the markers, cells trimmed.
+func readmeTimeline(readme string) ([][]string, error) {
+	_, rest, ok := strings.Cut(readme, timelineBegin)
+	if !ok {
+		return nil, fmt.Errorf("README.md has no %s", timelineBegin)
+	}
+	block, _, ok := strings.Cut(rest, timelineEnd)
+	if !ok {
+		return nil, fmt.Errorf("README.md has no %s", timelineEnd)
+	}
+	var rows [][]string
+	for _, line := range strings.Split(block, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "|") || strings.HasPrefix(line, "| ---") || strings.HasPrefix(line, "| "+timelineHeader[0]+" |") {
+			continue
+		}
+		var cells []string
+		for _, c := range strings.Split(strings.Trim(line, "|"), "|") {
+			cells = append(cells, strings.TrimSpace(c))
+		}
+		rows = append(rows, cells)
+	}
+	return rows, nil
+}
+
+// compareTimeline returns what differs between the README's rows and the measured ones.
+func compareTimeline(readme [][]string, measured []timing, order []string) []string {
+	var diffs []string
+	byName := map[string][]string{}
+	for _, r := range readme {
+		if len(r) == len(timelineHeader) {
+			byName[r[0]] = r
+		} else {
+			diffs = append(diffs, fmt.Sprintf("README row %v has %d cells, want %d", r, len(r), len(timelineHeader)))
+		}
+	}
+	if len(readme) != len(order) {
+		diffs = append(diffs, fmt.Sprintf("README has %d rows, the measurement %d", len(readme), len(order)))
+	}
+	for _, tm := range measured {
+		got, ok := byName[tm.Scenario]
+		if !ok {
+			diffs = append(diffs, fmt.Sprintf("README has no row %q", tm.Scenario))
+			continue
+		}
+		want := tm.row()
+		for i, cell := range want {
+			if strings.HasSuffix(cell, " s") || strings.HasSuffix(got[i], " s") {
+				m, errM := time.ParseDuration(strings.ReplaceAll(cell, " ", ""))
+				r, errR := time.ParseDuration(strings.ReplaceAll(got[i], " ", ""))
+				if errM != nil || errR != nil || (m-r).Abs() > timelineTolerance(m) {
+					diffs = append(diffs, fmt.Sprintf("%s, %s: README %q, measured %q (tolerance %s)", tm.Scenario, timelineHeader[i], got[i], cell, timelineTolerance(m)))
+				}
+				continue
+			}
+			if got[i] != cell {
+				diffs = append(diffs, fmt.Sprintf("%s, %s: README %q, measured %q", tm.Scenario, timelineHeader[i], got[i], cell))
+			}
+		}
+	}
+	return diffs
+}
+
+// checkTimeline writes the measured table and checks (or, with DEMO_UPDATE=1, updates) the
+// README's copy.
+func checkTimeline(t *testing.T, order []string) {
+	t.Helper()
+	timingsMu.Lock()
+	measured := append([]timing(nil), timings...)
+	timingsMu.Unlock()
+	if len(measured) != len(order) {
+		t.Fatalf("%d of %d scenarios measured a timeline", len(measured), len(order))
+	}
+	table := renderTimeline(measured, order)
+	root := integration.RepoRoot()
+	out := filepath.Join(root, "out", "demo", "timeline.md")
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(out, []byte(table), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("measured timeline (%s):\n%s", out, table)
+	readmePath := filepath.Join(root, "README.md")
+	readme, err := os.ReadFile(readmePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if os.Getenv("DEMO_UPDATE") == "1" {
+		before, rest, ok1 := strings.Cut(string(readme), timelineBegin)
+		_, after, ok2 := strings.Cut(rest, timelineEnd)
+		if !ok1 || !ok2 {
+			t.Fatalf("README.md lacks the markers %s … %s", timelineBegin, timelineEnd)
+		}
+		if err := os.WriteFile(readmePath, []byte(before+timelineBegin+"\n"+table+timelineEnd+after), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "docs", "demo-timeline.md"), []byte("# The demo tier's measured timeline\n\nGenerated by `make demo-timeline` (tests/demo, DEMO_UPDATE=1); see docs/demo.md.\n\n"+table), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("README.md and docs/demo-timeline.md updated")
+		return
+	}
+	rows, err := readmeTimeline(string(readme))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diffs := compareTimeline(rows, measured, order); len(diffs) > 0 {
+		t.Errorf("README.md's demo timeline does not match this run (regenerate with make demo-timeline):\n%s", strings.Join(diffs, "\n"))
+	}
+}
