@@ -30,9 +30,9 @@ var KWOKKubeReserved = corev1.ResourceList{
 //
 // Each entry has the type's name, its one kubernetes.io/arch value (amd64 or arm64, as Karpenter
 // labels it), its kubernetes.io/os values, and one offering per available offering of the twin
-// (price, zone, capacity type, and the type's karpenter.k8s.aws labels, below). Its resources are chosen so that as many workload pods fit on a
-// kwok node as on the twin's node of that type, in a cluster with no DaemonSets (a stand-in:
-// the kwok node is not the EC2 node):
+// (price, zone, capacity type, and the type's karpenter.k8s.aws labels, below). Its resources
+// are chosen so that as many workload pods fit on a kwok node as on the twin's node of that
+// type, in a cluster with no DaemonSets (a stand-in: the kwok node is not the EC2 node):
 //   - cpu and memory are Cluster.Allocatable (EC2 allocatable minus the EKS DaemonSets'
 //     requests) plus KWOKKubeReserved, which the kwok provider takes off again;
 //   - pods is the allocatable max pods minus one per EKS DaemonSet (their pods take a slot);
@@ -44,11 +44,10 @@ var KWOKKubeReserved = corev1.ResourceList{
 //
 // Every offering also carries the type's own karpenter-provider-aws requirements in the
 // karpenter.k8s.aws domain that have one value with operator In (instance-category, -family,
-// -generation, -size, -cpu, -memory, -hypervisor, ...), so that a NodePool
-// requiring those labels (prod's instance-category In, instance-generation Gt, instance-cpu Lt)
-// admits the same types from kwok as from EC2, and its nodes carry the labels EC2's would. kwok's
-// own requirements do not carry them (its karpenter.kwok.sh/instance-* labels are another
-// domain). In sigs.k8s.io/karpenter@v1.14.1:
+// -generation, -size, -cpu, -memory, -hypervisor, ...), so that a NodePool requiring those
+// labels (prod's instance-category In, instance-generation Gt, instance-cpu Lt) admits the same
+// types from kwok as from EC2, and its nodes carry the labels EC2's would. kwok's own
+// requirements do not carry them (its karpenter.kwok.sh/instance-* labels are another domain). In sigs.k8s.io/karpenter@v1.14.1:
 //   - kwok/cloudprovider/helpers.go, newInstanceType, makes every offering requirement's key a
 //     well-known label (v1.WellKnownLabels) and keeps the requirements on the offering;
 //     kwok/cloudprovider/cloudprovider.go, addInstanceLabels, copies an offering's single-valued
