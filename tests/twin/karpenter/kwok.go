@@ -3,10 +3,12 @@ package karpenter
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	awsapis "github.com/aws/karpenter-provider-aws/pkg/apis"
 	kwok "sigs.k8s.io/karpenter/kwok/cloudprovider"
 	karpv1 "sigs.k8s.io/karpenter/pkg/apis/v1"
 	"sigs.k8s.io/karpenter/pkg/cloudprovider"
@@ -28,9 +30,9 @@ var KWOKKubeReserved = corev1.ResourceList{
 //
 // Each entry has the type's name, its one kubernetes.io/arch value (amd64 or arm64, as Karpenter
 // labels it), its kubernetes.io/os values, and one offering per available offering of the twin
-// (price, zone, capacity type). Its resources are chosen so that as many workload pods fit on a
-// kwok node as on the twin's node of that type, in a cluster with no DaemonSets (a stand-in:
-// the kwok node is not the EC2 node):
+// (price, zone, capacity type, and the type's karpenter.k8s.aws labels, below). Its resources
+// are chosen so that as many workload pods fit on a kwok node as on the twin's node of that
+// type, in a cluster with no DaemonSets (a stand-in: the kwok node is not the EC2 node):
 //   - cpu and memory are Cluster.Allocatable (EC2 allocatable minus the EKS DaemonSets'
 //     requests) plus KWOKKubeReserved, which the kwok provider takes off again;
 //   - pods is the allocatable max pods minus one per EKS DaemonSet (their pods take a slot);
@@ -39,6 +41,28 @@ var KWOKKubeReserved = corev1.ResourceList{
 // The kwok node's capacity is therefore not the EC2 capacity: NodePool limits, which count
 // capacity, are reached later than in the twin (the resources are smaller than the EC2
 // capacity, by kube-reserved, system-reserved, the eviction threshold and the DaemonSets).
+//
+// Every offering also carries the type's own karpenter-provider-aws requirements in the
+// karpenter.k8s.aws domain that have one value with operator In (instance-category, -family,
+// -generation, -size, -cpu, -memory, -hypervisor, ...), so that a NodePool requiring those
+// labels (prod's instance-category In, instance-generation Gt, instance-cpu Lt) admits the same
+// types from kwok as from EC2, and its nodes carry the labels EC2's would. kwok's own
+// requirements do not carry them (its karpenter.kwok.sh/instance-* labels are another domain). In sigs.k8s.io/karpenter@v1.14.1:
+//   - kwok/cloudprovider/helpers.go, newInstanceType, makes every offering requirement's key a
+//     well-known label (v1.WellKnownLabels) and keeps the requirements on the offering;
+//     kwok/cloudprovider/cloudprovider.go, addInstanceLabels, copies an offering's single-valued
+//     In requirements onto the Node (and so onto the NodeClaim's labels);
+//   - the scheduler admits a type if it.Requirements.Intersects(reqs) and an available offering
+//     is compatible (cloudprovider.Offerings.Compatible: reqs.IsCompatible(offering.Requirements,
+//     AllowUndefinedWellKnownLabels), pkg/cloudprovider/types.go), which intersects the keys both
+//     have (pkg/scheduling/requirements.go, Intersects); for one key, Requirement.HasIntersection
+//     (pkg/scheduling/requirement.go) keeps an In value within the Gt/Lt bounds (NewRequirement
+//     turns Gt 5 into >= 6 and Lt 9 into <= 8; withinBounds), so In [6] meets Gt 5 and In [16]
+//     fails Lt 9;
+//   - without those labels every node would drift at once: areRequirementsDrifted
+//     (pkg/controllers/nodeclaim/disruption/drift.go) needs the NodeClaim's labels to be
+//     Compatible with each NodePool requirement, and a Gt or In requirement on a label the
+//     NodeClaim lacks is not.
 func KWOKInstanceTypes(c *Cluster) ([]kwok.InstanceTypeOptions, error) {
 	seen := map[string]bool{}
 	var out []kwok.InstanceTypeOptions
@@ -94,6 +118,7 @@ func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.Instance
 		res[corev1.ResourceEphemeralStorage] = q.DeepCopy()
 	}
 
+	awsReqs := awsLabelRequirements(it)
 	var offerings kwok.KWOKOfferings
 	for _, of := range it.Offerings.Available() {
 		zone, ct := of.Zone(), of.CapacityType()
@@ -102,10 +127,10 @@ func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.Instance
 		}
 		offerings = append(offerings, kwok.KWOKOffering{
 			Offering: cloudprovider.Offering{Price: of.Price, Available: true},
-			Requirements: []corev1.NodeSelectorRequirement{
+			Requirements: append([]corev1.NodeSelectorRequirement{
 				{Key: karpv1.CapacityTypeLabelKey, Operator: corev1.NodeSelectorOpIn, Values: []string{ct}},
 				{Key: corev1.LabelTopologyZone, Operator: corev1.NodeSelectorOpIn, Values: []string{zone}},
-			},
+			}, awsReqs...),
 		})
 	}
 	if len(offerings) == 0 {
@@ -125,4 +150,19 @@ func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.Instance
 		Resources:        res,
 		Offerings:        offerings,
 	}, nil
+}
+
+// awsLabelRequirements are the requirements of it in karpenter-provider-aws's label domain
+// (karpenter.k8s.aws/) that have operator In and exactly one value, sorted by key: the labels an
+// EC2 node of the type carries from its instance type. Multi-valued and DoesNotExist
+// requirements (for example the GPU labels of a type without GPUs) are left out.
+func awsLabelRequirements(it *cloudprovider.InstanceType) []corev1.NodeSelectorRequirement {
+	var out []corev1.NodeSelectorRequirement
+	for key, r := range it.Requirements {
+		if strings.HasPrefix(key, awsapis.Group+"/") && r.Operator() == corev1.NodeSelectorOpIn && r.Len() == 1 {
+			out = append(out, corev1.NodeSelectorRequirement{Key: key, Operator: corev1.NodeSelectorOpIn, Values: r.Values()})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	awsapis "github.com/aws/karpenter-provider-aws/pkg/apis"
 	kwok "sigs.k8s.io/karpenter/kwok/cloudprovider"
 	kwokoptions "sigs.k8s.io/karpenter/kwok/options"
 	karpv1 "sigs.k8s.io/karpenter/pkg/apis/v1"
@@ -58,8 +59,9 @@ func offeringKeys(it *cloudprovider.InstanceType) []string {
 // TestKWOKInstanceTypesRoundTrip checks, for each stack, that the kwok provider reads the file
 // KWOKInstanceTypes describes back into the twin's allowed instance types: the same names once
 // each, the same arch and os, the same allocatable CPU and memory as Cluster.Allocatable, the
-// max pods less the DaemonSets' slots, the same zones, capacity types and prices, and that the
-// NodePool's requirements on the labels kwok's types carry admit every one of them.
+// max pods less the DaemonSets' slots, the same zones, capacity types and prices, the type's
+// karpenter.k8s.aws labels on every offering, and that the NodePool's full requirements admit,
+// among kwok's forms of all the twin's instance types, exactly the allowed ones.
 func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 	for _, stack := range spec.Stacks {
 		t.Run(stack, func(t *testing.T) {
@@ -117,20 +119,59 @@ func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 				if g, w := offeringKeys(k), offeringKeys(tw); !slices.Equal(g, w) {
 					t.Errorf("%s: kwok offerings %v, twin's available offerings %v", k.Name, g, w)
 				}
-				// The NodePool's requirements on the labels kwok's type defines admit it.
-				var reqs []*kscheduling.Requirement
-				for key, r := range npReqs {
-					if k.Requirements.Has(key) {
-						reqs = append(reqs, r)
+				// Every offering carries the twin type's single-valued karpenter.k8s.aws labels,
+				// among them every key of that domain the NodePool requires.
+				wantAWS := awsRequirementKeys(tw)
+				for _, of := range k.Offerings {
+					if g := awsRequirementKeys(&cloudprovider.InstanceType{Requirements: of.Requirements}); !slices.Equal(g, wantAWS) {
+						t.Errorf("%s: a kwok offering's karpenter.k8s.aws requirements %v; the twin type's %v", k.Name, g, wantAWS)
+					}
+					for key := range npReqs {
+						if strings.HasPrefix(key, awsapis.Group+"/") && !of.Requirements.Has(key) {
+							t.Errorf("%s: a kwok offering has no %s requirement, which the NodePool constrains (%s)", k.Name, key, npReqs.Get(key))
+						}
 					}
 				}
-				admitted := kscheduling.NewRequirements(reqs...)
-				if err := k.Requirements.Intersects(admitted); err != nil || !k.Offerings.Available().HasCompatible(admitted) {
-					t.Errorf("%s: the NodePool's requirements %s do not admit kwok's type (%v)", k.Name, admitted, err)
+			}
+
+			// The NodePool's full requirements admit, from kwok's view of every instance type the
+			// twin resolves, exactly the twin's allowed types, by the test Cluster.Allowed uses.
+			var all []kwok.InstanceTypeOptions
+			for _, it := range c.InstanceTypes {
+				if o, err := kwokInstanceType(c, it); err == nil {
+					all = append(all, o)
+				} else if allowed[it.Name] != nil {
+					t.Errorf("%s is allowed but has no kwok form: %v", it.Name, err)
 				}
+			}
+			var admitted []string
+			for _, k := range kwokTypes(t, all) {
+				if k.Requirements.Intersects(npReqs) == nil && len(k.Offerings.Available().Compatible(npReqs)) > 0 {
+					admitted = append(admitted, k.Name)
+				}
+			}
+			slices.Sort(admitted)
+			if !slices.Equal(admitted, want) {
+				t.Errorf("the NodePool's requirements %s admit %d of kwok's %d types %v; the twin allows %d: %v", npReqs, len(admitted), len(all), admitted, len(want), want)
+			}
+			if len(all) <= len(want) {
+				t.Errorf("kwok describes %d types and the NodePool allows %d: the check above rejects none", len(all), len(want))
 			}
 		})
 	}
+}
+
+// awsRequirementKeys are the requirements of it in karpenter-provider-aws's label domain with
+// operator In and one value, as "key=value", sorted.
+func awsRequirementKeys(it *cloudprovider.InstanceType) []string {
+	var out []string
+	for key, r := range it.Requirements {
+		if strings.HasPrefix(key, awsapis.Group+"/") && r.Operator() == corev1.NodeSelectorOpIn && r.Len() == 1 {
+			out = append(out, key+"="+r.Any())
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // fakeType is an instance type with the given arch values, one available on-demand offering
