@@ -30,17 +30,29 @@ var KWOKKubeReserved = corev1.ResourceList{
 //
 // Each entry has the type's name, its one kubernetes.io/arch value (amd64 or arm64, as Karpenter
 // labels it), its kubernetes.io/os values, and one offering per available offering of the twin
-// (price, zone, capacity type, and the type's karpenter.k8s.aws labels, below). Its resources
-// are chosen so that as many workload pods fit on a kwok node as on the twin's node of that
-// type, in a cluster with no DaemonSets (a stand-in: the kwok node is not the EC2 node):
-//   - cpu and memory are Cluster.Allocatable (EC2 allocatable minus the EKS DaemonSets'
-//     requests) plus KWOKKubeReserved, which the kwok provider takes off again;
-//   - pods is the allocatable max pods minus one per EKS DaemonSet (their pods take a slot);
-//   - ephemeral-storage is Cluster.Allocatable's, when the type has one.
+// (price, zone, capacity type, and the type's karpenter.k8s.aws labels, below). Its resources are
+// the type's EC2 capacity as karpenter-provider-aws resolves it (it.Capacity: cpu, memory, pods,
+// the kubelet's max pods, and ephemeral-storage when the type has one), because NodePool limits
+// count node capacity. The demo tier reports each kwok Node's status.capacity as this value,
+// playing the kubelet, which reports the machine's capacity (kwok's own toNode would set the
+// NodeClaim's requests: sigs.k8s.io/karpenter@v1.14.1 kwok/cloudprovider/cloudprovider.go).
+// Karpenter's limit check then matches EC2's (same module: pkg/controllers/state/cluster.go,
+// updateNodePoolResources, adds StateNode.Capacity per node; pkg/controllers/provisioning/
+// scheduling/scheduler.go, filterByRemainingResources and subtractMax, compare and subtract
+// it.Capacity): dev's m5.large has exactly 2 vCPU, so the NodePool's CPU limit 4 admits exactly
+// two nodes (with 2005m, the second would already be refused).
 //
-// The kwok node's capacity is therefore not the EC2 capacity: NodePool limits, which count
-// capacity, are reached later than in the twin (the resources are smaller than the EC2
-// capacity, by kube-reserved, system-reserved, the eviction threshold and the DaemonSets).
+// A stand-in with a known difference: kwok's allocatable is this capacity minus its fixed
+// KWOKKubeReserved (100m CPU, 10Mi memory), not EC2's allocatable (minus kube-reserved,
+// system-reserved and the eviction threshold) minus the EKS DaemonSets' requests, and its pods
+// are all of max pods (the demo cluster runs no DaemonSets). Worker pods of 1 vCPU / 3Gi per
+// node, kwok vs the twin (Cluster.Allocatable less one pod slot per DaemonSet): dev's m5.large
+// and m6i.large 1 vs 1 (1900m/7567Mi vs 1805m/6903Mi); in prod, c6i.2xlarge 4 vs 4
+// (7900m/15145Mi vs 7785m/14162Mi) and m6i.2xlarge 7 vs 7 (7900m/30300Mi vs 7785m/29317Mi), the
+// same on 125 of prod's 138 types (every 16Gi one among them), but on the other 13, 8th-generation
+// c types whose higher max pods make EC2's kube-reserved memory larger, kwok fits one more:
+// c8a/c8i/c8i-flex/c8ib/c8id/c8in/c8ine.large (2 vCPU, 3788Mi) 1 vs 0 (3778Mi vs 2784Mi or
+// 2575Mi), and their .xlarge but c8a's (4 vCPU, 7577Mi) 2 vs 1 (7567Mi vs 5924Mi).
 //
 // Every offering also carries the type's own karpenter-provider-aws requirements in the
 // karpenter.k8s.aws domain that have one value with operator In (instance-category, -family,
@@ -71,7 +83,7 @@ func KWOKInstanceTypes(c *Cluster) ([]kwok.InstanceTypeOptions, error) {
 			return nil, fmt.Errorf("instance type %s is listed twice", it.Name)
 		}
 		seen[it.Name] = true
-		o, err := kwokInstanceType(c, it)
+		o, err := kwokInstanceType(it)
 		if err != nil {
 			return nil, err
 		}
@@ -84,7 +96,7 @@ func KWOKInstanceTypes(c *Cluster) ([]kwok.InstanceTypeOptions, error) {
 	return out, nil
 }
 
-func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.InstanceTypeOptions, error) {
+func kwokInstanceType(it *cloudprovider.InstanceType) (kwok.InstanceTypeOptions, error) {
 	arch := it.Requirements.Get(corev1.LabelArchStable)
 	if arch.Operator() != corev1.NodeSelectorOpIn || arch.Len() != 1 {
 		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: want exactly one %s value, have %s", it.Name, corev1.LabelArchStable, arch)
@@ -98,23 +110,15 @@ func kwokInstanceType(c *Cluster, it *cloudprovider.InstanceType) (kwok.Instance
 		osNames = append(osNames, corev1.OSName(v))
 	}
 
-	alloc := c.Allocatable(it)
 	res := corev1.ResourceList{}
-	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		q, ok := alloc[k]
-		if !ok || q.Sign() <= 0 {
-			return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: allocatable %s is %s after the DaemonSets", it.Name, k, q.String())
+	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourcePods} {
+		q, ok := it.Capacity[k]
+		if !ok || q.Cmp(KWOKKubeReserved[k]) <= 0 {
+			return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: capacity %s is %s, which leaves kwok no allocatable after its kube-reserved %s", it.Name, k, q.String(), KWOKKubeReserved.Name(k, resource.DecimalSI).String())
 		}
-		q = q.DeepCopy()
-		q.Add(KWOKKubeReserved[k])
-		res[k] = q
+		res[k] = q.DeepCopy()
 	}
-	pods := alloc.Pods().Value() - int64(len(c.DaemonSets))
-	if pods <= 0 {
-		return kwok.InstanceTypeOptions{}, fmt.Errorf("instance type %s: max pods %d leaves no slot after %d DaemonSets", it.Name, alloc.Pods().Value(), len(c.DaemonSets))
-	}
-	res[corev1.ResourcePods] = *resource.NewQuantity(pods, resource.DecimalSI)
-	if q, ok := alloc[corev1.ResourceEphemeralStorage]; ok {
+	if q, ok := it.Capacity[corev1.ResourceEphemeralStorage]; ok {
 		res[corev1.ResourceEphemeralStorage] = q.DeepCopy()
 	}
 

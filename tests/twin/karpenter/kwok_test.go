@@ -58,8 +58,8 @@ func offeringKeys(it *cloudprovider.InstanceType) []string {
 
 // TestKWOKInstanceTypesRoundTrip checks, for each stack, that the kwok provider reads the file
 // KWOKInstanceTypes describes back into the twin's allowed instance types: the same names once
-// each, the same arch and os, the same allocatable CPU and memory as Cluster.Allocatable, the
-// max pods less the DaemonSets' slots, the same zones, capacity types and prices, the type's
+// each, the same arch and os, the file's resources and kwok's capacity both the twin type's EC2
+// capacity (cpu, memory, pods, ephemeral-storage), the same zones, capacity types and prices, the type's
 // karpenter.k8s.aws labels on every offering, and that the NodePool's full requirements admit,
 // among kwok's forms of all the twin's instance types, exactly the allowed ones.
 func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
@@ -87,6 +87,10 @@ func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 				allowed[it.Name] = it
 				want = append(want, it.Name)
 			}
+			opt := map[string]kwok.InstanceTypeOptions{}
+			for _, o := range opts {
+				opt[o.Name] = o
+			}
 			its := kwokTypes(t, opts)
 			var got []string
 			for _, it := range its {
@@ -107,14 +111,14 @@ func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 				if o, wantO := k.Requirements.Get(corev1.LabelOSStable).Values(), tw.Requirements.Get(corev1.LabelOSStable).Values(); !slices.Equal(o, wantO) {
 					t.Errorf("%s: kwok os %v, twin %v", k.Name, o, wantO)
 				}
-				alloc, twAlloc := k.Allocatable(), c.Allocatable(tw)
-				for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-					if g, w := alloc[r], twAlloc[r]; g.Cmp(w) != 0 {
-						t.Errorf("%s: kwok allocatable %s %s, twin's after DaemonSets %s", k.Name, r, g.String(), w.String())
-					}
+				if d := capacityDiff(opt[k.Name].Resources, tw.Capacity); len(d) > 0 {
+					t.Errorf("%s: the file's resources differ from the twin type's EC2 capacity (file/EC2): %v", k.Name, d)
 				}
-				if g, w := alloc.Pods().Value(), twAlloc.Pods().Value()-int64(len(c.DaemonSets)); g != w {
-					t.Errorf("%s: kwok allocatable pods %d, twin's max pods less %d DaemonSet pods %d", k.Name, g, len(c.DaemonSets), w)
+				if d := capacityDiff(k.Capacity, tw.Capacity); len(d) > 0 {
+					t.Errorf("%s: kwok's capacity differs from the twin type's EC2 capacity (kwok/EC2): %v", k.Name, d)
+				}
+				if _, ok := tw.Capacity[corev1.ResourceCPU]; !ok {
+					t.Errorf("%s: the twin type has no cpu capacity", k.Name)
 				}
 				if g, w := offeringKeys(k), offeringKeys(tw); !slices.Equal(g, w) {
 					t.Errorf("%s: kwok offerings %v, twin's available offerings %v", k.Name, g, w)
@@ -138,7 +142,7 @@ func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 			// twin resolves, exactly the twin's allowed types, by the test Cluster.Allowed uses.
 			var all []kwok.InstanceTypeOptions
 			for _, it := range c.InstanceTypes {
-				if o, err := kwokInstanceType(c, it); err == nil {
+				if o, err := kwokInstanceType(it); err == nil {
 					all = append(all, o)
 				} else if allowed[it.Name] != nil {
 					t.Errorf("%s is allowed but has no kwok form: %v", it.Name, err)
@@ -159,6 +163,30 @@ func TestKWOKInstanceTypesRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// capacityResources are the resources of an instance type's capacity that the kwok file carries.
+var capacityResources = []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourcePods, corev1.ResourceEphemeralStorage}
+
+// capacityDiff lists the capacityResources in which got and want differ, as "name got/want" ("-"
+// for a missing one); it is empty when both have the same of each (compared by value).
+func capacityDiff(got, want corev1.ResourceList) []string {
+	var out []string
+	for _, k := range capacityResources {
+		g, gok := got[k]
+		w, wok := want[k]
+		if gok != wok || (gok && g.Cmp(w) != 0) {
+			gs, ws := "-", "-"
+			if gok {
+				gs = g.String()
+			}
+			if wok {
+				ws = w.String()
+			}
+			out = append(out, string(k)+" "+gs+"/"+ws)
+		}
+	}
+	return out
 }
 
 // awsRequirementKeys are the requirements of it in karpenter-provider-aws's label domain with
@@ -203,7 +231,7 @@ func TestKWOKInstanceTypesRejects(t *testing.T) {
 		"two arch values":     {fakeType("a.large", "amd64", "arm64")},
 		"a name listed twice": {fakeType("a.large", "amd64"), fakeType("a.large", "amd64")},
 		"no allowed type":     nil,
-		"no room after the DS": {func() *cloudprovider.InstanceType {
+		"no room after kwok's kube-reserved": {func() *cloudprovider.InstanceType {
 			it := fakeType("a.nano", "amd64")
 			it.Capacity[corev1.ResourceCPU] = resource.MustParse("100m")
 			return it
@@ -224,8 +252,8 @@ func TestKWOKInstanceTypesRejects(t *testing.T) {
 	if len(got) != 2 || got[0].Name != "a.large" || got[1].Architecture != "arm64" {
 		t.Fatalf("got %+v; want a.large then b.large (arm64)", got)
 	}
-	if cpu := got[0].Resources[corev1.ResourceCPU]; cpu.Cmp(resource.MustParse("1975m")) != 0 {
-		t.Errorf("a.large cpu %s; want 2 - 125m (DaemonSets) + 100m (kwok's kube-reserved) = 1975m", cpu.String())
+	if d := capacityDiff(got[0].Resources, fakeType("a.large", "amd64").Capacity); len(d) > 0 {
+		t.Errorf("a.large resources differ from its capacity (file/capacity): %v", d)
 	}
 }
 
