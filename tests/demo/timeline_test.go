@@ -43,7 +43,16 @@ func secs(d time.Duration) string {
 func (tm timing) row() []string {
 	return []string{tm.Scenario, fmt.Sprint(tm.Messages), secs(tm.FirstRunning), secs(tm.AllRunning), secs(tm.NodesReady),
 		secs(tm.Drained), secs(tm.ReplicasZero), secs(tm.NodesZero),
-		fmt.Sprintf("%d / %d / %d", tm.PeakPods, tm.PeakNodes, tm.Zones), fmt.Sprintf("%d, each once", tm.Recorded)}
+		fmt.Sprintf("%d / %d / %d", tm.PeakPods, tm.PeakNodes, tm.Zones), tm.processed()}
+}
+
+// processed is the table's last cell: how many messages the workers' records hold, each once
+// (the scenario fails otherwise), and how many of them were sent during the scale-down.
+func (tm timing) processed() string {
+	if tm.Late > 0 {
+		return fmt.Sprintf("%d, each once (%d sent as the pods scaled down)", tm.Recorded, tm.Late)
+	}
+	return fmt.Sprintf("%d, each once", tm.Recorded)
 }
 
 // renderTimeline is the Markdown table of the timings, in the order of order.
@@ -173,5 +182,34 @@ func checkTimeline(t *testing.T, order []string) {
 	}
 	if diffs := compareTimeline(rows, measured, order); len(diffs) > 0 {
 		t.Errorf("README.md's demo timeline does not match this run (regenerate with make demo-timeline):\n%s", strings.Join(diffs, "\n"))
+	}
+}
+
+func TestCompareTimeline(t *testing.T) {
+	tm := timing{Scenario: "s", Messages: 2, FirstRunning: 9 * time.Second, AllRunning: 19 * time.Second, NodesReady: 18 * time.Second,
+		Drained: 100 * time.Second, PeakPods: 2, PeakNodes: 2, Zones: 1, Recorded: 2}
+	order := []string{"s"}
+	rows, err := readmeTimeline("x\n" + timelineBegin + "\n" + renderTimeline([]timing{tm}, order) + timelineEnd + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := compareTimeline(rows, []timing{tm}, order); len(d) != 0 {
+		t.Errorf("a table compared with itself: %v", d)
+	}
+	slower := tm
+	slower.Drained = 140 * time.Second // within 50% of 100 s
+	if d := compareTimeline(rows, []timing{slower}, order); len(d) != 0 {
+		t.Errorf("40 s off a 100 s point is within tolerance: %v", d)
+	}
+	slower.FirstRunning = 40 * time.Second // 31 s off 9 s: beyond max(20 s, 50%)
+	slower.PeakNodes = 3
+	if d := compareTimeline(rows, []timing{slower}, order); len(d) != 2 {
+		t.Errorf("want 2 differences (first pod Running, peak), got %v", d)
+	}
+	if d := compareTimeline(nil, []timing{tm}, order); len(d) != 2 {
+		t.Errorf("an empty README block: want the row count and the missing row, got %v", d)
+	}
+	if _, err := readmeTimeline("no markers"); err == nil {
+		t.Error("a README without the markers must be an error")
 	}
 }
