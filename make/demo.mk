@@ -1,7 +1,7 @@
-# make/demo.mk: the toolchain of the offline demo tier (tests/demo, its own Go module): every
-# real binary the tier runs besides the integration tier's kube-apiserver and
-# kube-controller-manager. Included by the top-level Makefile (`-include make/*.mk`). See
-# docs/demo.md and docs/demo-benchmarks.md.
+# make/demo.mk: the offline demo tier (tests/demo, its own Go module): the tutorial's scaling
+# loop replayed on a local control plane, and its toolchain: every real binary the tier runs
+# besides the integration tier's kube-apiserver and kube-controller-manager. Included by the
+# top-level Makefile (`-include make/*.mk`). See docs/demo.md and docs/demo-benchmarks.md.
 #
 #   make demo-tools        build or find all of them (cached), one after the other
 #   make kube-scheduler    k8s.io/kubernetes/cmd/kube-scheduler (make/integration.mk: it is built
