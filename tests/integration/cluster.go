@@ -309,12 +309,7 @@ func (c *Cluster) startControllerManager(ctx context.Context, opts Options, pki 
 	if err != nil {
 		return err
 	}
-	start := time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, kcm, func() error { return healthy(c.ControllerManagerURL+"/healthz", pki.caPEM) }); err != nil {
-		return fmt.Errorf("kube-controller-manager did not become healthy: %w\n%s", err, kcm.tail(40))
-	}
-	logf("kube-controller-manager healthy on %s after %s", c.ControllerManagerURL, time.Since(start).Round(time.Millisecond))
-	return nil
+	return waitHealthy(ctx, opts.ReadyTimeout, kcm, c.ControllerManagerURL, pki.caPEM, logf)
 }
 
 // startScheduler runs kube-scheduler on 127.0.0.1:port with the admin
@@ -338,11 +333,16 @@ func (c *Cluster) startScheduler(ctx context.Context, opts Options, pki *pkiFile
 	if err != nil {
 		return err
 	}
+	return waitHealthy(ctx, opts.ReadyTimeout, sched, c.SchedulerURL, pki.caPEM, logf)
+}
+
+// waitHealthy waits for p's <url>/healthz (verified against caPEM) and logs how long it took.
+func waitHealthy(ctx context.Context, timeout time.Duration, p *process, url string, caPEM []byte, logf func(string, ...any)) error {
 	start := time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, sched, func() error { return healthy(c.SchedulerURL+"/healthz", pki.caPEM) }); err != nil {
-		return fmt.Errorf("kube-scheduler did not become healthy: %w\n%s", err, sched.tail(40))
+	if err := waitFor(ctx, timeout, p, func() error { return healthy(url+"/healthz", caPEM) }); err != nil {
+		return fmt.Errorf("%s did not become healthy: %w\n%s", p.name, err, p.tail(40))
 	}
-	logf("kube-scheduler healthy on %s after %s", c.SchedulerURL, time.Since(start).Round(time.Millisecond))
+	logf("%s healthy on %s after %s", p.name, url, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -705,20 +705,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "eventscale-integration-ca"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caKey, caDER, err := issueCert(caTmpl, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	caCert, caKey, caDER, err := newCA("eventscale-integration-ca", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -781,6 +768,29 @@ func writePKI(dir string) (*pkiFiles, error) {
 	return f, nil
 }
 
+// newCA generates a self-signed CA valid from an hour ago for a day.
+func newCA(commonName string, serial int64) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: commonName},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	key, der, err := issueCert(tmpl, nil, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cert, key, der, nil
+}
+
 // frontProxy writes, into pkiDir, a front-proxy CA and the client
 // certificate the aggregator presents to extension API servers (CN
 // front-proxy-client), and returns the API server flags that use them: the
@@ -788,20 +798,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 // the user from the X-Remote-* headers (the header names kubeadm sets).
 func frontProxy(pkiDir string) ([]string, error) {
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(10),
-		Subject:               pkix.Name{CommonName: "eventscale-front-proxy-ca"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caKey, caDER, err := issueCert(caTmpl, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	caCert, caKey, caDER, err := newCA("eventscale-front-proxy-ca", 10)
 	if err != nil {
 		return nil, err
 	}
