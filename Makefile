@@ -25,7 +25,7 @@ plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account
 # tier starts takes a free port of its own on 127.0.0.1. Each waits on its servers and tools part
 # of the time, so two at a time keep both cores of a small CI machine busy; TEST_JOBS=1 runs them
 # one after the other.
-TEST_TIERS := test-engine test-twin test-integration test-demo-tools test-unit test-verify
+TEST_TIERS := test-demo test-engine test-twin test-integration test-unit test-verify
 TEST_JOBS ?= 2
 
 test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine, demo tier's binaries

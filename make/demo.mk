@@ -1,7 +1,7 @@
-# make/demo.mk: the toolchain of the offline demo tier (tests/demo, its own Go module): every
-# real binary the tier runs besides the integration tier's kube-apiserver and
-# kube-controller-manager. Included by the top-level Makefile (`-include make/*.mk`). See
-# docs/demo.md and docs/demo-benchmarks.md.
+# make/demo.mk: the offline demo tier (tests/demo, its own Go module): the tutorial's scaling
+# loop replayed on a local control plane, and its toolchain: every real binary the tier runs
+# besides the integration tier's kube-apiserver and kube-controller-manager. Included by the
+# top-level Makefile (`-include make/*.mk`). See docs/demo.md and docs/demo-benchmarks.md.
 #
 #   make demo-tools        build or find all of them (cached), one after the other
 #   make kube-scheduler    k8s.io/kubernetes/cmd/kube-scheduler (make/integration.mk: it is built
@@ -12,6 +12,8 @@
 #   make kwok              sigs.k8s.io/kwok/cmd/kwok (tests/demo/tools/kwok/go.mod)
 #   make karpenter-kwok    Karpenter's kwok provider (tests/demo/tools/karpenter/go.mod)
 #   make test-demo-tools   check that each starts and is the version its wrapper pins
+#   make test-demo         the whole tier: those checks, the worker supervisor, the scenarios
+#   make demo-timeline     the scenarios, writing their measured timeline into README.md
 #   make lint-demo         gofmt + go vet of tests/demo
 #
 # Each binary goes into $(EVENTSCALE_CACHE) as <name>-<version>, outside the clone, and is
@@ -21,7 +23,7 @@
 GO                   ?= go
 DEMO_DIR             := tests/demo
 EVENTSCALE_CACHE     ?= $(HOME)/.cache/eventscale
-DEMO_TIMEOUT         ?= 10m
+DEMO_TIMEOUT         ?= 20m
 DEMO_FLAGS           ?=
 
 # demo-require FILE, MODULE: the version FILE (a go.mod) requires of MODULE.
@@ -40,7 +42,7 @@ KARPENTER_KWOK_BIN   ?= $(EVENTSCALE_CACHE)/karpenter-kwok-$(DEMO_KARPENTER_VERS
 
 export EVENTSCALE_CACHE
 
-.PHONY: demo-tools etcd-demo keda-operator keda-adapter kwok karpenter-kwok test-demo-tools lint-demo
+.PHONY: demo-tools etcd-demo keda-operator keda-adapter kwok karpenter-kwok test-demo-tools test-demo demo-timeline lint-demo
 
 $(ETCD_DEMO_BIN):
 	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh etcd "$@"
@@ -89,6 +91,17 @@ DEMO_ENV = KUBE_SCHEDULER_BIN="$(abspath $(KUBE_SCHEDULER_BIN))" ETCD_DEMO_BIN="
 
 test-demo-tools: demo-tools ## Demo tier's binaries (etcd, kube-scheduler, KEDA, kwok, Karpenter's kwok provider) start and are the pinned versions
 	cd $(DEMO_DIR) && $(DEMO_ENV) $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestTool' ./...
+
+# The scenarios: the tutorial's loop replayed on a real control plane (docs/demo.md). Every test of
+# the module: the tool checks, the worker supervisor's and TestDemo's three scenarios, which need
+# the binaries above, kube-apiserver and kube-controller-manager (make/integration.mk), moto_server
+# on PATH and unshare(1) (each run is in a network namespace of its own).
+test-demo: demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks README's timeline
+	@command -v moto_server >/dev/null 2>&1 || { echo "moto_server not found on PATH: the demo tier needs moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
+	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) ./...
+
+demo-timeline: demo-tools ## Run the demo's scenarios and write their measured timeline into README.md and docs/demo-timeline.md
+	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" DEMO_UPDATE=1 $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestDemo$$' ./...
 
 lint-demo: ## gofmt check and go vet of tests/demo
 	@out=$$(gofmt -l $(DEMO_DIR)); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -60,23 +60,44 @@ func Start(tb testing.TB, extraEnv ...string) *Server {
 	if err != nil {
 		Require(tb, "%s not on PATH (%v): install moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')", Binary, err)
 	}
+	s, err := startTries(bin, extraEnv)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		s.Stop()
+		if tb.Failed() {
+			tb.Logf("last %s output:\n%s", Binary, s.Output())
+		}
+	})
+	return s
+}
+
+// Launch is Start outside a test, for a command: it starts moto_server the same way (same
+// tries, environment and process group; the kernel kills it if the calling process dies) and
+// returns it once it answers, or an error (moto_server not on PATH included). The caller
+// stops it (Stop).
+func Launch(extraEnv ...string) (*Server, error) {
+	bin, err := exec.LookPath(Binary)
+	if err != nil {
+		return nil, fmt.Errorf("%s not on PATH (%v): install moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')", Binary, err)
+	}
+	return startTries(bin, extraEnv)
+}
+
+// startTries starts bin up to three times, each on a new free port, with the environment
+// ChildEnv(DummyCredentialsEnv() plus extraEnv).
+func startTries(bin string, extraEnv []string) (*Server, error) {
 	env := ChildEnv(append(DummyCredentialsEnv(), extraEnv...)...)
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		s, err := start(bin, env)
 		if err == nil {
-			tb.Cleanup(func() {
-				s.Stop()
-				if tb.Failed() {
-					tb.Logf("last %s output:\n%s", Binary, s.Output())
-				}
-			})
-			return s
+			return s, nil
 		}
 		lastErr = err
 	}
-	tb.Fatalf("could not start %s: %v", Binary, lastErr)
-	return nil
+	return nil, fmt.Errorf("could not start %s: %w", Binary, lastErr)
 }
 
 func start(bin string, env []string) (*Server, error) {

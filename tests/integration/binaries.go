@@ -26,6 +26,9 @@ const (
 	// [KubeControllerManagerPath] returns. make test-integration sets it
 	// after building the binary (only when missing).
 	EnvKubeControllerManager = "KUBE_CONTROLLER_MANAGER_BIN"
+	// EnvKubeScheduler is the kube-scheduler binary [KubeSchedulerPath]
+	// returns (the demo tier's; make/demo.mk sets it).
+	EnvKubeScheduler = "KUBE_SCHEDULER_BIN"
 	// EnvEtcd is the etcd binary to run. make test-integration sets it after
 	// extracting Debian's etcd-server package into the cache.
 	EnvEtcd = "ETCD_BIN"
@@ -151,3 +154,10 @@ func ModuleDir() string { return filepath.Join(verify.RepoRoot(), "tests", "inte
 
 // RepoRoot returns the root of the eventscale repository.
 func RepoRoot() string { return verify.RepoRoot() }
+
+// KubeSchedulerPath returns $KUBE_SCHEDULER_BIN, or the cached build
+// <cache>/kube-scheduler-<KubernetesVersion>. The error wraps
+// [ErrMissingBinary] and says how to build it.
+func KubeSchedulerPath() (string, error) {
+	return kubeBinaryPath("kube-scheduler", EnvKubeScheduler, "≈ 10 s cold after kube-controller-manager in the same build cache")
+}

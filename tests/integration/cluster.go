@@ -57,6 +57,20 @@ type Options struct {
 	// grants system:unauthenticated; every other request is forbidden).
 	// Off by default: every request then needs the token.
 	AnonymousHealth bool
+	// Controllers replaces kube-controller-manager's --controllers list
+	// (default [controllerManagerControllers]); used only with ControllerManager.
+	Controllers []string
+	// Scheduler is the kube-scheduler binary (e.g. from [KubeSchedulerPath]).
+	// When set, Start also runs it on 127.0.0.1 (no leader election, the
+	// admin credentials) and waits for its /healthz; empty runs none.
+	Scheduler string
+	// Aggregation configures the API server's front proxy, so that it can
+	// serve APIServices backed by extension API servers (such as KEDA's
+	// metrics adapter): a front-proxy CA of its own, the
+	// --requestheader-* flags that tell the extension servers whom to
+	// trust, and the client certificate the aggregator presents to them
+	// (--proxy-client-cert-file/--proxy-client-key-file). Off by default.
+	Aggregation bool
 }
 
 // Cluster is an etcd and a kube-apiserver (and, on request, a
@@ -72,6 +86,13 @@ type Cluster struct {
 	// ControllerManagerURL is kube-controller-manager's https URL, empty
 	// unless [Options.ControllerManager] is set.
 	ControllerManagerURL string
+	// SchedulerURL is kube-scheduler's https URL, empty unless
+	// [Options.Scheduler] is set.
+	SchedulerURL string
+	// CAFile and CAPEM are the test CA that signed the API server's serving
+	// certificate (and every certificate of [Cluster.IssueCertificate]).
+	CAFile string
+	CAPEM  []byte
 	// Kubeconfig is a kubeconfig file in Dir with the same credentials as
 	// Config (written by every Start; kube-controller-manager uses it).
 	Kubeconfig string
@@ -79,6 +100,8 @@ type Cluster struct {
 	// verifies the server's certificate against the test CA.
 	Config *rest.Config
 
+	caCert   *x509.Certificate
+	caKey    *ecdsa.PrivateKey
 	procs    []*process
 	stopOnce sync.Once
 	stopErr  error
@@ -141,11 +164,11 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, err
 	}
 
-	ports, err := freePorts(4)
+	ports, err := freePorts(5)
 	if err != nil {
 		return c, err
 	}
-	etcdClient, etcdPeer, apiPort, kcmPort := ports[0], ports[1], ports[2], ports[3]
+	etcdClient, etcdPeer, apiPort, kcmPort, schedulerPort := ports[0], ports[1], ports[2], ports[3], ports[4]
 
 	// etcd: one member, 127.0.0.1 only.
 	c.EtcdURL = "http://127.0.0.1:" + strconv.Itoa(etcdClient)
@@ -176,12 +199,19 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 	if err != nil {
 		return c, err
 	}
+	c.CAFile, c.CAPEM, c.caCert, c.caKey = pki.caFile, pki.caPEM, pki.caCert, pki.caKey
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
 	anonymous := "--anonymous-auth=false"
 	if opts.AnonymousHealth {
 		anonymous = "--anonymous-auth=true"
 	}
-	api, err := c.spawn("kube-apiserver", opts.KubeAPIServer,
+	var aggregation []string
+	if opts.Aggregation {
+		if aggregation, err = frontProxy(filepath.Join(dir, "pki")); err != nil {
+			return c, err
+		}
+	}
+	api, err := c.spawn("kube-apiserver", opts.KubeAPIServer, append(aggregation,
 		"--etcd-servers="+c.EtcdURL,
 		"--etcd-prefix=/registry",
 		"--bind-address=127.0.0.1",
@@ -201,7 +231,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		"--allow-privileged=true",
 		"--profiling=false",
 		"--v=1",
-	)
+	)...)
 	if err != nil {
 		return c, err
 	}
@@ -223,10 +253,27 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 	if err := os.WriteFile(c.Kubeconfig, kubeconfig(c.URL, pki.caPEM, pki.token), 0o600); err != nil {
 		return c, err
 	}
-	if opts.ControllerManager == "" {
-		return c, nil
+	if opts.ControllerManager != "" {
+		if err := c.startControllerManager(ctx, opts, pki, kcmPort, logf); err != nil {
+			return c, err
+		}
 	}
-	c.ControllerManagerURL = "https://127.0.0.1:" + strconv.Itoa(kcmPort)
+	if opts.Scheduler != "" {
+		if err := c.startScheduler(ctx, opts, pki, schedulerPort, logf); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// startControllerManager runs kube-controller-manager on 127.0.0.1:port and
+// waits for its /healthz.
+func (c *Cluster) startControllerManager(ctx context.Context, opts Options, pki *pkiFiles, port int, logf func(string, ...any)) error {
+	controllers := opts.Controllers
+	if controllers == nil {
+		controllers = controllerManagerControllers
+	}
+	c.ControllerManagerURL = "https://127.0.0.1:" + strconv.Itoa(port)
 	kcm, err := c.spawn("kube-controller-manager", opts.ControllerManager,
 		"--kubeconfig="+c.Kubeconfig,
 		// Delegated authentication and authorization of its own port go to
@@ -239,7 +286,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		"--authentication-skip-lookup=true",
 		"--authorization-kubeconfig="+c.Kubeconfig,
 		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(kcmPort),
+		"--secure-port="+strconv.Itoa(port),
 		// The API server's serving certificate is for 127.0.0.1 and signed
 		// by the test CA, so probes verify this port like the API server's.
 		"--tls-cert-file="+pki.servingCert,
@@ -255,19 +302,48 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		// out the test CA.
 		"--service-account-private-key-file="+pki.saKey,
 		"--root-ca-file="+pki.caFile,
-		"--controllers="+strings.Join(controllerManagerControllers, ","),
+		"--controllers="+strings.Join(controllers, ","),
 		"--profiling=false",
 		"--v=1",
 	)
 	if err != nil {
-		return c, err
+		return err
 	}
-	start = time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, kcm, func() error { return healthy(c.ControllerManagerURL+"/healthz", pki.caPEM) }); err != nil {
-		return c, fmt.Errorf("kube-controller-manager did not become healthy: %w\n%s", err, kcm.tail(40))
+	return waitHealthy(ctx, opts.ReadyTimeout, kcm, c.ControllerManagerURL, pki.caPEM, logf)
+}
+
+// startScheduler runs kube-scheduler on 127.0.0.1:port with the admin
+// kubeconfig (its own port authenticated and authorized by delegation, as
+// the controller manager's) and waits for its /healthz.
+func (c *Cluster) startScheduler(ctx context.Context, opts Options, pki *pkiFiles, port int, logf func(string, ...any)) error {
+	c.SchedulerURL = "https://127.0.0.1:" + strconv.Itoa(port)
+	sched, err := c.spawn("kube-scheduler", opts.Scheduler,
+		"--kubeconfig="+c.Kubeconfig,
+		"--authentication-kubeconfig="+c.Kubeconfig,
+		"--authentication-skip-lookup=true",
+		"--authorization-kubeconfig="+c.Kubeconfig,
+		"--bind-address=127.0.0.1",
+		"--secure-port="+strconv.Itoa(port),
+		"--tls-cert-file="+pki.servingCert,
+		"--tls-private-key-file="+pki.servingKey,
+		"--leader-elect=false",
+		"--profiling=false",
+		"--v=1",
+	)
+	if err != nil {
+		return err
 	}
-	logf("kube-controller-manager healthy on %s after %s", c.ControllerManagerURL, time.Since(start).Round(time.Millisecond))
-	return c, nil
+	return waitHealthy(ctx, opts.ReadyTimeout, sched, c.SchedulerURL, pki.caPEM, logf)
+}
+
+// waitHealthy waits for p's <url>/healthz (verified against caPEM) and logs how long it took.
+func waitHealthy(ctx context.Context, timeout time.Duration, p *process, url string, caPEM []byte, logf func(string, ...any)) error {
+	start := time.Now()
+	if err := waitFor(ctx, timeout, p, func() error { return healthy(url+"/healthz", caPEM) }); err != nil {
+		return fmt.Errorf("%s did not become healthy: %w\n%s", p.name, err, p.tail(40))
+	}
+	logf("%s healthy on %s after %s", p.name, url, time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 // controllerManagerControllers is kube-controller-manager's --controllers:
@@ -329,7 +405,8 @@ current-context: integration
 `)
 }
 
-// Stop stops kube-controller-manager if it runs, the API server, then etcd (SIGTERM to each process group,
+// Stop stops the processes in the reverse order of their start (those of
+// [Cluster.Spawn], kube-scheduler and kube-controller-manager if they run, the API server, then etcd; SIGTERM to each process group,
 // SIGKILL after 10 s) and removes the temporary folder. It is idempotent.
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
@@ -346,7 +423,8 @@ func (c *Cluster) Stop() error {
 }
 
 // LogTail returns the last n lines of the named server's log ("etcd",
-// "kube-apiserver" or "kube-controller-manager"), for failure reports.
+// "kube-apiserver", "kube-controller-manager", "kube-scheduler" or a name
+// given to [Cluster.Spawn]), for failure reports.
 func (c *Cluster) LogTail(name string, n int) string {
 	for _, p := range c.procs {
 		if p.name == name {
@@ -357,12 +435,60 @@ func (c *Cluster) LogTail(name string, n int) string {
 }
 
 func (c *Cluster) spawn(name, bin string, args ...string) (*process, error) {
+	return c.spawnEnv(name, bin, nil, args...)
+}
+
+// Spawn starts another server beside the cluster's own, under the same rules:
+// its own process group, killed with the test process (Pdeathsig), its
+// output in <Dir>/<name>.log (see [Cluster.LogTail]), stopped by
+// [Cluster.Stop] before the servers started earlier. env, when not nil, is
+// its whole environment. Wait for it with [Cluster.WaitFor].
+func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
+	for _, p := range c.procs {
+		if p.name == name {
+			return fmt.Errorf("integration: a process named %s already runs", name)
+		}
+	}
+	_, err := c.spawnEnv(name, bin, env, args...)
+	return err
+}
+
+// WaitFor polls check every 200 ms until it succeeds, and fails when the
+// process started as name exits first, timeout passes or ctx is done; the
+// error carries the end of the process's log.
+func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duration, check func() error) error {
+	for _, p := range c.procs {
+		if p.name == name {
+			if err := waitFor(ctx, timeout, p, check); err != nil {
+				return fmt.Errorf("%s: %w\n%s", name, err, p.tail(40))
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("integration: no process named %s", name)
+}
+
+// Exited reports whether the process started as name has exited, and how.
+func (c *Cluster) Exited(name string) (bool, error) {
+	for _, p := range c.procs {
+		if p.name == name {
+			if p.exited() {
+				return true, p.err
+			}
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("integration: no process named %s", name)
+}
+
+func (c *Cluster) spawnEnv(name, bin string, env []string, args ...string) (*process, error) {
 	logPath := filepath.Join(c.Dir, name+".log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.Dir = c.Dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
@@ -544,6 +670,8 @@ func removeStaleDirs(logf func(string, ...any)) {
 }
 
 type pkiFiles struct {
+	caCert                  *x509.Certificate
+	caKey                   *ecdsa.PrivateKey
 	caPEM                   []byte
 	caFile                  string
 	servingCert, servingKey string
@@ -577,20 +705,7 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	now := time.Now()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "eventscale-integration-ca"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	caKey, caDER, err := issueCert(caTmpl, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	caCert, err := x509.ParseCertificate(caDER)
+	caCert, caKey, caDER, err := newCA("eventscale-integration-ca", 1)
 	if err != nil {
 		return nil, err
 	}
@@ -621,6 +736,8 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	f := &pkiFiles{
+		caCert:      caCert,
+		caKey:       caKey,
 		caPEM:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		caFile:      filepath.Join(pkiDir, "ca.crt"),
 		servingCert: filepath.Join(pkiDir, "serving.crt"),
@@ -650,3 +767,123 @@ func writePKI(dir string) (*pkiFiles, error) {
 	}
 	return f, nil
 }
+
+// newCA generates a self-signed CA valid from an hour ago for a day.
+func newCA(commonName string, serial int64) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: commonName},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	key, der, err := issueCert(tmpl, nil, nil)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cert, key, der, nil
+}
+
+// frontProxy writes, into pkiDir, a front-proxy CA and the client
+// certificate the aggregator presents to extension API servers (CN
+// front-proxy-client), and returns the API server flags that use them: the
+// extension servers trust requests that come with that certificate and read
+// the user from the X-Remote-* headers (the header names kubeadm sets).
+func frontProxy(pkiDir string) ([]string, error) {
+	now := time.Now()
+	caCert, caKey, caDER, err := newCA("eventscale-front-proxy-ca", 10)
+	if err != nil {
+		return nil, err
+	}
+	clientTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(11),
+		Subject:      pkix.Name{CommonName: "front-proxy-client"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	clientKey, clientDER, err := issueCert(clientTmpl, caCert, caKey)
+	if err != nil {
+		return nil, err
+	}
+	caFile := filepath.Join(pkiDir, "front-proxy-ca.crt")
+	certFile, keyFile, err := writeCertAndKey(pkiDir, "front-proxy-client", clientDER, clientKey)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+		return nil, err
+	}
+	return []string{
+		"--requestheader-client-ca-file=" + caFile,
+		"--requestheader-allowed-names=front-proxy-client",
+		"--requestheader-username-headers=X-Remote-User",
+		"--requestheader-group-headers=X-Remote-Group",
+		"--requestheader-extra-headers-prefix=X-Remote-Extra-",
+		"--proxy-client-cert-file=" + certFile,
+		"--proxy-client-key-file=" + keyFile,
+	}, nil
+}
+
+// writeCertAndKey writes <name>.crt and <name>.key (PEM) into dir.
+func writeCertAndKey(dir, name string, der []byte, key *ecdsa.PrivateKey) (certFile, keyFile string, err error) {
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		return "", "", err
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
+		return "", "", err
+	}
+	return certFile, keyFile, nil
+}
+
+// IssueCertificate writes <name>.crt and <name>.key into dir: a P-256 key and
+// a certificate signed by the cluster's CA (so the API server and every
+// client given [Cluster.CAFile] trust it), valid for a day for both server
+// and client authentication, for 127.0.0.1 and the given DNS names, with
+// common name name.
+func (c *Cluster) IssueCertificate(dir, name string, dnsNames ...string) (certFile, keyFile string, err error) {
+	if c.caCert == nil {
+		return "", "", errors.New("integration: the cluster has no CA yet")
+	}
+	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	if err != nil {
+		return "", "", err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: name},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		DNSNames:     dnsNames,
+	}
+	key, der, err := issueCert(tmpl, c.caCert, c.caKey)
+	if err != nil {
+		return "", "", err
+	}
+	return writeCertAndKey(dir, name, der, key)
+}
+
+// Healthy GETs url, verifying the server against the cluster's CA without
+// credentials, and returns nil on 200: a check for [Cluster.WaitFor].
+func (c *Cluster) Healthy(url string) error { return healthy(url, c.CAPEM) }
+
+// FreePorts reserves n distinct free TCP ports on 127.0.0.1 (released when
+// it returns, for a server to bind).
+func FreePorts(n int) ([]int, error) { return freePorts(n) }

@@ -327,6 +327,51 @@ func (c *Cluster) Allowed() []*cloudprovider.InstanceType {
 	return out
 }
 
+// Stack is one stack's Karpenter view with what it was resolved from.
+type Stack struct {
+	Objects *spec.Objects
+	// Core and AWS are Karpenter's option sets (Options); Context carries them (Context).
+	Core    *coreoptions.Options
+	AWS     *awsoptions.Options
+	Context context.Context
+	Cluster *Cluster
+}
+
+// NewStack resolves stack's Cluster from the program's objects (spec.LoadStack at root) with
+// EC2 at ec2Endpoint (a moto_server): Karpenter's options from the chart values, the instance
+// type provider, the EC2NodeClass's status and the NodePool. ctx is the parent of
+// Stack.Context.
+func NewStack(ctx context.Context, root, stack, ec2Endpoint string) (*Stack, error) {
+	objs, err := spec.LoadStack(root, stack)
+	if err != nil {
+		return nil, err
+	}
+	settings, _ := spec.Get(objs.KarpenterValues, "settings").(map[string]any)
+	clusterName, _ := settings["clusterName"].(string)
+	if clusterName == "" {
+		return nil, fmt.Errorf("stack %s: the Karpenter chart values carry no settings.clusterName: %v", stack, objs.KarpenterValues)
+	}
+	core, awsOpts, err := Options(clusterName, settings)
+	if err != nil {
+		return nil, err
+	}
+	ctx = Context(ctx, core, awsOpts)
+	ec2api := NewEC2(ec2Endpoint, objs.Region)
+	provider, prices, err := NewInstanceTypeProvider(ctx, ec2api, objs.Region, fakecr.NewFakeClient())
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: instance type provider: %w", stack, err)
+	}
+	nc, err := NodeClass(ctx, objs, ec2api)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
+	}
+	c, err := NewCluster(ctx, objs, provider, nc, prices)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", stack, err)
+	}
+	return &Stack{Objects: objs, Core: core, AWS: awsOpts, Context: ctx, Cluster: c}, nil
+}
+
 // Node is one NodeClaim the scheduler creates, as the AWS provider would launch it.
 type Node struct {
 	// Pods is how many workload pods the scheduler placed on it.

@@ -14,7 +14,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
-	fakecr "sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/karpenter/pkg/operator/logging"
 
@@ -32,32 +31,13 @@ type env struct {
 func setup(t *testing.T, stack string) *env {
 	t.Helper()
 	log.SetLogger(logging.NopLogger)
-	root, objs := spec.MustLoadStack(t, stack)
-	settings, _ := spec.Get(objs.KarpenterValues, "settings").(map[string]any)
-	clusterName, _ := settings["clusterName"].(string)
-	if clusterName == "" {
-		t.Fatalf("the Karpenter chart values carry no settings.clusterName: %v", objs.KarpenterValues)
-	}
-	core, awsOpts, err := Options(clusterName, settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := Context(context.Background(), core, awsOpts)
+	root := spec.MustRepoRoot(t)
 	m := spec.StartMoto(t)
-	ec2api := NewEC2(m.URL, objs.Region)
-	provider, prices, err := NewInstanceTypeProvider(ctx, ec2api, objs.Region, fakecr.NewFakeClient())
+	s, err := NewStack(context.Background(), root, stack, m.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc, err := NodeClass(ctx, objs, ec2api)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewCluster(ctx, objs, provider, nc, prices)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{root: root, objs: objs, ctx: ctx, cluster: c, batch: [2]time.Duration{core.BatchIdleDuration, core.BatchMaxDuration}}
+	return &env{root: root, objs: s.Objects, ctx: s.Context, cluster: s.Cluster, batch: [2]time.Duration{s.Core.BatchIdleDuration, s.Core.BatchMaxDuration}}
 }
 
 func (e *env) schedule(t *testing.T, replicas int) Result {

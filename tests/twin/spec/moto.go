@@ -45,6 +45,26 @@ func StartMoto(t *testing.T) *Moto {
 	return m
 }
 
+// LaunchMoto is StartMoto for a command (no test): it starts moto_server the same way
+// (motoserver.Launch) and points this process's AWS SDK default credential chain at the same
+// static dummy credentials, with the same variables unset. The caller stops the server.
+func LaunchMoto() (*Moto, error) {
+	m, err := motoserver.Launch()
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range DummyAWSEnv() {
+		if err := os.Setenv(k, v); err != nil {
+			m.Stop()
+			return nil, err
+		}
+	}
+	for _, k := range clearedAWSEnv {
+		os.Unsetenv(k)
+	}
+	return m, nil
+}
+
 // DummyAWSEnv are the environment variables that give any AWS SDK static test credentials
 // and no shared config or instance metadata.
 func DummyAWSEnv() map[string]string {

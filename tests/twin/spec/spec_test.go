@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 )
@@ -42,5 +44,28 @@ func TestMotoStartsOnLoopbackAndStops(t *testing.T) {
 	})
 	if m != nil && m.Running() {
 		t.Fatal("moto_server still running after its test ended")
+	}
+}
+
+func TestLaunchMotoSetsDummyCredentials(t *testing.T) {
+	if _, err := exec.LookPath(MotoBinary); err != nil {
+		Require(t, "%s not on PATH: %v", MotoBinary, err)
+	}
+	// t.Setenv restores both when the test ends, whatever LaunchMoto did to them.
+	t.Setenv("AWS_ACCESS_KEY_ID", "real-key")
+	t.Setenv("AWS_PROFILE", "real")
+	m, err := LaunchMoto()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Stop()
+	if !strings.HasPrefix(m.URL, "http://127.0.0.1:") || !m.Running() {
+		t.Fatalf("URL %q, running %v", m.URL, m.Running())
+	}
+	if got := os.Getenv("AWS_ACCESS_KEY_ID"); got != "test" {
+		t.Errorf("AWS_ACCESS_KEY_ID = %q after LaunchMoto, want the dummy %q", got, "test")
+	}
+	if v, ok := os.LookupEnv("AWS_PROFILE"); ok {
+		t.Errorf("AWS_PROFILE still set (%q) after LaunchMoto", v)
 	}
 }

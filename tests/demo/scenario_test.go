@@ -1,0 +1,389 @@
+package demo
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/eventscale/eventscale/internal/worker"
+	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/integration"
+)
+
+// timing is one scenario's measured timeline, each point since the first message was sent.
+type timing struct {
+	Scenario                                  string
+	Messages                                  int
+	FirstRunning, AllRunning, NodesReady      time.Duration
+	Drained, ReplicasZero, NodesZero          time.Duration
+	PeakPods, PeakNodes, Zones, DLQ, Recorded int
+	// Late counts the messages sent as the pods scaled down (not in Messages).
+	Late int
+}
+
+// send sends bodies to the work queue, ten per batch.
+func (w *world) send(bodies []string) {
+	w.t.Helper()
+	for i := 0; i < len(bodies); i += 10 {
+		var entries []sqstypes.SendMessageBatchRequestEntry
+		for j, b := range bodies[i:min(i+10, len(bodies))] {
+			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(b)})
+		}
+		out, err := w.sqs.SendMessageBatch(w.t.Context(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(w.queueURL), Entries: entries})
+		if err != nil {
+			w.t.Fatalf("sending %d messages: %v", len(entries), err)
+		}
+		if len(out.Failed) > 0 {
+			w.t.Fatalf("sending messages: %d failed: %v", len(out.Failed), aws.ToString(out.Failed[0].Message))
+		}
+	}
+}
+
+// records reads every worker's record file: body → how often it was processed.
+func (w *world) records() map[string]int {
+	t := w.t
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(w.dir, "records", "*.jsonl"))
+	out := map[string]int{}
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			var e worker.RecordEntry
+			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+				t.Fatalf("%s: %v: %q", f, err, sc.Text())
+			}
+			out[e.Body]++
+		}
+		fh.Close()
+	}
+	return out
+}
+
+// checkExactlyOnce fails unless every body was processed exactly once and nothing else was.
+func (w *world) checkExactlyOnce(bodies []string) int {
+	t := w.t
+	t.Helper()
+	got := w.records()
+	for _, b := range bodies {
+		if got[b] != 1 {
+			t.Errorf("message %q processed %d times, want exactly once", b, got[b])
+		}
+	}
+	if len(got) != len(bodies) {
+		t.Errorf("workers processed %d distinct messages, want the %d sent", len(got), len(bodies))
+	}
+	n := 0
+	for _, c := range got {
+		n += c
+	}
+	return n
+}
+
+func peak(samples []sample) (pods, nodes, zones int) {
+	for _, s := range samples {
+		pods = max(pods, s.running+s.pending)
+		nodes = max(nodes, s.nodes)
+		zones = max(zones, len(s.zones))
+	}
+	return
+}
+
+// scenarios are the demo's scenarios, in the timeline's order; their names are the table's.
+var scenarios = []struct {
+	test, label string
+	run         func(t *testing.T, label string)
+}{
+	{"dev", "dev: 2 messages, then 1 and 7 more", devScenario},
+	{"dev-maxReplicas3", "dev, maxReplicas 3: 3 messages", devMaxReplicas3},
+	{"prod", "prod: 300 messages", prodScenario},
+}
+
+// TestDemo runs the scenarios side by side, each on a cluster of its own, then checks the
+// README's copy of their measured timeline.
+func TestDemo(t *testing.T) {
+	var order []string
+	t.Run("scenarios", func(t *testing.T) {
+		for _, sc := range scenarios {
+			order = append(order, sc.label)
+			t.Run(sc.test, func(t *testing.T) { sc.run(t, sc.label) })
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	checkTimeline(t, order)
+}
+
+// idle checks that the ScaledObject is reconciled (its HPA exists) and that nothing runs
+// through more than one polling interval.
+func (w *world) idle(obs *observer) {
+	t := w.t
+	t.Helper()
+	w.waitScaledObjectReady()
+	from := time.Now()
+	time.Sleep(12 * time.Second)
+	samples := obs.since(from)
+	for _, smp := range samples {
+		if smp.replicas != 0 || smp.running+smp.pending != 0 || smp.nodes != 0 {
+			t.Fatalf("idle: %s, want 0 replicas, 0 pods, 0 nodes", smp)
+		}
+	}
+	if len(samples) < 10 {
+		t.Fatalf("idle: only %d samples in %s", len(samples), time.Since(from))
+	}
+	t.Logf("idle: 0 replicas, 0 pods, 0 nodes for %s", time.Since(from).Round(time.Second))
+}
+
+// scaleUp sends bodies at t0 and records when the first pod runs, when pods Running reach
+// wantRunning and when wantNodes nodes are Ready.
+func (w *world) scaleUp(obs *observer, tm *timing, t0 time.Time, wantRunning, wantNodes int) {
+	t := w.t
+	t.Helper()
+	at := obs.waitUntil("a worker pod Running", t0, 2*time.Minute, func(s sample) bool { return s.running >= 1 })
+	tm.FirstRunning = at.Sub(t0)
+	at = obs.waitUntil(fmt.Sprintf("%d worker pods Running", wantRunning), t0, 3*time.Minute, func(s sample) bool { return s.running >= wantRunning })
+	tm.AllRunning = at.Sub(t0)
+	at = obs.waitUntil(fmt.Sprintf("%d nodes Ready", wantNodes), t0, 3*time.Minute, func(s sample) bool { return s.ready >= wantNodes })
+	tm.NodesReady = at.Sub(t0)
+}
+
+// hold fails the test unless every sample for d from now satisfies ok.
+func (w *world) hold(obs *observer, d time.Duration, what string, ok func(sample) bool) {
+	t := w.t
+	t.Helper()
+	from := time.Now()
+	time.Sleep(d)
+	for _, smp := range obs.since(from) {
+		if !ok(smp) {
+			t.Fatalf("%s: %s", what, smp)
+		}
+	}
+}
+
+// finish records the drain and the scale-down to zero after since, checks that every body
+// was processed exactly once and the queues are empty, and logs the timeline.
+func (w *world) finish(obs *observer, tm *timing, t0, since time.Time, bodies []string, toZero bool) {
+	t := w.t
+	t.Helper()
+	drained := obs.waitUntil("the queue drained", since, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
+	tm.Drained = drained.Sub(t0)
+	if toZero {
+		at := obs.waitUntil("replicas 0", drained, 5*time.Minute, func(s sample) bool { return s.replicas == 0 && s.running == 0 && s.workers == 0 })
+		tm.ReplicasZero = at.Sub(t0)
+		at = obs.waitUntil("nodes 0", at, 5*time.Minute, func(s sample) bool { return s.nodes == 0 })
+		tm.NodesZero = at.Sub(t0)
+	}
+	tm.Recorded = w.checkExactlyOnce(bodies)
+	last := obs.last()
+	if last.queued != 0 || last.dlq != 0 {
+		t.Errorf("at the end: queue %d, DLQ %d, want both empty", last.queued, last.dlq)
+	}
+	tm.DLQ = last.dlq
+	tm.PeakPods, tm.PeakNodes, tm.Zones = peak(obs.since(t0))
+	if bad := w.workers.Unexpected(); len(bad) > 0 {
+		t.Errorf("worker processes that ended on their own: %+v", bad)
+	}
+}
+
+// devWorkload is the dev workload with two config edits: simulated work 20 s instead of 1 s
+// and concurrency 10 instead of 1. One pod takes both of two messages in one receive; with
+// 1 s of work it finishes them before the HPA's next 15 s sync could see two, and at 20 s the
+// two stay in flight across that sync, as a job that takes time would. Concurrency 10 lets a
+// pod work through its whole receive batch (10) at once, so ten messages drain in one round
+// of work instead of ten.
+const devWorkload = `{"name":"worker","simulatedWorkSeconds":20,"concurrency":10`
+
+// devScenario replays the tutorial's demo on the dev stack's objects: idle at zero, two
+// messages bring two pods on two nodes, more messages stay at maxReplicas 2, every message is
+// processed exactly once (one sent as the pods scale down too), and both scale back to zero.
+func devScenario(t *testing.T, label string) {
+	t.Parallel()
+	rec, s := stackRun(t, "dev", map[string]string{"eventscale:workloads": "[" + devWorkload + "}]"})
+	w := startWorld(t, rec, s)
+	obs := w.observe(250 * time.Millisecond)
+
+	// 1. Idle.
+	w.idle(obs)
+
+	// 2. Two messages with queueLength 1: two pods on two nodes; 3, then 10 messages in all:
+	// still two (maxReplicas 2), through a KEDA poll and an HPA sync.
+	tm := timing{Scenario: label}
+	bodies := sqstestBodies("dev", 2)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 2, 2)
+	more := sqstestBodies("dev-more", 8)
+	w.send(more[:1])
+	time.Sleep(3 * time.Second)
+	w.send(more[1:])
+	bodies = append(bodies, more...)
+	w.hold(obs, 20*time.Second, "with 10 messages, want at most 2 replicas, 2 pods and 2 nodes (maxReplicas 2)", func(s sample) bool {
+		return s.replicas <= 2 && s.running+s.pending <= 2 && s.nodes <= 2
+	})
+
+	// 4. A message sent as the pods scale down is still processed (5. and back to zero).
+	drained := obs.waitUntil("the queue drained", t0, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
+	down := obs.waitUntil("the scale-down", drained, 5*time.Minute, func(s sample) bool { return s.replicas < 2 })
+	late := sqstestBodies("dev-late", 1)
+	w.send(late)
+	t.Logf("sent %q %s after the scale-down began (replicas %d)", late[0], time.Since(down).Round(time.Millisecond), obs.last().replicas)
+	bodies = append(bodies, late...)
+	w.finish(obs, &tm, t0, time.Now(), bodies, true)
+	// The table shows the first cycle: the ten messages drained and the replicas at 0 before
+	// the late message; the nodes went only after it (consolidateAfter outlasts its cycle).
+	tm.Messages, tm.Late = len(bodies)-len(late), len(late)
+	tm.Drained, tm.ReplicasZero = drained.Sub(t0), down.Sub(t0)
+	if tm.PeakPods != 2 || tm.PeakNodes != 2 {
+		t.Errorf("peak %d pods on %d nodes, want 2 on 2", tm.PeakPods, tm.PeakNodes)
+	}
+	t.Logf("timeline: %+v; the late message processed and back to 0 replicas after %s", tm, time.Since(t0).Round(time.Second))
+	recordTiming(tm)
+}
+
+// devMaxReplicas3 is the dev stack with maxReplicas 3 (a config edit): three messages
+// ask for three pods, the NodePool's CPU limit of 4 stops a third node, and the third pod
+// stays Pending.
+func devMaxReplicas3(t *testing.T, label string) {
+	t.Parallel()
+	rec, s := stackRun(t, "dev", map[string]string{"eventscale:workloads": "[" + devWorkload + `,"maxReplicas":3}]`})
+	w := startWorld(t, rec, s)
+	obs := w.observe(250 * time.Millisecond)
+	w.waitScaledObjectReady()
+	tm := timing{Scenario: label, Messages: 3}
+	bodies := sqstestBodies("dev3", 3)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 2, 2)
+	at := obs.waitUntil("3 replicas, 1 pod Pending", t0, 2*time.Minute, func(s sample) bool { return s.replicas == 3 && s.pending == 1 })
+	t.Logf("3 replicas with one Pending %s after the messages", at.Sub(t0).Round(time.Millisecond))
+	// Through a Karpenter batch window and more, no third node: the NodePool's CPU limit.
+	w.hold(obs, 20*time.Second, "want 2 pods Running on 2 nodes and 1 Pending (the NodePool's CPU limit)", func(s sample) bool {
+		return s.nodes <= 2 && s.running <= 2 && s.replicas == 3 && s.pending == 1
+	})
+	w.finish(obs, &tm, t0, t0, bodies, false)
+	if tm.PeakPods != 3 || tm.PeakNodes != 2 {
+		t.Errorf("peak %d pods on %d nodes, want 3 pods (one Pending) on 2 nodes", tm.PeakPods, tm.PeakNodes)
+	}
+	t.Logf("timeline: %+v", tm)
+	recordTiming(tm)
+}
+
+// prodScenario sends a few hundred messages to the prod stack's workers: they spread over
+// three or more nodes in two or more zones, drain the queue and scale back to zero. The
+// scale-down waits are shortened by a config edit (cooldown and HPA stabilization 30 s instead
+// of 120 s, consolidateAfter 30 s instead of 5 m, and a disruption budget of 100% of the nodes
+// instead of 10%: at 10%, Karpenter removed nine empty nodes one at a time, which took
+// 3m40s after the replicas reached 0 in a measured run) so that the run stays within minutes;
+// the scale-up path is prod's own.
+func prodScenario(t *testing.T, label string) {
+	t.Parallel()
+	edits := map[string]string{}
+	raw, err := stacks.ReadStackFile(filepath.Join(integration.RepoRoot(), "Pulumi.prod.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edits["eventscale:workloads"] = editJSON(t, raw["eventscale:workloads"], func(v any) {
+		wl := v.([]any)[0].(map[string]any)
+		wl["cooldownPeriodSeconds"] = 30
+		wl["scaleDownStabilizationSeconds"] = 30
+	})
+	edits["eventscale:karpenter"] = editJSON(t, raw["eventscale:karpenter"], func(v any) {
+		np := v.(map[string]any)["nodePool"].(map[string]any)
+		np["consolidateAfter"] = "30s"
+		np["disruptionBudgetNodes"] = "100%"
+	})
+	rec, s := stackRun(t, "prod", edits)
+	w := startWorld(t, rec, s)
+	obs := w.observe(500 * time.Millisecond)
+	w.waitScaledObjectReady()
+	const n = 300
+	tm := timing{Scenario: label, Messages: n}
+	bodies := sqstestBodies("prod", n)
+	t0 := time.Now()
+	w.send(bodies)
+	w.scaleUp(obs, &tm, t0, 3, 3)
+	w.finish(obs, &tm, t0, t0, bodies, true)
+	if tm.PeakNodes < 3 || tm.Zones < 2 {
+		t.Errorf("peak %d nodes, workers in %d zones, want ≥ 3 nodes in ≥ 2 zones", tm.PeakNodes, tm.Zones)
+	}
+	t.Logf("timeline: %+v", tm)
+	recordTiming(tm)
+}
+
+// editJSON decodes a raw JSON config value, lets edit change it and encodes it again.
+func editJSON(t *testing.T, raw string, edit func(any)) string {
+	t.Helper()
+	var v any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		t.Fatalf("config value %q: %v", raw, err)
+	}
+	edit(v)
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// sqstestBodies returns n distinct message bodies.
+func sqstestBodies(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = prefix + "-" + strconv.Itoa(i)
+	}
+	return out
+}
+
+// waitScaledObjectReady waits until KEDA reports the workload's ScaledObject Ready and its
+// HPA exists.
+func (w *world) waitScaledObjectReady() {
+	t := w.t
+	t.Helper()
+	so := map[string]any{"apiVersion": "keda.sh/v1alpha1", "kind": "ScaledObject",
+		"metadata": map[string]any{"name": w.deployment, "namespace": w.namespace}}
+	if err := w.cluster.WaitFor(t.Context(), "keda-operator", 2*time.Minute, func() error {
+		got, err := w.client.Get(t.Context(), so)
+		if err != nil {
+			return err
+		}
+		conds, _, _ := unstructuredSlice(got, "status", "conditions")
+		for _, c := range conds {
+			if m, ok := c.(map[string]any); ok && m["type"] == "Ready" && m["status"] == "True" {
+				if _, err := w.kube.AutoscalingV2().HorizontalPodAutoscalers(w.namespace).Get(t.Context(), "keda-hpa-"+w.deployment, metav1.GetOptions{}); err != nil {
+					return err
+				}
+				return nil
+			}
+		}
+		return fmt.Errorf("ScaledObject not Ready: %v", conds)
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The timelines the scenarios measured, for the table.
+var (
+	timingsMu sync.Mutex
+	timings   []timing
+)
+
+func recordTiming(tm timing) {
+	timingsMu.Lock()
+	defer timingsMu.Unlock()
+	timings = append(timings, tm)
+}
