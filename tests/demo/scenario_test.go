@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,9 +15,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/eventscale/eventscale/internal/worker"
+	"github.com/eventscale/eventscale/internal/workerenv"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/integration"
 )
@@ -28,8 +31,9 @@ type timing struct {
 	FirstRunning, AllRunning, NodesReady      time.Duration
 	Drained, ReplicasZero, NodesZero          time.Duration
 	PeakPods, PeakNodes, Zones, DLQ, Recorded int
-	// Late counts the messages sent as the pods scaled down (not in Messages).
-	Late int
+	// Late counts the messages sent as the pods scaled down (not in Messages); Twice those
+	// moto delivered to two receives at once (see checkExactlyOnce).
+	Late, Twice int
 }
 
 // send sends bodies to the work queue, ten per batch.
@@ -50,12 +54,12 @@ func (w *world) send(bodies []string) {
 	}
 }
 
-// records reads every worker's record file: body → how often it was processed.
-func (w *world) records() map[string]int {
+// records reads every worker's record file: body → the entries of its processing.
+func (w *world) records() map[string][]worker.RecordEntry {
 	t := w.t
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(w.dir, "records", "*.jsonl"))
-	out := map[string]int{}
+	out := map[string][]worker.RecordEntry{}
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -67,31 +71,106 @@ func (w *world) records() map[string]int {
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				t.Fatalf("%s: %v: %q", f, err, sc.Text())
 			}
-			out[e.Body]++
+			out[e.Body] = append(out[e.Body], e)
 		}
 		fh.Close()
 	}
 	return out
 }
 
-// checkExactlyOnce fails unless every body was processed exactly once and nothing else was.
-func (w *world) checkExactlyOnce(bodies []string) int {
+// checkExactlyOnce fails unless every body was processed, and nothing else was, and each
+// exactly once, with one exception it names: moto_server's ReceiveMessage takes no lock
+// (moto/sqs/models.py, receive_message: it checks a message's visibility, then marks it
+// received), so two concurrent receives can both take the same message; on a busy machine
+// with prod's twenty workers it happened. Two processings of one message less than one
+// visibility timeout apart cannot come from a redelivery (the message was invisible to every
+// receive for that long after each receive), so they are counted as moto's double deliveries
+// and logged; any other repeat fails the test. It returns the distinct messages processed and
+// the double deliveries; for every repeat it logs the workers' warnings.
+func (w *world) checkExactlyOnce(bodies []string) (processed, twice int) {
 	t := w.t
 	t.Helper()
 	got := w.records()
+	visibility := w.visibilityTimeout()
+	repeats := false
 	for _, b := range bodies {
-		if got[b] != 1 {
-			t.Errorf("message %q processed %d times, want exactly once", b, got[b])
+		es := got[b]
+		switch {
+		case len(es) == 0:
+			t.Errorf("message %q was never processed", b)
+			continue
+		case len(es) == 1:
+		case spread(es) < visibility:
+			twice++
+			t.Logf("message %q processed %d times within %s, less than the visibility timeout %s: moto delivered it to two receives at once: %+v", b, len(es), spread(es).Round(time.Millisecond), visibility, es)
+			repeats = true
+		default:
+			t.Errorf("message %q processed %d times, %s apart (visibility timeout %s): %+v", b, len(es), spread(es).Round(time.Millisecond), visibility, es)
+			repeats = true
 		}
+		processed++
 	}
 	if len(got) != len(bodies) {
 		t.Errorf("workers processed %d distinct messages, want the %d sent", len(got), len(bodies))
 	}
-	n := 0
-	for _, c := range got {
-		n += c
+	if repeats {
+		logs, _ := filepath.Glob(filepath.Join(w.dir, "workers", "*.log"))
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"drain complete"`) {
+					t.Logf("%s: %s", filepath.Base(l), line)
+				}
+			}
+		}
 	}
-	return n
+	return processed, twice
+}
+
+// spread is the time between the first and the last of the entries.
+func spread(es []worker.RecordEntry) time.Duration {
+	lo, hi := es[0].Time, es[0].Time
+	for _, e := range es {
+		if e.Time.Before(lo) {
+			lo = e.Time
+		}
+		if e.Time.After(hi) {
+			hi = e.Time
+		}
+	}
+	return hi.Sub(lo)
+}
+
+// visibilityTimeout is the visibility timeout the workers ask for on every receive and renew
+// while a message is processed: the Deployment's WORKER_VISIBILITY_EXTENSION_SECONDS.
+func (w *world) visibilityTimeout() time.Duration {
+	for _, o := range w.stack.Objects {
+		if o.Body["kind"] != "Deployment" {
+			continue
+		}
+		var d struct {
+			Spec struct {
+				Template struct {
+					Spec corev1.PodSpec `json:"spec"`
+				} `json:"template"`
+			} `json:"spec"`
+		}
+		b, _ := json.Marshal(o.Body)
+		if err := json.Unmarshal(b, &d); err != nil {
+			w.t.Fatal(err)
+		}
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if e.Name == workerenv.VisibilityExtension {
+				n, err := strconv.Atoi(e.Value)
+				if err != nil {
+					w.t.Fatalf("%s=%q: %v", e.Name, e.Value, err)
+				}
+				return time.Duration(n) * time.Second
+			}
+		}
+	}
+	w.t.Fatalf("the Deployment sets no %s", workerenv.VisibilityExtension)
+	return 0
 }
 
 func peak(samples []sample) (pods, nodes, zones int) {
@@ -188,7 +267,7 @@ func (w *world) finish(obs *observer, tm *timing, t0, since time.Time, bodies []
 		at = obs.waitUntil("nodes 0", at, 5*time.Minute, func(s sample) bool { return s.nodes == 0 })
 		tm.NodesZero = at.Sub(t0)
 	}
-	tm.Recorded = w.checkExactlyOnce(bodies)
+	tm.Recorded, tm.Twice = w.checkExactlyOnce(bodies)
 	last := obs.last()
 	if last.queued != 0 || last.dlq != 0 {
 		t.Errorf("at the end: queue %d, DLQ %d, want both empty", last.queued, last.dlq)
