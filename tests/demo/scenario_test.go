@@ -15,11 +15,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/eventscale/eventscale/internal/worker"
-	"github.com/eventscale/eventscale/internal/workerenv"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/integration"
 )
@@ -31,8 +29,8 @@ type timing struct {
 	FirstRunning, AllRunning, NodesReady      time.Duration
 	Drained, ReplicasZero, NodesZero          time.Duration
 	PeakPods, PeakNodes, Zones, DLQ, Recorded int
-	// Late counts the messages sent as the pods scaled down (not in Messages); Twice those
-	// moto delivered to two receives at once (see checkExactlyOnce).
+	// Late counts the messages sent as the pods scaled down (not in Messages); Twice the
+	// repeats attributed to moto (see checkExactlyOnce).
 	Late, Twice int
 }
 
@@ -79,52 +77,76 @@ func (w *world) records() map[string][]worker.RecordEntry {
 }
 
 // checkExactlyOnce fails unless every body was processed, and nothing else was, and each
-// exactly once, with one exception it names: moto_server's ReceiveMessage takes no lock
-// (moto/sqs/models.py, receive_message: it checks a message's visibility, then marks it
-// received), so two concurrent receives can both take the same message; on a busy machine
-// with prod's twenty workers it happened. Two processings of one message less than one
-// visibility timeout apart cannot come from a redelivery (the message was invisible to every
-// receive for that long after each receive), so they are counted as moto's double deliveries
-// and logged; any other repeat fails the test. It returns the distinct messages processed and
-// the double deliveries; for every repeat it logs the workers' warnings.
-func (w *world) checkExactlyOnce(bodies []string) (processed, twice int) {
+// exactly once, with one exception it names and counts: a message processed again although
+// every processing's delete was confirmed. moto_server (5.2.1) keeps a queue's messages in a
+// list it changes without a lock (moto/sqs/models.py: Queue.delete_message rebuilds and
+// reassigns the list; receive_message checks a message's visibility, then marks it received),
+// so under concurrent requests a confirmed delete can be lost, and the message comes back one
+// visibility timeout later; on a loaded CI machine one of prod's 300 did, 2m0.85s (visibility
+// 2m) after the first processing. The workers report, when they drain, how many messages
+// succeeded and how many deletes SQS confirmed; when they match for every worker, a repeat is
+// the queue's doing, not the worker's: counted as moto's and logged. Any other repeat fails.
+// It returns the distinct messages processed and the repeats attributed to moto.
+func (w *world) checkExactlyOnce(bodies []string) (processed, mototwice int) {
 	t := w.t
 	t.Helper()
 	got := w.records()
-	visibility := w.visibilityTimeout()
-	repeats := false
+	var repeats []string
 	for _, b := range bodies {
-		es := got[b]
-		switch {
+		switch es := got[b]; {
 		case len(es) == 0:
 			t.Errorf("message %q was never processed", b)
 			continue
-		case len(es) == 1:
-		case spread(es) < visibility:
-			twice++
-			t.Logf("message %q processed %d times within %s, less than the visibility timeout %s: moto delivered it to two receives at once: %+v", b, len(es), spread(es).Round(time.Millisecond), visibility, es)
-			repeats = true
-		default:
-			t.Errorf("message %q processed %d times, %s apart (visibility timeout %s): %+v", b, len(es), spread(es).Round(time.Millisecond), visibility, es)
-			repeats = true
+		case len(es) > 1:
+			repeats = append(repeats, fmt.Sprintf("message %q processed %d times, %s apart: %+v", b, len(es), spread(es).Round(time.Millisecond), es))
 		}
 		processed++
 	}
 	if len(got) != len(bodies) {
 		t.Errorf("workers processed %d distinct messages, want the %d sent", len(got), len(bodies))
 	}
-	if repeats {
-		logs, _ := filepath.Glob(filepath.Join(w.dir, "workers", "*.log"))
-		for _, l := range logs {
-			b, _ := os.ReadFile(l)
-			for _, line := range strings.Split(string(b), "\n") {
-				if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) || strings.Contains(line, `"drain complete"`) {
-					t.Logf("%s: %s", filepath.Base(l), line)
-				}
-			}
+	if len(repeats) == 0 {
+		return processed, 0
+	}
+	confirmed, reports := w.deletesConfirmed()
+	for _, r := range repeats {
+		if confirmed {
+			t.Logf("%s: every worker's deletes were confirmed (%s), so moto lost a delete or handed one message to two receives", r, reports)
+		} else {
+			t.Errorf("%s; the workers' drain reports: %s", r, reports)
 		}
 	}
-	return processed, twice
+	if !confirmed {
+		return processed, 0
+	}
+	return processed, len(repeats)
+}
+
+// deletesConfirmed reads every worker's "drain complete" log line and reports whether each
+// worker drained and had every succeeded message's delete confirmed (deleted == succeeded),
+// with the reports for the log.
+func (w *world) deletesConfirmed() (bool, string) {
+	logs, _ := filepath.Glob(filepath.Join(w.dir, "workers", "*.log"))
+	ok := len(logs) > 0
+	var reports []string
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		var drain struct {
+			Msg                string
+			Succeeded, Deleted int
+		}
+		found := false
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, `"msg":"drain complete"`) && json.Unmarshal([]byte(line), &drain) == nil {
+				found = true
+			}
+		}
+		if !found || drain.Deleted != drain.Succeeded {
+			ok = false
+		}
+		reports = append(reports, fmt.Sprintf("%s drained %v succeeded %d deleted %d", filepath.Base(l), found, drain.Succeeded, drain.Deleted))
+	}
+	return ok, strings.Join(reports, "; ")
 }
 
 // spread is the time between the first and the last of the entries.
@@ -139,38 +161,6 @@ func spread(es []worker.RecordEntry) time.Duration {
 		}
 	}
 	return hi.Sub(lo)
-}
-
-// visibilityTimeout is the visibility timeout the workers ask for on every receive and renew
-// while a message is processed: the Deployment's WORKER_VISIBILITY_EXTENSION_SECONDS.
-func (w *world) visibilityTimeout() time.Duration {
-	for _, o := range w.stack.Objects {
-		if o.Body["kind"] != "Deployment" {
-			continue
-		}
-		var d struct {
-			Spec struct {
-				Template struct {
-					Spec corev1.PodSpec `json:"spec"`
-				} `json:"template"`
-			} `json:"spec"`
-		}
-		b, _ := json.Marshal(o.Body)
-		if err := json.Unmarshal(b, &d); err != nil {
-			w.t.Fatal(err)
-		}
-		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
-			if e.Name == workerenv.VisibilityExtension {
-				n, err := strconv.Atoi(e.Value)
-				if err != nil {
-					w.t.Fatalf("%s=%q: %v", e.Name, e.Value, err)
-				}
-				return time.Duration(n) * time.Second
-			}
-		}
-	}
-	w.t.Fatalf("the Deployment sets no %s", workerenv.VisibilityExtension)
-	return 0
 }
 
 func peak(samples []sample) (pods, nodes, zones int) {
