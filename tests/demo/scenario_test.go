@@ -431,7 +431,7 @@ func (w *world) waitScaledObjectReady() {
 		if err != nil {
 			return err
 		}
-		conds, _, _ := unstructuredSlice(got, "status", "conditions")
+		conds := sliceAt(got, "status", "conditions")
 		for _, c := range conds {
 			if m, ok := c.(map[string]any); ok && m["type"] == "Ready" && m["status"] == "True" {
 				if _, err := w.kube.AutoscalingV2().HorizontalPodAutoscalers(w.namespace).Get(t.Context(), "keda-hpa-"+w.deployment, metav1.GetOptions{}); err != nil {

@@ -346,8 +346,8 @@ func (w *world) startKEDA(operator, adapter string) {
 		t.Fatal(err)
 	}
 	w.apply(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}})
-	p := w.ports(6)
-	opMetrics, opHealth, grpcPort, adapterSecure, adapterMetrics, _ := p[0], p[1], p[2], p[3], p[4], p[5]
+	p := w.ports(5)
+	opMetrics, opHealth, grpcPort, adapterSecure, adapterMetrics := p[0], p[1], p[2], p[3], p[4]
 	env := sqstest.ChildEnv(append(w.motoEnv(),
 		"KUBECONFIG="+w.cluster.Kubeconfig,
 		"POD_NAMESPACE="+ns,
@@ -417,7 +417,7 @@ func (w *world) startKEDA(operator, adapter string) {
 		if err != nil {
 			return err
 		}
-		conds, _, _ := unstructuredSlice(u.Object, "status", "conditions")
+		conds := sliceAt(u.Object, "status", "conditions")
 		for _, c := range conds {
 			if m, ok := c.(map[string]any); ok && m["type"] == "Available" {
 				if m["status"] == "True" {
@@ -433,17 +433,18 @@ func (w *world) startKEDA(operator, adapter string) {
 	t.Logf("KEDA operator and adapter up; external.metrics.k8s.io Available after %s", time.Since(w.start).Round(time.Millisecond))
 }
 
-func unstructuredSlice(obj map[string]any, path ...string) ([]any, bool, error) {
+// sliceAt returns the list at path in obj (nil when there is none).
+func sliceAt(obj map[string]any, path ...string) []any {
 	var cur any = obj
 	for _, p := range path {
 		m, ok := cur.(map[string]any)
 		if !ok {
-			return nil, false, nil
+			return nil
 		}
 		cur = m[p]
 	}
-	s, ok := cur.([]any)
-	return s, ok, nil
+	s, _ := cur.([]any)
+	return s
 }
 
 // httpOK GETs url and requires 200.
