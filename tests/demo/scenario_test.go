@@ -359,7 +359,10 @@ func devMaxReplicas3(t *testing.T, label string) {
 // of 120 s, consolidateAfter 30 s instead of 5 m, and a disruption budget of 100% of the nodes
 // instead of 10%: at 10%, Karpenter removed nine empty nodes one at a time, which took
 // 3m40s after the replicas reached 0 in a measured run) so that the run stays within minutes;
-// the scale-up path is prod's own.
+// and the queue's visibility timeout is 30 s instead of 120 s (maxProcessingSeconds 15, which
+// must stay below it): when moto loses a confirmed delete (see checkExactlyOnce) the message
+// comes back one visibility timeout later, which at 120 s made the run two minutes longer.
+// The scale-up path is prod's own.
 func prodScenario(t *testing.T, label string) {
 	t.Parallel()
 	edits := map[string]string{}
@@ -371,6 +374,10 @@ func prodScenario(t *testing.T, label string) {
 		wl := v.([]any)[0].(map[string]any)
 		wl["cooldownPeriodSeconds"] = 30
 		wl["scaleDownStabilizationSeconds"] = 30
+		wl["maxProcessingSeconds"] = 15
+	})
+	edits["eventscale:queue"] = editJSON(t, raw["eventscale:queue"], func(v any) {
+		v.(map[string]any)["visibilityTimeoutSeconds"] = 30
 	})
 	edits["eventscale:karpenter"] = editJSON(t, raw["eventscale:karpenter"], func(v any) {
 		np := v.(map[string]any)["nodePool"].(map[string]any)
