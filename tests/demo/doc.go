@@ -1,7 +1,10 @@
-// Package demo is the offline demo tier: the real binaries that will replay the tutorial's
-// scaling loop on a local control plane (etcd, kube-scheduler, the KEDA operator and metrics
-// adapter, kwok, and Karpenter's kwok provider), built once from the Go module proxy into the
-// cache outside the clone by make/demo.mk. This step holds only the checks that each of them
-// starts and is the version its wrapper module pins (tools_test.go); the scenarios come later.
-// See docs/demo.md.
+// Package demo is the offline demo tier: the tutorial's scaling loop replayed on a local
+// control plane. TestDemo runs the program's dev and prod objects on a real etcd,
+// kube-apiserver, kube-controller-manager and kube-scheduler, with the real KEDA operator and
+// metrics adapter and Karpenter's core through its kwok provider; kwok plays the kubelets, the
+// kwok provider's instance-type file (the scaling twin's EC2 shapes) plays EC2, moto plays SQS
+// and one real worker process runs per Running pod (workers.go). It measures each scenario's
+// timeline and checks the README's copy. The binaries are built once from the Go module proxy
+// into the cache outside the clone by make/demo.mk (tools_test.go checks their versions).
+// Everything runs in a network namespace of its own (netns_test.go). See docs/demo.md.
 package demo
