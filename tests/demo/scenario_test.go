@@ -6,17 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/eventscale/eventscale/internal/sqstest"
 	"github.com/eventscale/eventscale/internal/worker"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/integration"
@@ -34,22 +31,10 @@ type timing struct {
 	Late, Twice int
 }
 
-// send sends bodies to the work queue, ten per batch.
+// send sends bodies to the work queue.
 func (w *world) send(bodies []string) {
 	w.t.Helper()
-	for i := 0; i < len(bodies); i += 10 {
-		var entries []sqstypes.SendMessageBatchRequestEntry
-		for j, b := range bodies[i:min(i+10, len(bodies))] {
-			entries = append(entries, sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(j)), MessageBody: aws.String(b)})
-		}
-		out, err := w.sqs.SendMessageBatch(w.t.Context(), &sqs.SendMessageBatchInput{QueueUrl: aws.String(w.queueURL), Entries: entries})
-		if err != nil {
-			w.t.Fatalf("sending %d messages: %v", len(entries), err)
-		}
-		if len(out.Failed) > 0 {
-			w.t.Fatalf("sending messages: %d failed: %v", len(out.Failed), aws.ToString(out.Failed[0].Message))
-		}
-	}
+	w.moto.SendBodies(w.t, w.queueURL, bodies)
 }
 
 // records reads every worker's record file: body → the entries of its processing.
@@ -292,11 +277,11 @@ func devScenario(t *testing.T, label string) {
 	// 2. Two messages with queueLength 1: two pods on two nodes; 3, then 10 messages in all:
 	// still two (maxReplicas 2), through a KEDA poll and an HPA sync.
 	tm := timing{Scenario: label}
-	bodies := sqstestBodies("dev", 2)
+	bodies := sqstest.Bodies("dev", 2)
 	t0 := time.Now()
 	w.send(bodies)
 	w.scaleUp(obs, &tm, t0, 2, 2)
-	more := sqstestBodies("dev-more", 8)
+	more := sqstest.Bodies("dev-more", 8)
 	w.send(more[:1])
 	time.Sleep(3 * time.Second)
 	w.send(more[1:])
@@ -325,7 +310,7 @@ func devMaxReplicas3(t *testing.T, label string) {
 	obs := w.observe(250 * time.Millisecond)
 	w.waitScaledObjectReady()
 	tm := timing{Scenario: label, Messages: 3}
-	bodies := sqstestBodies("dev3", 3)
+	bodies := sqstest.Bodies("dev3", 3)
 	t0 := time.Now()
 	w.send(bodies)
 	w.scaleUp(obs, &tm, t0, 2, 2)
@@ -339,7 +324,7 @@ func devMaxReplicas3(t *testing.T, label string) {
 	// too. (Back to zero is the other scenarios'; waiting for it again here would add minutes.)
 	drained := obs.waitUntil("the queue drained", t0, 5*time.Minute, func(s sample) bool { return s.queued == 0 })
 	down := obs.waitUntil("the scale-down", drained, 5*time.Minute, func(s sample) bool { return s.replicas < 3 })
-	late := sqstestBodies("dev3-late", 1)
+	late := sqstest.Bodies("dev3-late", 1)
 	w.send(late)
 	t.Logf("sent %q %s after the scale-down began (replicas %d)", late[0], time.Since(down).Round(time.Millisecond), obs.last().replicas)
 	w.finish(obs, &tm, t0, time.Now(), append(bodies, late...), false)
@@ -390,7 +375,7 @@ func prodScenario(t *testing.T, label string) {
 	w.waitScaledObjectReady()
 	const n = 300
 	tm := timing{Scenario: label, Messages: n}
-	bodies := sqstestBodies("prod", n)
+	bodies := sqstest.Bodies("prod", n)
 	t0 := time.Now()
 	w.send(bodies)
 	w.scaleUp(obs, &tm, t0, 3, 3)
@@ -415,15 +400,6 @@ func editJSON(t *testing.T, raw string, edit func(any)) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// sqstestBodies returns n distinct message bodies.
-func sqstestBodies(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = prefix + "-" + strconv.Itoa(i)
-	}
-	return out
 }
 
 // waitScaledObjectReady waits until KEDA reports the workload's ScaledObject Ready and its

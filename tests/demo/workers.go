@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -515,12 +514,11 @@ func mergeEnv(layers ...[]string) []string {
 
 // freeLoopbackAddr returns 127.0.0.1:<a port free just now>.
 func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	p, err := integration.FreePorts(1)
 	if err != nil {
 		return "", fmt.Errorf("find a free port: %w", err)
 	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+	return "127.0.0.1:" + strconv.Itoa(p[0]), nil
 }
 
 // shortUID is the first 8 characters of uid, enough to tell two pods of one name apart.
@@ -532,16 +530,20 @@ func shortUID(uid types.UID) string {
 	return s
 }
 
-// BuildWorker builds the project's worker (cmd/worker of the repository root that
-// integration.RepoRoot finds) into dir and returns the binary's path. It runs the go command on
-// PATH with this process's environment (GOFLAGS, GOTOOLCHAIN and the build cache apply).
-func BuildWorker(ctx context.Context, dir string) (string, error) {
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		return "", fmt.Errorf("building the worker needs the go command: %w", err)
+// goCommand is the go command the tier runs: $GO (make passes its GO), else go on PATH. It
+// runs with this process's environment (GOFLAGS, GOTOOLCHAIN and the build cache apply).
+func goCommand() string {
+	if g := os.Getenv("GO"); g != "" {
+		return g
 	}
+	return "go"
+}
+
+// BuildWorker builds the project's worker (cmd/worker of the repository root that
+// integration.RepoRoot finds) into dir with [goCommand] and returns the binary's path.
+func BuildWorker(ctx context.Context, dir string) (string, error) {
 	out := filepath.Join(dir, "worker")
-	cmd := exec.CommandContext(ctx, goTool, "build", "-o", out, "./cmd/worker")
+	cmd := exec.CommandContext(ctx, goCommand(), "build", "-o", out, "./cmd/worker")
 	cmd.Dir = integration.RepoRoot()
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("go build ./cmd/worker in %s: %w\n%s", cmd.Dir, err, b)

@@ -208,8 +208,9 @@ func (w *world) createQueues(rec *offline.Recording) {
 	slices.SortStableFunc(queues, func(a, b offline.Resource) int {
 		return boolInt(!strings.HasSuffix(a.Name, "-dlq")) - boolInt(!strings.HasSuffix(b.Name, "-dlq"))
 	})
-	region, _ := rec.Outputs["region"].(string)
-	w.sqs = sqs.New(sqs.Options{Region: region, BaseEndpoint: aws.String(w.moto.URL), Credentials: sqstest.Credentials})
+	// moto keeps queues per region: every client here uses the stack's.
+	w.moto.Region, _ = rec.Outputs["region"].(string)
+	w.sqs = w.moto.Client()
 	for _, r := range queues {
 		name, _ := r.Inputs["name"].(string)
 		in := &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{}}
@@ -247,7 +248,7 @@ func boolInt(b bool) int {
 // tools/<wrapper> requires it (the build of the tool downloaded it).
 func moduleDir(t *testing.T, wrapper, module string) string {
 	t.Helper()
-	cmd := exec.Command(goBin(), "list", "-m", "-f", "{{.Dir}}", module)
+	cmd := exec.CommandContext(t.Context(), goCommand(), "list", "-m", "-f", "{{.Dir}}", module)
 	cmd.Dir = filepath.Join("tools", wrapper)
 	out, err := cmd.Output()
 	dir := strings.TrimSpace(string(out))
@@ -255,13 +256,6 @@ func moduleDir(t *testing.T, wrapper, module string) string {
 		t.Fatalf("go list -m %s in tools/%s: %v %s", module, wrapper, err, out)
 	}
 	return dir
-}
-
-func goBin() string {
-	if g := os.Getenv("GO"); g != "" {
-		return g
-	}
-	return "go"
 }
 
 // applyCRDs installs KEDA's six CRDs from the KEDA module the operator is built from
@@ -535,7 +529,7 @@ func (w *world) startNodes(kwok, karpenter string) {
 // allowed types as the scaling twin resolves them (tests/twin/karpenter).
 func instanceTypes(t *testing.T, stack, out string) {
 	t.Helper()
-	cmd := exec.Command(goBin(), "run", "./cmd/kwok-instance-types", "-stack", stack, "-out", out)
+	cmd := exec.CommandContext(t.Context(), goCommand(), "run", "./cmd/kwok-instance-types", "-stack", stack, "-out", out)
 	cmd.Dir = filepath.Join(integration.RepoRoot(), "tests", "twin", "karpenter")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%s in %s: %v\n%s", strings.Join(cmd.Args, " "), cmd.Dir, err, b)
