@@ -150,5 +150,5 @@ func RepoRoot() string { return verify.RepoRoot() }
 // <cache>/kube-scheduler-<KubernetesVersion>. The error wraps
 // [ErrMissingBinary] and says how to build it.
 func KubeSchedulerPath() (string, error) {
-	return kubeBinaryPath("kube-scheduler", EnvKubeScheduler, "≈ 10 s cold after kube-controller-manager in the same build cache")
+	return cachedBinaryPath("kube-scheduler", EnvKubeScheduler, KubernetesVersion, "≈ 10 s cold after kube-controller-manager in the same build cache")
 }
