@@ -1,12 +1,12 @@
 # make/demo.mk: the offline demo tier (tests/demo, its own Go module): the tutorial's scaling
 # loop replayed on a local control plane, and its toolchain: every real binary the tier runs
-# besides the integration tier's kube-apiserver and kube-controller-manager. Included by the
+# besides the integration tier's etcd, kube-apiserver and kube-controller-manager. Included by the
 # top-level Makefile (`-include make/*.mk`). See docs/demo.md and docs/demo-benchmarks.md.
 #
 #   make demo-tools        build or find all of them (cached), one after the other
 #   make kube-scheduler    k8s.io/kubernetes/cmd/kube-scheduler (make/integration.mk: it is built
 #                          from the API server's wrapper, tests/integration/apiserver)
-#   make etcd-demo         etcd v3 from the Go module proxy (tests/demo/tools/etcd/go.mod)
+#   make etcd              etcd v3 (make/integration.mk: every tier with an API server runs it)
 #   make keda-operator     KEDA's cmd/operator (tests/demo/tools/keda/go.mod)
 #   make keda-adapter      KEDA's cmd/adapter, the metrics API server (same wrapper)
 #   make kwok              sigs.k8s.io/kwok/cmd/kwok (tests/demo/tools/kwok/go.mod)
@@ -17,8 +17,7 @@
 #   make lint-demo         gofmt + go vet of tests/demo
 #
 # Each binary goes into $(EVENTSCALE_CACHE) as <name>-<version>, outside the clone, and is
-# rebuilt only when missing. The versions come from the wrapper modules' go.mod files. The etcd
-# target is etcd-demo because `make etcd` is the integration tier's Debian etcd (make/integration.mk).
+# rebuilt only when missing. The versions come from the wrapper modules' go.mod files.
 
 GO                   ?= go
 DEMO_DIR             := tests/demo
@@ -29,12 +28,10 @@ DEMO_FLAGS           ?=
 # demo-require FILE, MODULE: the version FILE (a go.mod) requires of MODULE.
 demo-require = $(shell awk '$$1=="require" && $$2=="$(2)" {print $$3; exit} $$1=="$(2)" && $$2 ~ /^v/ {print $$2; exit}' $(1))
 
-DEMO_ETCD_VERSION    := $(call demo-require,$(DEMO_DIR)/tools/etcd/go.mod,go.etcd.io/etcd/server/v3)
 DEMO_KEDA_VERSION    := $(call demo-require,$(DEMO_DIR)/tools/keda/go.mod,github.com/kedacore/keda/v2)
 DEMO_KWOK_VERSION    := $(call demo-require,$(DEMO_DIR)/tools/kwok/go.mod,sigs.k8s.io/kwok)
 DEMO_KARPENTER_VERSION := $(call demo-require,$(DEMO_DIR)/tools/karpenter/go.mod,sigs.k8s.io/karpenter)
 
-ETCD_DEMO_BIN        ?= $(EVENTSCALE_CACHE)/etcd-$(DEMO_ETCD_VERSION)
 KEDA_OPERATOR_BIN    ?= $(EVENTSCALE_CACHE)/keda-operator-$(DEMO_KEDA_VERSION)
 KEDA_ADAPTER_BIN     ?= $(EVENTSCALE_CACHE)/keda-adapter-$(DEMO_KEDA_VERSION)
 KWOK_BIN             ?= $(EVENTSCALE_CACHE)/kwok-$(DEMO_KWOK_VERSION)
@@ -42,10 +39,7 @@ KARPENTER_KWOK_BIN   ?= $(EVENTSCALE_CACHE)/karpenter-kwok-$(DEMO_KARPENTER_VERS
 
 export EVENTSCALE_CACHE
 
-.PHONY: demo-tools etcd-demo keda-operator keda-adapter kwok karpenter-kwok test-demo-tools test-demo demo-timeline lint-demo
-
-$(ETCD_DEMO_BIN):
-	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh etcd "$@"
+.PHONY: demo-tools keda-operator keda-adapter kwok karpenter-kwok test-demo-tools test-demo demo-timeline lint-demo
 
 $(KEDA_OPERATOR_BIN):
 	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh keda-operator "$@"
@@ -58,9 +52,6 @@ $(KWOK_BIN):
 
 $(KARPENTER_KWOK_BIN):
 	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh karpenter-kwok "$@"
-
-etcd-demo: $(ETCD_DEMO_BIN) ## Build etcd v3 from the Go module proxy into the cache (once); the demo tier's etcd
-	@"$(ETCD_DEMO_BIN)" --version | head -1
 
 keda-operator: $(KEDA_OPERATOR_BIN) ## Build KEDA's operator from the Go module proxy into the cache (once)
 	@echo "keda-operator $(DEMO_KEDA_VERSION): $(KEDA_OPERATOR_BIN)"
@@ -75,21 +66,21 @@ karpenter-kwok: $(KARPENTER_KWOK_BIN) ## Build Karpenter's kwok provider from th
 	@echo "karpenter-kwok $(DEMO_KARPENTER_VERSION): $(KARPENTER_KWOK_BIN)"
 
 # One after the other, even under -j: each cold Go build wants both cores and up to 2.5 GB of RAM.
-# kube-scheduler is a prerequisite, not a sub-make, so that under `make test` this make builds
-# the API server and controller manager it follows once, for this tier and the integration tier.
-demo-tools: kube-scheduler ## Build or find every binary of the demo tier (cached), one after the other
-	@$(MAKE) --no-print-directory etcd-demo
+# kube-scheduler and etcd are prerequisites, not sub-makes, so that under `make test` this make
+# builds them, and the API server and controller manager the scheduler follows, once for every tier.
+demo-tools: kube-scheduler etcd ## Build or find every binary of the demo tier (cached), one after the other
 	@$(MAKE) --no-print-directory keda-operator
 	@$(MAKE) --no-print-directory keda-adapter
 	@$(MAKE) --no-print-directory kwok
 	@$(MAKE) --no-print-directory karpenter-kwok
 
-# KUBE_SCHEDULER_BIN is make/integration.mk's (read when the recipe runs, so after that file).
-DEMO_ENV = KUBE_SCHEDULER_BIN="$(abspath $(KUBE_SCHEDULER_BIN))" ETCD_DEMO_BIN="$(abspath $(ETCD_DEMO_BIN))" \
+# KUBE_SCHEDULER_BIN and ETCD_BIN are make/integration.mk's (read when the recipe runs, so after
+# that file).
+DEMO_ENV = KUBE_SCHEDULER_BIN="$(abspath $(KUBE_SCHEDULER_BIN))" ETCD_BIN="$(abspath $(ETCD_BIN))" \
 	KEDA_OPERATOR_BIN="$(abspath $(KEDA_OPERATOR_BIN))" KEDA_ADAPTER_BIN="$(abspath $(KEDA_ADAPTER_BIN))" \
 	KWOK_BIN="$(abspath $(KWOK_BIN))" KARPENTER_KWOK_BIN="$(abspath $(KARPENTER_KWOK_BIN))"
 
-test-demo-tools: demo-tools ## Demo tier's binaries (etcd, kube-scheduler, KEDA, kwok, Karpenter's kwok provider) start and are the pinned versions
+test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok, Karpenter's kwok provider) start and are the pinned versions
 	cd $(DEMO_DIR) && $(DEMO_ENV) $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestTool' ./...
 
 # The scenarios: the tutorial's loop replayed on a real control plane (docs/demo.md). Every test of

@@ -70,9 +70,9 @@ ENGINE_ENV = PULUMI_BIN="$(abspath $(PULUMI_BIN))" PULUMI_KUBERNETES_BIN="$(absp
 # The cluster `up` deploys to is the integration tier's (make/integration.mk): its kube-apiserver,
 # its kube-controller-manager and etcd. The prerequisites are integration.mk's target names, not
 # its binary paths: make reads this file first, when those variables are still empty.
-test-engine: engine-tools kube-apiserver kube-controller-manager ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers against the real API server, stand-in aws
-	@etcd_bin="$$($(INTEGRATION_DIR)/scripts/etcd.sh)" && cd $(ENGINE_DIR) && $(ENGINE_ENV) \
-	  KUBE_APISERVER_BIN="$(abspath $(KUBE_APISERVER_BIN))" KUBE_CONTROLLER_MANAGER_BIN="$(abspath $(KUBE_CONTROLLER_MANAGER_BIN))" ETCD_BIN="$$etcd_bin" \
+test-engine: engine-tools kube-apiserver kube-controller-manager etcd ## Real Pulumi engine: the program's entry point (inline, Automation API) with the real Kubernetes and pulumi-eks providers against the real API server, stand-in aws
+	@cd $(ENGINE_DIR) && $(ENGINE_ENV) \
+	  KUBE_APISERVER_BIN="$(abspath $(KUBE_APISERVER_BIN))" KUBE_CONTROLLER_MANAGER_BIN="$(abspath $(KUBE_CONTROLLER_MANAGER_BIN))" ETCD_BIN="$(abspath $(ETCD_BIN))" \
 	  $(GO) test -count=1 -parallel 3 -timeout $(ENGINE_TIMEOUT) $(ENGINE_FLAGS) ./...
 
 test-engine-tools: engine-tools ## The three tools start and report their versions (pulumi version, GetPluginInfo)

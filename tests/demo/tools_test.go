@@ -54,17 +54,6 @@ func firstLine(s string) string {
 	return line
 }
 
-func TestToolEtcd(t *testing.T) {
-	bin := toolPath(t, "ETCD_DEMO_BIN")
-	want := pinned(t, "etcd", "go.etcd.io/etcd/server/v3")
-	out := run(t, bin, "--version")
-	// etcd prints "etcd Version: 3.6.5" (etcdmain's version flag; the constant is
-	// go.etcd.io/etcd/api/v3/version.Version).
-	if line := "etcd Version: " + strings.TrimPrefix(want, "v"); !strings.Contains("\n"+out+"\n", "\n"+line+"\n") {
-		t.Errorf("%s --version = %q, want the line %q (tools/etcd/go.mod)", bin, out, line)
-	}
-}
-
 func TestToolKubeScheduler(t *testing.T) {
 	bin := toolPath(t, "KUBE_SCHEDULER_BIN")
 	want, err := integration.KubernetesVersion()

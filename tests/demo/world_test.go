@@ -106,7 +106,7 @@ func startWorld(t *testing.T, rec *offline.Recording, s *integration.Stack) *wor
 	}
 	ctx := t.Context()
 	bins := map[string]string{}
-	for _, env := range []string{"ETCD_DEMO_BIN", "KUBE_SCHEDULER_BIN", "KEDA_OPERATOR_BIN", "KEDA_ADAPTER_BIN", "KWOK_BIN", "KARPENTER_KWOK_BIN"} {
+	for _, env := range []string{"KUBE_SCHEDULER_BIN", "KEDA_OPERATOR_BIN", "KEDA_ADAPTER_BIN", "KWOK_BIN", "KARPENTER_KWOK_BIN"} {
 		bins[env] = toolPath(t, env)
 	}
 	apiserver, err := integration.KubeAPIServerPath()
@@ -117,11 +117,15 @@ func startWorld(t *testing.T, rec *offline.Recording, s *integration.Stack) *wor
 	if err != nil {
 		integration.RequirePrerequisite(t, err)
 	}
+	etcd, err := integration.EtcdPath()
+	if err != nil {
+		integration.RequirePrerequisite(t, err)
+	}
 	w := &world{t: t, stack: s, dir: t.TempDir()}
 	w.start = time.Now()
 	w.cluster, err = integration.Start(ctx, integration.Options{
 		KubeAPIServer:     apiserver,
-		Etcd:              bins["ETCD_DEMO_BIN"],
+		Etcd:              etcd,
 		ControllerManager: kcm,
 		Scheduler:         bins["KUBE_SCHEDULER_BIN"],
 		Controllers:       demoControllers,

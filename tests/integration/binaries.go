@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/eventscale/eventscale/tests/verify"
@@ -30,7 +28,7 @@ const (
 	// returns (the demo tier's; make/demo.mk sets it).
 	EnvKubeScheduler = "KUBE_SCHEDULER_BIN"
 	// EnvEtcd is the etcd binary to run. make test-integration sets it after
-	// extracting Debian's etcd-server package into the cache.
+	// building the binary (only when missing).
 	EnvEtcd = "ETCD_BIN"
 )
 
@@ -84,28 +82,35 @@ func GoModRequire(path, module string) (string, error) {
 	return "", fmt.Errorf("%s: no requirement of %s", path, module)
 }
 
+// EtcdVersion returns the go.etcd.io/etcd/server/v3 version that
+// tests/integration/etcd/go.mod builds, e.g. "v3.6.5": the version the etcd
+// binary must report.
+func EtcdVersion() (string, error) {
+	return GoModRequire(filepath.Join(ModuleDir(), "etcd", "go.mod"), "go.etcd.io/etcd/server/v3")
+}
+
 // KubeAPIServerPath returns $KUBE_APISERVER_BIN, or the cached build
 // <cache>/kube-apiserver-<KubernetesVersion>. The error wraps
 // [ErrMissingBinary] and says how to build it.
 func KubeAPIServerPath() (string, error) {
-	return kubeBinaryPath("kube-apiserver", EnvKubeAPIServer, "≈ 9 min cold")
+	return cachedBinaryPath("kube-apiserver", EnvKubeAPIServer, KubernetesVersion, "≈ 9 min cold")
 }
 
 // KubeControllerManagerPath returns $KUBE_CONTROLLER_MANAGER_BIN, or the
 // cached build <cache>/kube-controller-manager-<KubernetesVersion>. The error
 // wraps [ErrMissingBinary] and says how to build it.
 func KubeControllerManagerPath() (string, error) {
-	return kubeBinaryPath("kube-controller-manager", EnvKubeControllerManager, "≈ 1 min cold after kube-apiserver in the same build cache")
+	return cachedBinaryPath("kube-controller-manager", EnvKubeControllerManager, KubernetesVersion, "≈ 1 min cold after kube-apiserver in the same build cache")
 }
 
-// kubeBinaryPath returns $env, or <cache>/<name>-<KubernetesVersion> as
-// scripts/build-kube-binary.sh names it; cold says how long `make <name>`
-// takes.
-func kubeBinaryPath(name, env, cold string) (string, error) {
+// cachedBinaryPath returns $env, or <cache>/<name>-<version()> as
+// scripts/build-kube-binary.sh and scripts/build-etcd.sh name it; cold says
+// how long `make <name>` takes.
+func cachedBinaryPath(name, env string, version func() (string, error), cold string) (string, error) {
 	if p := os.Getenv(env); p != "" {
 		return executable(p, env)
 	}
-	v, err := KubernetesVersion()
+	v, err := version()
 	if err != nil {
 		return "", err
 	}
@@ -117,24 +122,10 @@ func kubeBinaryPath(name, env, cold string) (string, error) {
 	return executable(p, "cache")
 }
 
-// EtcdPath returns $ETCD_BIN, else the newest etcd extracted into the cache
-// (<cache>/etcd-server-<version>/usr/bin/etcd, see scripts/etcd.sh), else
-// etcd on PATH (e.g. from `apt-get install etcd-server`). The error wraps
-// [ErrMissingBinary] and says how to install it.
+// EtcdPath returns $ETCD_BIN, or the cached build <cache>/etcd-<EtcdVersion>.
+// The error wraps [ErrMissingBinary] and says how to build it.
 func EtcdPath() (string, error) {
-	if p := os.Getenv(EnvEtcd); p != "" {
-		return executable(p, EnvEtcd)
-	}
-	cached, _ := filepath.Glob(filepath.Join(CacheDir(), "etcd-server-*", "usr", "bin", "etcd"))
-	sort.Strings(cached)
-	if len(cached) > 0 {
-		return executable(cached[len(cached)-1], "cache")
-	}
-	if p, err := exec.LookPath("etcd"); err == nil {
-		return p, nil
-	}
-	return "", fmt.Errorf("%w: etcd is neither in %s nor on PATH; run `make etcd` (extracts Debian's etcd-server package into the cache) or `apt-get install -y etcd-server`, or set %s",
-		ErrMissingBinary, CacheDir(), EnvEtcd)
+	return cachedBinaryPath("etcd", EnvEtcd, EtcdVersion, "≈ 100 s CPU cold")
 }
 
 func executable(p, source string) (string, error) {
@@ -159,5 +150,5 @@ func RepoRoot() string { return verify.RepoRoot() }
 // <cache>/kube-scheduler-<KubernetesVersion>. The error wraps
 // [ErrMissingBinary] and says how to build it.
 func KubeSchedulerPath() (string, error) {
-	return kubeBinaryPath("kube-scheduler", EnvKubeScheduler, "≈ 10 s cold after kube-controller-manager in the same build cache")
+	return cachedBinaryPath("kube-scheduler", EnvKubeScheduler, KubernetesVersion, "≈ 10 s cold after kube-controller-manager in the same build cache")
 }

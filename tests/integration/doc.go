@@ -2,7 +2,8 @@
 // object the dev and prod stacks emit, and every object of the Karpenter and
 // KEDA charts rendered with the program's values, is applied to a real
 // kube-apiserver (built from the Go module proxy at the stack's default EKS
-// minor) backed by a real etcd (Debian's etcd-server), with the real
+// minor) backed by a real etcd (v3.6.5, built from the Go module proxy through
+// the wrapper module tests/integration/etcd), with the real
 // Karpenter and KEDA CRDs installed.
 //
 // Objects are sent with server-side apply (field manager [FieldManager]) and
@@ -13,8 +14,9 @@
 //
 // The servers listen on 127.0.0.1 only and run in a temporary folder; see
 // [Start]. They stop with [Cluster.Stop], and die with the test process
-// (Pdeathsig) if it is killed. Controllers do not run: nothing reconciles
-// the objects.
+// (Pdeathsig) if it is killed. Controllers run only when [Options] names a
+// controller manager (the controller tests, the engine and demo tiers);
+// otherwise nothing reconciles the objects.
 //
 // The module is separate from the Pulumi program's so that client-go, the
 // Helm SDK and the CRD tooling stay out of the program's build. The
