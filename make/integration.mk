@@ -17,8 +17,8 @@
 # scripts/build-kube-binary.sh into $(EVENTSCALE_CACHE), outside the clone, so CI runs on one
 # machine share them; each is rebuilt only when missing. etcd is built the same way, from the
 # wrapper module tests/integration/etcd (go.etcd.io/etcd/server/v3), by scripts/build-etcd.sh.
-# It was Debian's etcd-server 3.4.23 before: that release lags watch events by 20–50 s on this
-# kind of machine (it does not answer RequestWatchProgress), which the controllers feel.
+# It was Debian's etcd-server 3.4.23 before: in the demo tier's prototype that release delivered
+# watch events 20–50 s late (it logged "RequestWatchProgress is disabled"), which controllers feel.
 
 GO                   ?= go
 INTEGRATION_DIR      := tests/integration
