@@ -42,16 +42,16 @@ export EVENTSCALE_CACHE
 .PHONY: demo-tools keda-operator keda-adapter kwok karpenter-kwok test-demo-tools test-demo demo-timeline lint-demo
 
 $(KEDA_OPERATOR_BIN):
-	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh keda-operator "$@"
+	GO="$(GO)" tests/integration/scripts/build-tool.sh keda-operator "$@"
 
 $(KEDA_ADAPTER_BIN):
-	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh keda-adapter "$@"
+	GO="$(GO)" tests/integration/scripts/build-tool.sh keda-adapter "$@"
 
 $(KWOK_BIN):
-	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh kwok "$@"
+	GO="$(GO)" tests/integration/scripts/build-tool.sh kwok "$@"
 
 $(KARPENTER_KWOK_BIN):
-	GO="$(GO)" $(DEMO_DIR)/scripts/build-tool.sh karpenter-kwok "$@"
+	GO="$(GO)" tests/integration/scripts/build-tool.sh karpenter-kwok "$@"
 
 keda-operator: $(KEDA_OPERATOR_BIN) ## Build KEDA's operator from the Go module proxy into the cache (once)
 	@echo "keda-operator $(DEMO_KEDA_VERSION): $(KEDA_OPERATOR_BIN)"

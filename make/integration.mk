@@ -16,7 +16,8 @@
 # (k8s.io/kubernetes at the version that tests/integration/apiserver/go.mod requires) by
 # scripts/build-kube-binary.sh into $(EVENTSCALE_CACHE), outside the clone, so CI runs on one
 # machine share them; each is rebuilt only when missing. etcd is built the same way, from the
-# wrapper module tests/integration/etcd (go.etcd.io/etcd/server/v3), by scripts/build-etcd.sh.
+# wrapper module tests/integration/etcd (go.etcd.io/etcd/server/v3), by scripts/build-tool.sh (the demo tier's
+# binaries are built by it too).
 # It was Debian's etcd-server 3.4.23 before: in the demo tier's prototype that release delivered
 # watch events 20–50 s late (it logged "RequestWatchProgress is disabled"), which controllers feel.
 
@@ -52,7 +53,7 @@ $(KUBE_SCHEDULER_BIN): | $(KUBE_APISERVER_BIN) $(KUBE_CONTROLLER_MANAGER_BIN)
 	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-kube-binary.sh kube-scheduler "$@"
 
 $(ETCD_BIN):
-	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-etcd.sh "$@"
+	GO="$(GO)" $(INTEGRATION_DIR)/scripts/build-tool.sh etcd "$@"
 
 kube-apiserver: $(KUBE_APISERVER_BIN) ## Build the real kube-apiserver from the Go module proxy into the cache (once)
 	@"$(KUBE_APISERVER_BIN)" --version

@@ -128,7 +128,7 @@ func checkStamped(t *testing.T, env, wrapper, module, stamp, flag string) {
 			ldflags = s.Value
 		}
 	}
-	// Both projects' release builds stamp the tag without its "v" (tests/demo/scripts/build-tool.sh).
+	// Both projects' release builds stamp the tag without its "v" (tests/integration/scripts/build-tool.sh).
 	set := "-X " + stamp + strings.TrimPrefix(want, "v")
 	if !strings.Contains(ldflags+" ", set+" ") {
 		t.Errorf("%s was built with -ldflags %q, want them to contain %q", bin, ldflags, set)

@@ -104,7 +104,7 @@ func KubeControllerManagerPath() (string, error) {
 }
 
 // cachedBinaryPath returns $env, or <cache>/<name>-<version()> as
-// scripts/build-kube-binary.sh and scripts/build-etcd.sh name it; cold says
+// scripts/build-kube-binary.sh and scripts/build-tool.sh name it; cold says
 // how long `make <name>` takes.
 func cachedBinaryPath(name, env string, version func() (string, error), cold string) (string, error) {
 	if p := os.Getenv(env); p != "" {

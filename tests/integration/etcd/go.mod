@@ -1,6 +1,6 @@
 // Wrapper module that pins the etcd server of every tier that runs an API server (integration,
 // engine, demo): make/integration.mk builds go.etcd.io/etcd/server/v3 (its main package is the
-// etcd server, server/main.go at v3.6.5) from here into the cache with scripts/build-etcd.sh.
+// etcd server, server/main.go at v3.6.5) from here into the cache with scripts/build-tool.sh.
 // It holds no code. etcd's own replace directives point its sibling modules at ../api, ../pkg
 // and so on; the requires below are those modules at the same tag.
 module github.com/eventscale/eventscale/tests/integration/etcd

@@ -1,35 +1,41 @@
 #!/usr/bin/env bash
 # Usage: build-tool.sh NAME [OUT]
 #
-# Builds one real binary of the demo tier from the Go module proxy into OUT (default
-# ${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}/NAME-<version>), through the wrapper module
-# tests/demo/tools/<dir> whose `tool` directive names it. The version is the one that wrapper's
-# go.mod requires. The binary is built under a temporary name, checked, and moved into place, so
+# Builds one real server binary of the test tiers (not the Kubernetes ones:
+# build-kube-binary.sh) from the Go module proxy into OUT (default
+# ${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}/NAME-<version>), through the wrapper module whose
+# `tool` directive names it (a folder of the repository, below). The version is the one that
+# wrapper's go.mod requires. The binary is built under a temporary name, checked, and moved into place, so
 # an interrupted build leaves nothing that looks finished; an existing OUT is kept.
 #
-#   NAME            wrapper  module                     main package
-#   keda-operator   keda     github.com/kedacore/keda/v2 github.com/kedacore/keda/v2/cmd/operator
-#   keda-adapter    keda     github.com/kedacore/keda/v2 github.com/kedacore/keda/v2/cmd/adapter
-#   kwok            kwok     sigs.k8s.io/kwok            sigs.k8s.io/kwok/cmd/kwok
-#   karpenter-kwok  karpenter sigs.k8s.io/karpenter      sigs.k8s.io/karpenter/kwok
+#   NAME            wrapper                   module                      main package
+#   etcd            tests/integration/etcd    go.etcd.io/etcd/server/v3   go.etcd.io/etcd/server/v3
+#   keda-operator   tests/demo/tools/keda     github.com/kedacore/keda/v2 github.com/kedacore/keda/v2/cmd/operator
+#   keda-adapter    tests/demo/tools/keda     github.com/kedacore/keda/v2 github.com/kedacore/keda/v2/cmd/adapter
+#   kwok            tests/demo/tools/kwok     sigs.k8s.io/kwok            sigs.k8s.io/kwok/cmd/kwok
+#   karpenter-kwok  tests/demo/tools/karpenter sigs.k8s.io/karpenter      sigs.k8s.io/karpenter/kwok
+#
+# etcd is every API-server tier's (make/integration.mk); the others are the demo tier's
+# (make/demo.mk).
 #
 # The -X flags stamp the version the way each project's release build does (KEDA's Makefile:
 # GO_LDFLAGS sets version.Version and version.GitCommit; karpenter-provider-aws's Makefile sets
-# sigs.k8s.io/karpenter/pkg/operator.Version, which the kwok provider shares). kwok carries its
-# version as a constant in the source (sigs.k8s.io/kwok/pkg/consts.Version), so it needs none.
-# etcd, which this tier runs too, is the integration tier's (tests/integration/scripts/build-etcd.sh).
+# sigs.k8s.io/karpenter/pkg/operator.Version, which the kwok provider shares). etcd and kwok
+# carry their version as a constant in the source (go.etcd.io/etcd/api/v3/version.Version,
+# sigs.k8s.io/kwok/pkg/consts.Version), so they need none.
 # Cold build times and memory: docs/demo-benchmarks.md.
 set -euo pipefail
 name="${1:-}"
 case "$name" in
-  keda-operator) dir=keda; module=github.com/kedacore/keda/v2; pkg=$module/cmd/operator ;;
-  keda-adapter) dir=keda; module=github.com/kedacore/keda/v2; pkg=$module/cmd/adapter ;;
-  kwok) dir=kwok; module=sigs.k8s.io/kwok; pkg=$module/cmd/kwok ;;
-  karpenter-kwok) dir=karpenter; module=sigs.k8s.io/karpenter; pkg=$module/kwok ;;
-  *) echo "usage: $0 keda-operator|keda-adapter|kwok|karpenter-kwok [OUT]" >&2; exit 2 ;;
+  etcd) dir=tests/integration/etcd; module=go.etcd.io/etcd/server/v3; pkg=$module ;;
+  keda-operator) dir=tests/demo/tools/keda; module=github.com/kedacore/keda/v2; pkg=$module/cmd/operator ;;
+  keda-adapter) dir=tests/demo/tools/keda; module=github.com/kedacore/keda/v2; pkg=$module/cmd/adapter ;;
+  kwok) dir=tests/demo/tools/kwok; module=sigs.k8s.io/kwok; pkg=$module/cmd/kwok ;;
+  karpenter-kwok) dir=tests/demo/tools/karpenter; module=sigs.k8s.io/karpenter; pkg=$module/kwok ;;
+  *) echo "usage: $0 etcd|keda-operator|keda-adapter|kwok|karpenter-kwok [OUT]" >&2; exit 2 ;;
 esac
-here="$(cd "$(dirname "$0")/.." && pwd)"
-mod="$here/tools/$dir"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
+mod="$root/$dir"
 version="$(awk -v m="$module" '$1=="require" && $2==m {print $3; exit} $1==m && $2 ~ /^v/ {print $2; exit}' "$mod/go.mod")"
 [ -n "$version" ] || { echo "no requirement of $module in $mod/go.mod" >&2; exit 1; }
 cache="${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}"
@@ -41,7 +47,7 @@ fi
 # Both release builds stamp the tag without its "v": KEDA's release workflow passes
 # VERSION=${GITHUB_REF#refs/tags/v} to its Makefile (.github/workflows/release-build.yml of the
 # module), karpenter-provider-aws's Makefile `git describe --tags | cut -d"v" -f2`.
-# -trimpath only for the unstamped one: with -trimpath the go command leaves -ldflags out of the
+# -trimpath only for the unstamped two: with -trimpath the go command leaves -ldflags out of the
 # binary's build information, and that record is how the stamp is checked below and in the test.
 ldflags="-s -w"
 trimpath=-trimpath
@@ -58,10 +64,11 @@ echo "building $name $version ($pkg) into $out"
 start=$(date +%s)
 ( cd "$mod" && GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="${GOFLAGS:-} -mod=readonly" \
     "${GO:-go}" build $trimpath -ldflags "$ldflags" -o "$tmp" "$pkg" )
-# The check: kwok reports its version when asked; KEDA and Karpenter print theirs
+# The check: etcd and kwok report their version when asked; KEDA and Karpenter print theirs
 # only once connected to an API server, so their build information (module version and the -X
 # stamp) is checked instead.
 case "$name" in
+  etcd) "$tmp" --version | grep -qx "etcd Version: ${version#v}" || { echo "built etcd reports '$("$tmp" --version)', want etcd Version: ${version#v}" >&2; exit 1; } ;;
   kwok) "$tmp" --version | grep -q "${version#v}" || { echo "built kwok reports '$("$tmp" --version)', want ${version#v}" >&2; exit 1; } ;;
   *) info="$("${GO:-go}" version -m "$tmp")"
      grep -qE "^[[:space:]]+(dep|mod)[[:space:]]+${module}[[:space:]]+${version}" <<<"$info" || { echo "built $name is not $module $version:"; echo "$info" | head -5; exit 1; } >&2
