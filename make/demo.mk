@@ -80,6 +80,10 @@ DEMO_ENV = KUBE_SCHEDULER_BIN="$(abspath $(KUBE_SCHEDULER_BIN))" ETCD_BIN="$(abs
 	KEDA_OPERATOR_BIN="$(abspath $(KEDA_OPERATOR_BIN))" KEDA_ADAPTER_BIN="$(abspath $(KEDA_ADAPTER_BIN))" \
 	KWOK_BIN="$(abspath $(KWOK_BIN))" KARPENTER_KWOK_BIN="$(abspath $(KARPENTER_KWOK_BIN))"
 
+# DEMO_DOWNLOADS fills the module cache with what the tests need inside their network namespace.
+DEMO_DOWNLOADS = $(GO) mod download && (cd tests/twin/karpenter && $(GO) mod download) && \
+	(cd tests/verify && $(GO) mod download github.com/aws/karpenter-provider-aws)
+
 test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok, Karpenter's kwok provider) start and are the pinned versions
 	cd $(DEMO_DIR) && $(DEMO_ENV) $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestTool' ./...
 
@@ -89,15 +93,16 @@ test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok,
 # on PATH and unshare(1) (each run is in a network namespace of its own). -parallel 3: the three
 # scenarios side by side (go test's default is GOMAXPROCS, 2 here); they mostly wait on
 # controller periods, not on the CPU. The tests run in a network namespace with loopback only, so
-# what they build there (the worker, the twin's kwok-instance-types command) must find its modules
-# in the module cache: hence the downloads first.
+# what they build or read there (the worker, the twin's kwok-instance-types command, Karpenter's
+# CRDs from the karpenter-provider-aws module that tests/verify pins) must find its modules in the
+# module cache: hence the downloads first.
 test-demo: demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks README's timeline
 	@command -v moto_server >/dev/null 2>&1 || { echo "moto_server not found on PATH: the demo tier needs moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
-	$(GO) mod download && cd tests/twin/karpenter && $(GO) mod download
+	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) ./...
 
 demo-timeline: demo-tools ## Run the demo's scenarios and write their measured timeline into README.md and docs/demo-timeline.md
-	$(GO) mod download && cd tests/twin/karpenter && $(GO) mod download
+	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" DEMO_UPDATE=1 $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestDemo$$' ./...
 
 lint-demo: ## gofmt check and go vet of tests/demo

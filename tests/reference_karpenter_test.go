@@ -2,10 +2,7 @@ package tests
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -18,33 +15,19 @@ import (
 
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/reference"
 )
 
-// referenceDir is ../shared/reference relative to the repository root (see its README): upstream
-// data kept beside the team's own checkout, not part of the repository and absent from a user's
-// clone. Only the comparison with Karpenter's getting-started CloudFormation template reads it
-// (that file is not in the karpenter-provider-aws module zip); every chart and CRD comes from Go
-// modules instead.
-var referenceDir = filepath.Join(projectDir, "..", "shared", "reference")
-
-// readReference returns a reference file, or skips the test saying what is skipped and what
-// enables it, also with CI=true: a user's clone never has the folder.
-func readReference(t *testing.T, rel string) []byte {
+// readCloudFormation returns Karpenter's getting-started CloudFormation template from the
+// upstream data beside the team's checkout (internal/reference), or skips the test: the template
+// is not in the karpenter-provider-aws module zip, so a user's clone has no copy of it; every
+// chart and CRD comes from Go modules instead.
+func readCloudFormation(t *testing.T) []byte {
 	t.Helper()
-	p := filepath.Join(referenceDir, filepath.FromSlash(rel))
-	b, err := os.ReadFile(p)
-	if errors.Is(err, os.ErrNotExist) {
-		if abs, aerr := filepath.Abs(p); aerr == nil {
-			p = abs
-		}
-		t.Skipf("skipping %s, the comparison of the program's Karpenter IAM and queue resources with Karpenter %s's "+
-			"getting-started CloudFormation template: %s is absent. The template is not in the Go module zip; it exists only "+
-			"beside the team's checkout, in ../shared/reference/%s relative to the repository root. To run this test, put "+
-			"aws/karpenter-provider-aws@v%s's website/content/en/docs/getting-started/getting-started-with-karpenter/cloudformation.yaml there",
-			t.Name(), infra.KarpenterVersion, p, rel, infra.KarpenterVersion)
-	}
-	require.NoError(t, err)
-	return b
+	return reference.Read(t, "karpenter/cloudformation.yaml", fmt.Sprintf(
+		"the comparison of the program's Karpenter IAM and queue resources with Karpenter %s's getting-started "+
+			"CloudFormation template, aws/karpenter-provider-aws@v%s's website/content/en/docs/getting-started/"+
+			"getting-started-with-karpenter/cloudformation.yaml", infra.KarpenterVersion, infra.KarpenterVersion))
 }
 
 // cfnTemplate is the upstream CloudFormation template, with short tags (!Sub, !Ref, !GetAtt)
@@ -81,7 +64,7 @@ func plainYAML(n *yaml.Node) any {
 func loadCFN(t *testing.T) cfnTemplate {
 	t.Helper()
 	var root yaml.Node
-	require.NoError(t, yaml.Unmarshal(readReference(t, "karpenter/cloudformation.yaml"), &root))
+	require.NoError(t, yaml.Unmarshal(readCloudFormation(t), &root))
 	b, err := json.Marshal(plainYAML(&root))
 	require.NoError(t, err)
 	var tpl cfnTemplate

@@ -14,6 +14,7 @@ require (
 	github.com/eventscale/eventscale v0.0.0-00010101000000-000000000000
 	github.com/eventscale/eventscale/internal/motoserver v0.0.0-00010101000000-000000000000
 	github.com/eventscale/eventscale/tests/integration v0.0.0-00010101000000-000000000000
+	github.com/eventscale/eventscale/tests/verify v0.0.0-00010101000000-000000000000
 	golang.org/x/sys v0.49.0
 	k8s.io/api v0.37.2
 	k8s.io/apimachinery v0.37.2
@@ -60,7 +61,6 @@ require (
 	github.com/emicklei/go-restful/v3 v3.13.0 // indirect
 	github.com/emirpasic/gods v1.18.1 // indirect
 	github.com/erikgeiser/coninput v0.0.0-20211004153227-1c3628e74d0f // indirect
-	github.com/eventscale/eventscale/tests/verify v0.0.0-00010101000000-000000000000 // indirect
 	github.com/fxamacker/cbor/v2 v2.9.3 // indirect
 	github.com/go-git/gcfg/v2 v2.0.2 // indirect
 	github.com/go-git/go-billy/v6 v6.0.0-beta.1 // indirect

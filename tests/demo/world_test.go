@@ -29,6 +29,7 @@ import (
 	"github.com/eventscale/eventscale/internal/sqstest"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/integration"
+	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // kwokNodeClass is the node class the demo's NodePool points at instead of the program's
@@ -263,21 +264,18 @@ func moduleDir(t *testing.T, wrapper, module string) string {
 }
 
 // applyCRDs installs KEDA's six CRDs from the KEDA module the operator is built from
-// (config/crd/bases: the four the program's objects use are the same files as
-// ../shared/reference/crds/keda, and the operator will not start without the two
-// eventing.keda.sh ones), Karpenter's NodePool and NodeClaim CRDs from ../shared/reference
-// (karpenter-provider-aws v1.14.1, what the program's NodePool is validated against), and the
-// KWOKNodeClass CRD from Karpenter's module (kwok/apis/crds).
+// (config/crd/bases: the operator will not start without the two eventing.keda.sh ones beside
+// the four the program's objects use), Karpenter's NodePool and NodeClaim CRDs from the
+// karpenter-provider-aws v1.14.1 module (pkg/apis/crds, what the verify tier validates the
+// program's NodePool against, as the integration and engine tiers install them), and the
+// KWOKNodeClass CRD from Karpenter's core module (kwok/apis/crds).
 func (w *world) applyCRDs() {
 	t := w.t
-	ref := filepath.Join(integration.RepoRoot(), "..", "shared", "reference", "crds")
 	keda, err := filepath.Glob(filepath.Join(moduleDir(t, "keda", "github.com/kedacore/keda/v2"), "config", "crd", "bases", "*.yaml"))
 	if err != nil || len(keda) != 6 {
 		t.Fatalf("KEDA's CRDs in its module: %v %v, want 6", keda, err)
 	}
 	files := append(keda,
-		filepath.Join(ref, "karpenter", "karpenter.sh_nodepools.yaml"),
-		filepath.Join(ref, "karpenter", "karpenter.sh_nodeclaims.yaml"),
 		filepath.Join(moduleDir(t, "karpenter", "sigs.k8s.io/karpenter"), "kwok", "apis", "crds", "karpenter.kwok.sh_kwoknodeclasses.yaml"),
 	)
 	var manifests [][]byte
@@ -287,6 +285,20 @@ func (w *world) applyCRDs() {
 			t.Fatal(err)
 		}
 		manifests = append(manifests, b)
+	}
+	karpenter, err := verify.KarpenterCRDFiles()
+	if err != nil {
+		t.Fatalf("Karpenter's CRDs in %s@%s: %v", verify.KarpenterModule, verify.KarpenterVersion, err)
+	}
+	want := map[string]bool{"karpenter.sh_nodepools.yaml": true, "karpenter.sh_nodeclaims.yaml": true}
+	for _, f := range karpenter {
+		if want[filepath.Base(f.Path)] {
+			manifests = append(manifests, f.Data)
+			delete(want, filepath.Base(f.Path))
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("%s@%s/%s lacks %v", verify.KarpenterModule, verify.KarpenterVersion, verify.KarpenterCRDDir, want)
 	}
 	if _, err := w.client.ApplyCRDs(t.Context(), manifests, time.Minute); err != nil {
 		t.Fatal(err)

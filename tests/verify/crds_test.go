@@ -10,6 +10,8 @@ import (
 
 	karpenterapis "github.com/aws/karpenter-provider-aws/pkg/apis"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/eventscale/eventscale/internal/reference"
 )
 
 // The versions the code pins must be the ones go.mod resolves (and so the
@@ -59,11 +61,7 @@ func TestKarpenterCRDFilesMatchEmbedded(t *testing.T) {
 // the team's checkout has that folder; elsewhere this comparison is skipped.
 func TestUpstreamCRDsMatchReference(t *testing.T) {
 	t.Parallel()
-	ref := filepath.Join(SharedReferenceDir(), "crds")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("skipping the comparison of the module CRDs with upstream copies: %s is absent (%v); "+
-			"it exists only beside the team's checkout (../shared/reference/crds), and nothing else needs it", ref, err)
-	}
+	ref := reference.Path(t, "crds", "the comparison of the module CRDs with upstream copies")
 	for sub, load := range map[string]func() ([]CRDFile, error){"karpenter": KarpenterCRDFiles, "keda": KEDACRDFiles} {
 		loaded := crdsByFileName(t, load)
 		refFiles, err := ReadCRDDir(filepath.Join(ref, sub))

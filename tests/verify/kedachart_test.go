@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/reference"
 )
 
 // The KEDA chart comes from the github.com/kedacore/charts module at the
@@ -76,11 +77,7 @@ func chartFiles(t *testing.T, dir string) map[string][]byte {
 // the team's checkout has that folder; elsewhere this comparison is skipped.
 func TestKEDAChartMatchesReference(t *testing.T) {
 	t.Parallel()
-	ref := filepath.Join(SharedReferenceDir(), "charts", "keda")
-	if _, err := os.Stat(ref); err != nil {
-		t.Skipf("skipping the comparison of the KEDA chart module with an upstream copy: %s is absent (%v); "+
-			"it exists only beside the team's checkout (../shared/reference/charts/keda), and nothing else needs it", ref, err)
-	}
+	ref := reference.Path(t, "charts/keda", "the comparison of the KEDA chart module with an upstream copy")
 	dir, err := KEDAChartDir()
 	if err != nil {
 		t.Fatal(err)

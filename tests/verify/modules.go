@@ -127,14 +127,6 @@ func KEDAChartDir() (string, error) {
 	return dir, nil
 }
 
-// SharedReferenceDir returns ../shared/reference relative to the repository
-// root: upstream copies kept beside the team's own checkout, absent from a
-// user's clone. Only comparisons with those copies read it, and they skip
-// where it is absent.
-func SharedReferenceDir() string {
-	return filepath.Join(RepoRoot(), "..", "shared", "reference")
-}
-
 // RepoRoot returns the root of the eventscale repository (two levels above
 // this module).
 func RepoRoot() string {
