@@ -121,7 +121,8 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// its instance role in API mode), and every read of it fails `pulumi up` with "expected a
 	// eks.AccessEntry, got a resource of type *eks.AccessEntry" (pulumi/pulumi-eks#1435 and
 	// #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). Found under the real engine; the
-	// mocked monitor's cluster has no access entries. The outputs depend on the pulumi-eks
+	// mocked monitor's cluster now returns that access entry too, so a read fails under the mocks
+	// as well (internal/offline's TestMockedEKSCoreHoldsAccessEntries). The outputs depend on the pulumi-eks
 	// component, so the IRSA roles that use them wait for the provider to exist.
 	issuer := eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
 	oidcURL := pulumi.OutputWithDependencies(ctx.Context(), issuer, cl).(pulumi.StringOutput)

@@ -79,10 +79,14 @@ func RunStackFile(dir, stack string) (*Recording, error) {
 // Run runs stacks.Program(raw) for the named stack on the mocked resource monitor.
 // It returns the recording even when the program fails, with the error.
 func Run(stack string, raw map[string]string, opts Options) (*Recording, error) {
+	return run(stack, raw, opts, stacks.Program(raw))
+}
+
+// run runs program for the named stack with the config raw on the mocked resource monitor.
+func run(stack string, raw map[string]string, opts Options, program pulumi.RunFunc) (*Recording, error) {
 	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones}
 	rec := &Recording{Project: Project, Stack: stack, Outputs: map[string]any{}, SecretOutputs: map[string]bool{}}
 	var outMu sync.Mutex
-	program := stacks.Program(raw)
 	// The stand-in EKS cluster carries the configured cluster name, as the real one would.
 	clusterName := Project + "-" + stack
 	if cfg, err := stacks.Load(raw, Project, stack); err == nil {
@@ -131,21 +135,35 @@ func captureExports(ctx *pulumi.Context, capture func(key string, value any, sec
 	}
 }
 
-// Stand-ins: pulumi-eks returns its OIDC provider and EKS cluster as resource references,
-// which the mock monitor resolves only for URNs registered in the same run. Run
-// registers these two first, and the eks:index:Cluster mock refers to them.
+// Stand-ins: pulumi-eks returns its OIDC provider, its EKS cluster and its access entries as
+// resource references, which the mock monitor resolves only for URNs registered in the same
+// run. Run registers these three first, and the eks:index:Cluster mock refers to them.
+//
+// The access entry is the one pulumi-eks 2.8.1 creates for its default instance role in API
+// authentication mode, even with skipDefaultNodeGroup (nodejs/eks/cluster.ts: createAccessEntries
+// with defaultNodeGroupInstanceRole, type EC2_LINUX; returned in `core.accessEntries`). With it in
+// `core`, the mock fails a Go program that reads `core` as the real provider does
+// (pulumi/pulumi-eks#1435), where a mock without it hid that failure.
 const (
-	standInOIDC    = "standin-eks-oidc-provider"
-	standInCluster = "standin-eks-cluster"
+	standInOIDC        = "standin-eks-oidc-provider"
+	standInCluster     = "standin-eks-cluster"
+	standInAccessEntry = "standin-eks-instance-role-access-entry"
 )
 
 func registerStandIns(ctx *pulumi.Context, clusterName string) error {
-	var oidc, cl standIn
+	var oidc, cl, entry standIn
 	if err := ctx.RegisterResource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC, pulumi.Map{}, &oidc); err != nil {
 		return fmt.Errorf("registering stand-in OIDC provider: %w", err)
 	}
 	if err := ctx.RegisterResource("aws:eks/cluster:Cluster", standInCluster, pulumi.Map{"name": pulumi.String(clusterName)}, &cl); err != nil {
 		return fmt.Errorf("registering stand-in EKS cluster: %w", err)
+	}
+	if err := ctx.RegisterResource("aws:eks/accessEntry:AccessEntry", standInAccessEntry, pulumi.Map{
+		"clusterName":  pulumi.String(clusterName),
+		"principalArn": pulumi.String(instanceRoleArn(clusterName)),
+		"type":         pulumi.String("EC2_LINUX"),
+	}, &entry); err != nil {
+		return fmt.Errorf("registering stand-in EKS access entry: %w", err)
 	}
 	// Registrations are asynchronous: the eks:index:Cluster mock's references to these two are
 	// resolved (pulumi:pulumi:getResource) as soon as that cluster's registration returns, which
@@ -155,7 +173,7 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 	// be left to RunErr; the timeout is for a registration that fails, whose ids are rejected and
 	// whose apply therefore never runs.
 	stored := make(chan struct{})
-	pulumi.All(oidc.ID(), cl.ID()).ApplyT(func([]any) error { close(stored); return nil })
+	pulumi.All(oidc.ID(), cl.ID(), entry.ID()).ApplyT(func([]any) error { close(stored); return nil })
 	select {
 	case <-stored:
 		return nil
@@ -165,6 +183,12 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 }
 
 type standIn struct{ pulumi.CustomResourceState }
+
+// instanceRoleArn is a placeholder ARN for the instance role pulumi-eks creates for a cluster
+// (its real name ends in a random suffix).
+func instanceRoleArn(clusterName string) string {
+	return "arn:aws:iam::" + AccountID + ":role/" + clusterName + "-instanceRole"
+}
 
 type mocks struct {
 	mu        sync.Mutex
@@ -188,7 +212,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Custom:   args.Custom,
 		Provider: args.Provider,
 		Inputs:   map[string]any{},
-		StandIn:  args.Name == standInOIDC || args.Name == standInCluster,
+		StandIn:  args.Name == standInOIDC || args.Name == standInCluster || args.Name == standInAccessEntry,
 	}
 	for k, v := range args.Inputs {
 		if v.ContainsSecrets() {
@@ -233,7 +257,8 @@ func (m *mocks) outputs(args pulumi.MockResourceArgs) (string, resource.Property
 }
 
 // eksComponentOutputs are the remote component's outputs: its inputs, references to the
-// stand-ins, and a kubeconfig for the example endpoint.
+// stand-ins (core.accessEntries among them, as pulumi-eks 2.8.1 returns it in API mode), and a
+// kubeconfig for the example endpoint.
 func (m *mocks) eksComponentOutputs(d Derivation, name string, inputs resource.PropertyMap) resource.PropertyMap {
 	out := inputs.Copy()
 	if v, ok := inputs["name"]; ok && v.IsString() {
@@ -246,10 +271,13 @@ func (m *mocks) eksComponentOutputs(d Derivation, name string, inputs resource.P
 	clRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/cluster:Cluster", standInCluster)), resource.ID(name), "")
 	kubeconfig := fmt.Sprintf(`{"apiVersion":"v1","kind":"Config","clusters":[{"name":%q,"cluster":{"server":%q,"certificate-authority-data":%q}}],"contexts":[{"name":"aws","context":{"cluster":%q,"user":"aws"}}],"current-context":"aws","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws","args":["eks","get-token","--cluster-name",%q,"--output","json"]}}}]}`, name, d.endpoint(), d.caData(), name, name)
 	out["eksCluster"] = clRef
+	entryRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/accessEntry:AccessEntry", standInAccessEntry)),
+		resource.ID(standInAccessEntry+"-id"), "")
 	out["core"] = resource.NewObjectProperty(resource.PropertyMap{
-		"oidcProvider": oidcRef,
-		"cluster":      clRef,
-		"endpoint":     resource.NewProperty(d.endpoint()),
+		"oidcProvider":  oidcRef,
+		"cluster":       clRef,
+		"endpoint":      resource.NewProperty(d.endpoint()),
+		"accessEntries": resource.NewArrayProperty([]resource.PropertyValue{entryRef}),
 	})
 	out["kubeconfigJson"] = resource.NewProperty(kubeconfig)
 	out["kubeconfig"] = resource.NewProperty(kubeconfig)

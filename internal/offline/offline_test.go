@@ -5,10 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/stacks"
 )
 
 func TestUnknownInvokeFailsLoudly(t *testing.T) {
@@ -94,21 +98,72 @@ func TestExportsAreCapturedWhenRunErrReturns(t *testing.T) {
 }
 
 // TestRunRecordsTheDevStack: a whole run of the shipped dev stack records its resources, the
-// two stand-ins and every stack output.
+// three stand-ins and every stack output.
 func TestRunRecordsTheDevStack(t *testing.T) {
 	t.Parallel()
 	rec, err := RunStackFile("../..", "dev")
 	require.NoError(t, err)
-	standIns := 0
+	var standIns []string
 	for _, r := range rec.Resources {
 		if r.StandIn {
-			standIns++
+			standIns = append(standIns, r.Type+" "+r.Name)
 		}
 	}
-	assert.Equal(t, 2, standIns)
+	assert.ElementsMatch(t, []string{
+		"aws:iam/openIdConnectProvider:OpenIdConnectProvider " + standInOIDC,
+		"aws:eks/cluster:Cluster " + standInCluster,
+		"aws:eks/accessEntry:AccessEntry " + standInAccessEntry,
+	}, standIns)
 	assert.NotEmpty(t, rec.KubernetesObjects())
 	assert.Len(t, rec.Charts(), 2, "the Karpenter and KEDA charts")
 	assert.NotEmpty(t, rec.IAMDocuments())
 	assert.Equal(t, "us-west-2", rec.Outputs["region"])
 	assert.Len(t, rec.SecretOutputs, len(rec.Outputs))
+}
+
+// The mocked pulumi-eks cluster returns `core` as pulumi-eks 2.8.1 does in API authentication
+// mode, with the access entry it creates for its instance role, so a Go program that reads `core`
+// fails under the mocks the way `pulumi up` failed under the real engine
+// (pulumi/pulumi-eks#1435: the Go SDK declares core.accessEntries as its own eks.AccessEntry
+// type, and the provider returns aws.eks.AccessEntry resources). The failing program is the one
+// the engine caught: an IRSA trust built from core's OIDC provider. The same run reading the EKS
+// cluster's issuer instead (as components/cluster does) succeeds.
+func TestMockedEKSCoreHoldsAccessEntries(t *testing.T) {
+	t.Parallel()
+	raw := map[string]string{stacks.RegionKey: "us-west-2"}
+	irsaRole := func(read func(cl *eks.Cluster) pulumi.StringOutput) pulumi.RunFunc {
+		return func(ctx *pulumi.Context) error {
+			mode := eks.AuthenticationModeApi
+			skip := true
+			cl, err := eks.NewCluster(ctx, "probe", &eks.ClusterArgs{AuthenticationMode: &mode, SkipDefaultNodeGroup: &skip})
+			if err != nil {
+				return err
+			}
+			_, err = iam.NewRole(ctx, "irsa", &iam.RoleArgs{
+				AssumeRolePolicy: read(cl).ApplyT(func(oidc string) string {
+					return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity","Principal":{"Federated":"` + oidc + `"}}]}`
+				}).(pulumi.StringOutput),
+			})
+			return err
+		}
+	}
+
+	rec, err := run("t", raw, Options{}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
+		return cl.Core.OidcProvider().Arn()
+	}))
+	require.Error(t, err, "reading core")
+	assert.Contains(t, err.Error(), "expected a eks.AccessEntry, got a resource of type *eks.AccessEntry")
+	for _, r := range rec.Resources {
+		assert.NotEqual(t, "irsa", r.Name, "the role was registered although core could not be read")
+	}
+
+	rec, err = run("t", raw, Options{}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
+		return cl.EksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
+	}))
+	require.NoError(t, err)
+	registered := false
+	for _, r := range rec.Resources {
+		registered = registered || r.Name == "irsa"
+	}
+	assert.True(t, registered, "the role built from the EKS cluster's issuer is registered")
 }
