@@ -289,8 +289,9 @@ func TestPipelineKedaChart(t *testing.T) {
 		chart := r.one(t, typeChart, "keda-chart")
 		assert.True(t, chart.Remote, "helm/v4 Chart (a provider-side component)")
 		assert.Equal(t, "keda", chart.Inputs["chart"])
+		// The program asks for its pin; the verify tier checks the chart it names against the
+		// published chart (Chart.yaml of github.com/kedacore/charts at that release).
 		assert.Equal(t, infra.KedaVersion, chart.Inputs["version"])
-		assert.Equal(t, "2.20.2", chart.Inputs["version"])
 		assert.Equal(t, "https://kedacore.github.io/charts", offline.Lookup(chart.Inputs, "repositoryOpts", "repo"))
 		assert.Equal(t, "keda", chart.Inputs["name"], "explicit release name")
 		assert.Equal(t, k.Namespace, chart.Inputs["namespace"])

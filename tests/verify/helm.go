@@ -3,6 +3,8 @@ package verify
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -210,4 +212,24 @@ func DeepCopyJSON(m map[string]any) (map[string]any, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// ChartMetadata is what a chart's Chart.yaml says of the chart itself.
+type ChartMetadata struct {
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+	AppVersion string `json:"appVersion"`
+}
+
+// ReadChartMetadata reads dir/Chart.yaml.
+func ReadChartMetadata(dir string) (ChartMetadata, error) {
+	var meta ChartMetadata
+	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	if err != nil {
+		return meta, err
+	}
+	if err := yaml.Unmarshal(data, &meta); err != nil {
+		return meta, fmt.Errorf("%s/Chart.yaml: %w", dir, err)
+	}
+	return meta, nil
 }

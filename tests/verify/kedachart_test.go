@@ -31,17 +31,9 @@ func TestKEDAChartFromModule(t *testing.T) {
 	if want := filepath.Join(mod, KEDAChartPath); dir != want {
 		t.Errorf("KEDAChartDir() = %s, want %s", dir, want)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "Chart.yaml"))
+	meta, err := ReadChartMetadata(dir)
 	if err != nil {
 		t.Fatal(err)
-	}
-	var meta struct {
-		Name       string `json:"name"`
-		Version    string `json:"version"`
-		AppVersion string `json:"appVersion"`
-	}
-	if err := yaml.Unmarshal(data, &meta); err != nil {
-		t.Fatalf("%s/Chart.yaml: %v", dir, err)
 	}
 	if meta.Name != infra.KedaChart || meta.Version != infra.KedaVersion || meta.AppVersion != infra.KedaVersion {
 		t.Errorf("%s@%s %s/Chart.yaml: name %q version %q appVersion %q; the program pins chart %s %s",

@@ -304,7 +304,7 @@ func TestScalingTable(t *testing.T) {
 	case err != nil:
 		t.Fatal(err)
 	case !ok:
-		t.Logf("README.md has no %s … %s block yet: paste docs/scaling-table.md between those markers", spec.ReadmeBegin, spec.ReadmeEnd)
+		t.Fatalf("README.md has no %s … %s block: paste docs/scaling-table.md between those markers", spec.ReadmeBegin, spec.ReadmeEnd)
 	case block != strings.TrimSpace(doc):
 		t.Fatalf("README.md's scaling table differs from docs/scaling-table.md: paste the file between the markers again")
 	}
