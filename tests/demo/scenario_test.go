@@ -92,7 +92,16 @@ func (w *world) checkDelivery(bodies []string) (processed, redelivered, bound in
 		t.Fatalf("the work queue's visibility timeout: %v", err)
 	}
 	bound = maxRedelivered(len(bodies))
-	d := worker.CheckDelivery(w.records(), bodies, time.Duration(secs)*time.Second, bound)
+	recs := w.records()
+	confirmed := 0
+	for _, e := range recs {
+		if e.Deleted() {
+			confirmed++
+		}
+	}
+	t.Logf("records: %d processings, %d deletes confirmed by SQS; visibility timeout %d s, at most %d redeliveries",
+		len(recs)-confirmed, confirmed, secs, bound)
+	d := worker.CheckDelivery(recs, bodies, time.Duration(secs)*time.Second, bound)
 	for _, r := range d.Redelivered {
 		t.Logf("redelivered by SQS (moto) after a confirmed delete: %s", r)
 	}
