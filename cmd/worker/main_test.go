@@ -199,8 +199,9 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
-// readRecords parses a WORKER_RECORD_FILE.
-func readRecords(t *testing.T, path string) []worker.RecordEntry {
+// readRecords parses a WORKER_RECORD_FILE and returns its lines of kind
+// (worker.RecordProcessed or worker.RecordDeleted).
+func readRecords(t *testing.T, path, kind string) []worker.RecordEntry {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -221,7 +222,9 @@ func readRecords(t *testing.T, path string) []worker.RecordEntry {
 			t.Logf("record line %d unparsable (torn by SIGKILL?): %q", i+1, line)
 			continue
 		}
-		out = append(out, e)
+		if e.Kind == kind {
+			out = append(out, e)
+		}
 	}
 	return out
 }
@@ -296,16 +299,16 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 
 	const kills = 4
 	for i := range kills {
-		before := len(readRecords(t, record))
+		before := len(readRecords(t, record, worker.RecordProcessed))
 		p := startWorker(t, env)
 		// Let it process a few batches, then kill it while messages are in
 		// flight (4 handlers of 100ms run continuously).
-		if !sqstest.WaitFor(20*time.Second, func() bool { return len(readRecords(t, record)) >= before+15 }) {
-			t.Fatalf("kill %d: worker made no progress (records %d)", i+1, len(readRecords(t, record)))
+		if !sqstest.WaitFor(20*time.Second, func() bool { return len(readRecords(t, record, worker.RecordProcessed)) >= before+15 }) {
+			t.Fatalf("kill %d: worker made no progress (records %d)", i+1, len(readRecords(t, record, worker.RecordProcessed)))
 		}
 		time.Sleep(time.Duration(50*(i+1)) * time.Millisecond)
 		p.kill()
-		t.Logf("kill %d: SIGKILL after %d records (queue %+v)", i+1, len(readRecords(t, record)), s.QueueCounts(t, q.URL))
+		t.Logf("kill %d: SIGKILL after %d records (queue %+v)", i+1, len(readRecords(t, record, worker.RecordProcessed)), s.QueueCounts(t, q.URL))
 	}
 
 	// Final run: drain everything, including messages whose visibility must
@@ -322,7 +325,7 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 	}
 
 	seen := map[string]int{}
-	for _, e := range readRecords(t, record) {
+	for _, e := range readRecords(t, record, worker.RecordProcessed) {
 		seen[e.Body]++
 	}
 	dups := 0
@@ -418,8 +421,11 @@ func TestSIGTERMDrainsAndReadyzFlips(t *testing.T) {
 			t.Error("a message was started after SIGTERM")
 		}
 	}
-	if recs := readRecords(t, record); len(recs) != conc {
-		t.Errorf("%d messages processed and deleted, want the %d in flight", len(recs), conc)
+	if recs := readRecords(t, record, worker.RecordProcessed); len(recs) != conc {
+		t.Errorf("%d messages processed, want the %d in flight", len(recs), conc)
+	}
+	if recs := readRecords(t, record, worker.RecordDeleted); len(recs) != conc {
+		t.Errorf("%d deletes confirmed by SQS in the record file, want the %d in flight", len(recs), conc)
 	}
 	if c := s.QueueCounts(t, q.URL); c.Visible != n-conc || c.NotVisible != 0 {
 		t.Errorf("queue after drain = %+v, want %d visible, 0 in flight", c, n-conc)

@@ -22,6 +22,13 @@ type Message struct {
 	// ReceiveCount is the SQS ApproximateReceiveCount (1 on first delivery),
 	// or 0 if SQS did not report it.
 	ReceiveCount int
+	// Received is when the worker's ReceiveMessage call returned this
+	// receive of the message (the worker's clock).
+	Received time.Time
+	// FirstReceived is when SQS first handed the message to any consumer
+	// (its ApproximateFirstReceiveTimestamp, in milliseconds), or the zero
+	// time if SQS did not report it.
+	FirstReceived time.Time
 }
 
 // Handler processes one message. Returning nil means the message is done and

@@ -8,19 +8,49 @@ import (
 	"time"
 )
 
-// RecordEntry is one line of a WORKER_RECORD_FILE.
+// The kinds of line in a WORKER_RECORD_FILE (RecordEntry.Kind).
+const (
+	// RecordProcessed is a message the handler processed, written and
+	// fsync'd before its delete is sent.
+	RecordProcessed = "processed"
+	// RecordDeleted is a message whose delete SQS confirmed (a Successful
+	// entry of DeleteMessageBatch), written once the call has returned.
+	RecordDeleted = "deleted"
+)
+
+// RecordEntry is one line of a WORKER_RECORD_FILE. Every processed message
+// has a RecordProcessed line; a RecordDeleted line for the same receive (the
+// same ID, ReceiveCount and Received) follows if SQS confirmed its delete.
 type RecordEntry struct {
-	ID           string    `json:"id"`
-	Body         string    `json:"body"`
-	ReceiveCount int       `json:"receive_count"`
-	PID          int       `json:"pid"`
-	Time         time.Time `json:"time"`
+	// Kind is RecordProcessed or RecordDeleted.
+	Kind         string `json:"kind"`
+	ID           string `json:"id"`
+	Body         string `json:"body"`
+	ReceiveCount int    `json:"receive_count"`
+	PID          int    `json:"pid"`
+	// Time is when the line was written: for RecordProcessed just before
+	// the delete was sent, for RecordDeleted when SQS's answer came back.
+	Time time.Time `json:"time"`
+	// Received is Message.Received: when this receive of the message
+	// returned (the worker's clock).
+	Received time.Time `json:"received"`
+	// FirstReceived is Message.FirstReceived: SQS's
+	// ApproximateFirstReceiveTimestamp, omitted if SQS did not report it.
+	FirstReceived time.Time `json:"first_received,omitzero"`
 }
+
+// Deleted reports whether e records a delete SQS confirmed, rather than a
+// processing.
+func (e RecordEntry) Deleted() bool { return e.Kind == RecordDeleted }
 
 // FileRecorder appends one JSON line per processed message to a file and
 // fsyncs it before returning, so every message the worker deletes is on disk
-// first. It is a test and debugging aid (WORKER_RECORD_FILE): it lets a test
-// that SIGKILLs the worker prove that no deleted message went unprocessed.
+// first; after the delete it appends one line per delete SQS confirmed
+// (written, not fsync'd: a process crash cannot lose it, and a machine crash
+// costs only the evidence of a delete). It is a test and debugging aid
+// (WORKER_RECORD_FILE): it lets a test that SIGKILLs the worker prove that no
+// deleted message went unprocessed, and one that finds a message processed
+// twice tell whether SQS had confirmed the first processing's delete.
 type FileRecorder struct {
 	mu  sync.Mutex
 	f   *os.File
@@ -36,12 +66,23 @@ func OpenFileRecorder(path string) (*FileRecorder, error) {
 	return &FileRecorder{f: f, pid: os.Getpid()}, nil
 }
 
-// Record implements Recorder.
+// Record implements Recorder: one RecordProcessed line per message, fsync'd.
 func (r *FileRecorder) Record(msgs []Message) error {
+	return r.write(RecordProcessed, msgs, true)
+}
+
+// Deleted implements Recorder: one RecordDeleted line per message, not
+// fsync'd.
+func (r *FileRecorder) Deleted(msgs []Message) error {
+	return r.write(RecordDeleted, msgs, false)
+}
+
+func (r *FileRecorder) write(kind string, msgs []Message, fsync bool) error {
 	var buf []byte
 	now := time.Now().UTC()
 	for _, m := range msgs {
-		line, err := json.Marshal(RecordEntry{ID: m.ID, Body: m.Body, ReceiveCount: m.ReceiveCount, PID: r.pid, Time: now})
+		line, err := json.Marshal(RecordEntry{Kind: kind, ID: m.ID, Body: m.Body, ReceiveCount: m.ReceiveCount,
+			PID: r.pid, Time: now, Received: m.Received.UTC(), FirstReceived: m.FirstReceived.UTC()})
 		if err != nil {
 			return fmt.Errorf("encode record: %w", err)
 		}
@@ -51,6 +92,9 @@ func (r *FileRecorder) Record(msgs []Message) error {
 	defer r.mu.Unlock()
 	if _, err := r.f.Write(buf); err != nil {
 		return fmt.Errorf("write record file: %w", err)
+	}
+	if !fsync {
+		return nil
 	}
 	if err := r.f.Sync(); err != nil {
 		return fmt.Errorf("fsync record file: %w", err)

@@ -30,10 +30,15 @@ type API interface {
 }
 
 // Recorder is told about successfully processed messages just before they
-// are deleted. If Record returns an error the batch is not deleted (it will
-// be redelivered).
+// are deleted, and about the deletes SQS confirmed once it has.
 type Recorder interface {
+	// Record is called before a batch delete with the batch's messages. If
+	// it returns an error the batch is not deleted (it will be redelivered).
 	Record(msgs []Message) error
+	// Deleted is called once a DeleteMessageBatch call has returned, with
+	// the messages SQS listed as deleted (its Successful entries). An error
+	// is logged.
+	Deleted(msgs []Message) error
 }
 
 // Deps are the collaborators of a Worker.
@@ -44,7 +49,8 @@ type Deps struct {
 	Handler Handler
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
-	// Recorder, if non-nil, is called before each batch delete.
+	// Recorder, if non-nil, is called before each batch delete and with
+	// the deletes SQS confirmed after it.
 	Recorder Recorder
 }
 
@@ -255,16 +261,20 @@ func (w *Worker) poll(ctx, apiCtx, handlerCtx context.Context, inflight *sync.Wa
 			return
 		}
 		out, err := w.client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl:                    aws.String(w.cfg.QueueURL),
-			MaxNumberOfMessages:         int32(n),
-			WaitTimeSeconds:             int32(w.cfg.WaitSeconds),
-			VisibilityTimeout:           int32(w.cfg.VisibilityExtension / time.Second),
-			MessageSystemAttributeNames: []types.MessageSystemAttributeName{types.MessageSystemAttributeNameApproximateReceiveCount},
+			QueueUrl:            aws.String(w.cfg.QueueURL),
+			MaxNumberOfMessages: int32(n),
+			WaitTimeSeconds:     int32(w.cfg.WaitSeconds),
+			VisibilityTimeout:   int32(w.cfg.VisibilityExtension / time.Second),
+			MessageSystemAttributeNames: []types.MessageSystemAttributeName{
+				types.MessageSystemAttributeNameApproximateReceiveCount,
+				types.MessageSystemAttributeNameApproximateFirstReceiveTimestamp,
+			},
 		})
+		receivedAt := time.Now()
 		if ctx.Err() != nil {
 			// Draining: whatever arrived after the signal goes straight back.
 			if err == nil && len(out.Messages) > 0 {
-				w.release(apiCtx, convert(out.Messages), "received after shutdown signal")
+				w.release(apiCtx, convert(out.Messages, receivedAt), "received after shutdown signal")
 			}
 			w.freeSlots(n)
 			return
@@ -279,7 +289,7 @@ func (w *Worker) poll(ctx, apiCtx, handlerCtx context.Context, inflight *sync.Wa
 			continue
 		}
 		errDelay = 0
-		msgs := convert(out.Messages)
+		msgs := convert(out.Messages, receivedAt)
 		w.freeSlots(n - len(msgs))
 		for _, m := range msgs {
 			w.received.Add(1)
@@ -309,15 +319,22 @@ func (w *Worker) freeSlots(n int) {
 	}
 }
 
-func convert(in []types.Message) []Message {
+// convert turns a receive's messages into Messages received at received.
+func convert(in []types.Message, received time.Time) []Message {
 	out := make([]Message, 0, len(in))
 	for _, m := range in {
 		rc, _ := strconv.Atoi(m.Attributes[string(types.MessageSystemAttributeNameApproximateReceiveCount)])
+		var first time.Time
+		if ms, err := strconv.ParseInt(m.Attributes[string(types.MessageSystemAttributeNameApproximateFirstReceiveTimestamp)], 10, 64); err == nil {
+			first = time.UnixMilli(ms)
+		}
 		out = append(out, Message{
 			ID:            aws.ToString(m.MessageId),
 			Body:          aws.ToString(m.Body),
 			ReceiptHandle: aws.ToString(m.ReceiptHandle),
 			ReceiveCount:  rc,
+			Received:      received,
+			FirstReceived: first,
 		})
 	}
 	return out
@@ -518,6 +535,17 @@ func (w *Worker) deleteBatch(ctx context.Context, batch []Message) {
 		return
 	}
 	w.deleted.Add(int64(len(out.Successful)))
+	if w.recorder != nil && len(out.Successful) > 0 {
+		confirmed := make([]Message, 0, len(out.Successful))
+		for _, ok := range out.Successful {
+			if i, err := strconv.Atoi(aws.ToString(ok.Id)); err == nil && i >= 0 && i < len(batch) {
+				confirmed = append(confirmed, batch[i])
+			}
+		}
+		if err := w.recorder.Deleted(confirmed); err != nil {
+			w.log.Warn("recording confirmed deletes failed", "count", len(confirmed), "error", err.Error())
+		}
+	}
 	for _, f := range out.Failed {
 		i, _ := strconv.Atoi(aws.ToString(f.Id))
 		id := ""

@@ -6,11 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/eventscale/eventscale/internal/sqstest"
@@ -26,9 +29,10 @@ type timing struct {
 	FirstRunning, AllRunning, NodesReady      time.Duration
 	Drained, ReplicasZero, NodesZero          time.Duration
 	PeakPods, PeakNodes, Zones, DLQ, Recorded int
-	// Late counts the messages sent as the pods scaled down (not in Messages); Twice the
-	// repeats attributed to moto (see checkExactlyOnce).
-	Late, Twice int
+	// Late counts the messages sent as the pods scaled down (not in Messages); Redelivered the
+	// repeats that passed as SQS's redeliveries after a confirmed delete, of at most
+	// MaxRedelivered (see checkDelivery).
+	Late, Redelivered, MaxRedelivered int
 }
 
 // send sends bodies to the work queue.
@@ -37,12 +41,13 @@ func (w *world) send(bodies []string) {
 	w.moto.SendBodies(w.t, w.queueURL, bodies)
 }
 
-// records reads every worker's record file: body → the entries of its processing.
-func (w *world) records() map[string][]worker.RecordEntry {
+// records reads every worker's record file: the lines of every processing and of every delete
+// SQS confirmed.
+func (w *world) records() []worker.RecordEntry {
 	t := w.t
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(w.dir, "records", "*.jsonl"))
-	out := map[string][]worker.RecordEntry{}
+	var out []worker.RecordEntry
 	for _, f := range files {
 		fh, err := os.Open(f)
 		if err != nil {
@@ -54,98 +59,56 @@ func (w *world) records() map[string][]worker.RecordEntry {
 			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 				t.Fatalf("%s: %v: %q", f, err, sc.Text())
 			}
-			out[e.Body] = append(out[e.Body], e)
+			out = append(out, e)
 		}
 		fh.Close()
 	}
 	return out
 }
 
-// checkExactlyOnce fails unless every body was processed, and nothing else was, and each
-// exactly once, with one exception it names and counts: a message processed again although
-// every processing's delete was confirmed. moto_server (5.2.1) keeps a queue's messages in a
-// list it changes without a lock (moto/sqs/models.py: Queue.delete_message rebuilds and
-// reassigns the list; receive_message checks a message's visibility, then marks it received),
-// so under concurrent requests a confirmed delete can be lost, and the message comes back one
-// visibility timeout later; on a loaded CI machine one of prod's 300 did, 2m0.85s (visibility
-// 2m) after the first processing. The workers report, when they drain, how many messages
-// succeeded and how many deletes SQS confirmed; when they match for every worker, a repeat is
-// the queue's doing, not the worker's: counted as moto's and logged. Any other repeat fails.
-// It returns the distinct messages processed and the repeats attributed to moto.
-func (w *world) checkExactlyOnce(bodies []string) (processed, mototwice int) {
+// maxRedelivered is how many repeats a scenario that sent n messages lets pass as SQS's
+// redeliveries after a confirmed delete: 2 % of the messages, rounded up (6 of prod's 300, 1
+// of dev's 10). A loaded CI machine saw up to 4 of prod's 300; docs/demo.md says why a bound.
+func maxRedelivered(n int) int { return (2*n + 99) / 100 }
+
+// checkDelivery fails unless the workers' records show every body processed, nothing else, and
+// a body processed more than once only where SQS redelivered it after confirming the previous
+// processing's delete, with the evidence per message (worker.CheckDelivery, with the work
+// queue's visibility timeout as moto has it), and at most maxRedelivered such repeats. moto_server
+// 5.2.1 loses a confirmed delete under concurrent deletes (moto/sqs/models.py:
+// Queue.delete_message rebuilds and reassigns the message list without the lock add_message
+// takes), and the message comes back one visibility timeout later: each such repeat is logged.
+// It returns the distinct messages processed, the repeats that passed and the bound.
+func (w *world) checkDelivery(bodies []string) (processed, redelivered, bound int) {
 	t := w.t
 	t.Helper()
-	got := w.records()
-	var repeats []string
-	for _, b := range bodies {
-		switch es := got[b]; {
-		case len(es) == 0:
-			t.Errorf("message %q was never processed", b)
-			continue
-		case len(es) > 1:
-			repeats = append(repeats, fmt.Sprintf("message %q processed %d times, %s apart: %+v", b, len(es), spread(es).Round(time.Millisecond), es))
-		}
-		processed++
+	out, err := w.sqs.GetQueueAttributes(t.Context(), &sqs.GetQueueAttributesInput{QueueUrl: aws.String(w.queueURL),
+		AttributeNames: []types.QueueAttributeName{types.QueueAttributeNameVisibilityTimeout}})
+	if err != nil {
+		t.Fatalf("the work queue's visibility timeout: %v", err)
 	}
-	if len(got) != len(bodies) {
-		t.Errorf("workers processed %d distinct messages, want the %d sent", len(got), len(bodies))
+	secs, err := strconv.Atoi(out.Attributes[string(types.QueueAttributeNameVisibilityTimeout)])
+	if err != nil {
+		t.Fatalf("the work queue's visibility timeout: %v", err)
 	}
-	if len(repeats) == 0 {
-		return processed, 0
-	}
-	confirmed, reports := w.deletesConfirmed()
-	for _, r := range repeats {
-		if confirmed {
-			t.Logf("%s: every worker's deletes were confirmed (%s), so moto lost a delete or handed one message to two receives", r, reports)
-		} else {
-			t.Errorf("%s; the workers' drain reports: %s", r, reports)
+	bound = maxRedelivered(len(bodies))
+	recs := w.records()
+	confirmed := 0
+	for _, e := range recs {
+		if e.Deleted() {
+			confirmed++
 		}
 	}
-	if !confirmed {
-		return processed, 0
+	t.Logf("records: %d processings, %d deletes confirmed by SQS; visibility timeout %d s, at most %d redeliveries",
+		len(recs)-confirmed, confirmed, secs, bound)
+	d := worker.CheckDelivery(recs, bodies, time.Duration(secs)*time.Second, bound)
+	for _, r := range d.Redelivered {
+		t.Logf("redelivered by SQS (moto) after a confirmed delete: %s", r)
 	}
-	return processed, len(repeats)
-}
-
-// deletesConfirmed reads every worker's "drain complete" log line and reports whether each
-// worker drained and had every succeeded message's delete confirmed (deleted == succeeded),
-// with the reports for the log.
-func (w *world) deletesConfirmed() (bool, string) {
-	logs, _ := filepath.Glob(filepath.Join(w.dir, "workers", "*.log"))
-	ok := len(logs) > 0
-	var reports []string
-	for _, l := range logs {
-		b, _ := os.ReadFile(l)
-		var drain struct {
-			Msg                string
-			Succeeded, Deleted int
-		}
-		found := false
-		for _, line := range strings.Split(string(b), "\n") {
-			if strings.Contains(line, `"msg":"drain complete"`) && json.Unmarshal([]byte(line), &drain) == nil {
-				found = true
-			}
-		}
-		if !found || drain.Deleted != drain.Succeeded {
-			ok = false
-		}
-		reports = append(reports, fmt.Sprintf("%s drained %v succeeded %d deleted %d", filepath.Base(l), found, drain.Succeeded, drain.Deleted))
+	for _, p := range d.Problems {
+		t.Error(p)
 	}
-	return ok, strings.Join(reports, "; ")
-}
-
-// spread is the time between the first and the last of the entries.
-func spread(es []worker.RecordEntry) time.Duration {
-	lo, hi := es[0].Time, es[0].Time
-	for _, e := range es {
-		if e.Time.Before(lo) {
-			lo = e.Time
-		}
-		if e.Time.After(hi) {
-			hi = e.Time
-		}
-	}
-	return hi.Sub(lo)
+	return d.Processed, len(d.Redelivered), bound
 }
 
 func peak(samples []sample) (pods, nodes, zones int) {
@@ -230,7 +193,8 @@ func (w *world) hold(obs *observer, d time.Duration, what string, ok func(sample
 }
 
 // finish records the drain and the scale-down to zero after since, checks that every body
-// was processed exactly once and the queues are empty, and logs the timeline.
+// was processed, repeats only where SQS redelivered a message whose delete it had confirmed
+// (checkDelivery), and the queues are empty, and logs the timeline.
 func (w *world) finish(obs *observer, tm *timing, t0, since time.Time, bodies []string, toZero bool) {
 	t := w.t
 	t.Helper()
@@ -242,7 +206,7 @@ func (w *world) finish(obs *observer, tm *timing, t0, since time.Time, bodies []
 		at = obs.waitUntil("nodes 0", at, 5*time.Minute, func(s sample) bool { return s.nodes == 0 })
 		tm.NodesZero = at.Sub(t0)
 	}
-	tm.Recorded, tm.Twice = w.checkExactlyOnce(bodies)
+	tm.Recorded, tm.Redelivered, tm.MaxRedelivered = w.checkDelivery(bodies)
 	last := obs.last()
 	if last.queued != 0 || last.dlq != 0 {
 		t.Errorf("at the end: queue %d, DLQ %d, want both empty", last.queued, last.dlq)
@@ -264,7 +228,8 @@ const devWorkload = `{"name":"worker","simulatedWorkSeconds":20,"concurrency":10
 
 // devScenario replays the tutorial's demo on the dev stack's objects: idle at zero, two
 // messages bring two pods on two nodes, more messages stay at maxReplicas 2, every message is
-// processed exactly once, and both scale back to zero.
+// processed at least once, repeats only where SQS redelivered a message whose delete it had
+// confirmed, and both scale back to zero.
 func devScenario(t *testing.T, label string) {
 	t.Parallel()
 	rec, s := stackRun(t, "dev", map[string]string{"eventscale:workloads": "[" + devWorkload + "}]"})
@@ -290,7 +255,7 @@ func devScenario(t *testing.T, label string) {
 		return s.replicas <= 2 && s.running+s.pending <= 2 && s.nodes <= 2
 	})
 
-	// 4. Every message once, and 5. back to zero.
+	// 4. Every message processed (checkDelivery), and 5. back to zero.
 	w.finish(obs, &tm, t0, t0, bodies, true)
 	tm.Messages = len(bodies)
 	if tm.PeakPods != 2 || tm.PeakNodes != 2 {
@@ -345,7 +310,7 @@ func devMaxReplicas3(t *testing.T, label string) {
 // instead of 10%: at 10%, Karpenter removed nine empty nodes one at a time, which took
 // 3m40s after the replicas reached 0 in a measured run) so that the run stays within minutes;
 // and the queue's visibility timeout is 30 s instead of 120 s (maxProcessingSeconds 15, which
-// must stay below it): when moto loses a confirmed delete (see checkExactlyOnce) the message
+// must stay below it): when moto loses a confirmed delete (see checkDelivery) the message
 // comes back one visibility timeout later, which at 120 s made the run two minutes longer.
 // The scale-up path is prod's own.
 func prodScenario(t *testing.T, label string) {

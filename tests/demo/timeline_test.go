@@ -50,17 +50,17 @@ func (tm timing) row() []string {
 }
 
 // processed is the table's last cell: how many distinct messages the workers' records hold
-// (the scenario fails unless it is every message sent, each once but for the repeats it
-// attributes to moto), how many of them were sent during the scale-down, and those repeats.
-// Only the part before the first " (" is compared with the README: the repeats depend on the
-// machine's load.
+// (the scenario fails unless it is every message sent, repeats only where SQS redelivered a
+// message whose delete it had confirmed: see checkDelivery), how many of them were sent during
+// the scale-down, and those repeats with their bound. Only the part before the first " (" is
+// compared with the README: the repeats depend on the machine's load.
 func (tm timing) processed() string {
 	s := fmt.Sprintf("%d of %d", tm.Recorded, tm.Messages+tm.Late)
 	if tm.Late > 0 {
 		s += fmt.Sprintf(" (%d sent as the pods scaled down)", tm.Late)
 	}
-	if tm.Twice > 0 {
-		s += fmt.Sprintf(" (%d processed again after moto lost a confirmed delete)", tm.Twice)
+	if tm.Redelivered > 0 {
+		s += fmt.Sprintf(" (%d redelivered by moto after a confirmed delete, at most %d allowed)", tm.Redelivered, tm.MaxRedelivered)
 	}
 	return s
 }

@@ -478,7 +478,8 @@ type record struct {
 	pod string
 }
 
-// readRecords parses a record file; a missing file has no records.
+// readRecords parses a record file's processing lines (not its confirmed deletes); a missing
+// file has no records.
 func readRecords(t *testing.T, path string) []record {
 	t.Helper()
 	data, err := os.ReadFile(path)
@@ -497,6 +498,9 @@ func readRecords(t *testing.T, path string) []record {
 		var e worker.RecordEntry
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("%s: %q: %v", path, line, err)
+		}
+		if e.Deleted() {
+			continue
 		}
 		out = append(out, record{e, pod})
 	}

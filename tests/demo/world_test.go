@@ -220,11 +220,18 @@ func (w *world) createQueues(rec *offline.Recording) {
 		name, _ := r.Inputs["name"].(string)
 		in := &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: map[string]string{}}
 		for k, a := range attrs {
+			// The recording holds the program's numbers as int64; an attribute of another type
+			// would otherwise be left out silently, and moto would use its default.
 			switch v := r.Inputs[k].(type) {
+			case nil:
 			case string:
 				in.Attributes[a] = v
+			case int64:
+				in.Attributes[a] = strconv.FormatInt(v, 10)
 			case float64:
 				in.Attributes[a] = strconv.FormatFloat(v, 'f', -1, 64)
+			default:
+				t.Fatalf("queue %s: %s is a %T (%v), want a string or a number", name, k, v, v)
 			}
 		}
 		out, err := w.sqs.CreateQueue(t.Context(), in)
