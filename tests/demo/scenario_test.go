@@ -33,6 +33,9 @@ type timing struct {
 	// repeats that passed as SQS's redeliveries after a confirmed delete, of at most
 	// MaxRedelivered (see checkDelivery).
 	Late, Redelivered, MaxRedelivered int
+	// Destroyed is how long the destroy took, from its start (not from the first message);
+	// zero where the scenario runs none.
+	Destroyed time.Duration
 }
 
 // send sends bodies to the work queue.
@@ -301,6 +304,15 @@ func devMaxReplicas3(t *testing.T, label string) {
 	}
 	t.Logf("timeline: %+v; the late message processed %s after the first message", tm, time.Since(t0).Round(time.Second))
 	recordTiming(tm)
+	// 8. The wrong destroy order leaves Karpenter's nodes behind: two messages bring two nodes
+	// (or keep those still running), then Karpenter is stopped before the destroy begins
+	// (destroy_test.go). Prod shows the right order.
+	t1 := time.Now()
+	w.send(sqstest.Bodies("dev3-destroy", 2))
+	obs.waitUntil("2 nodes Ready again", t1, 3*time.Minute, func(s sample) bool { return s.ready >= 2 })
+	obs.close()
+	w.destroyKarpenterFirst(rec)
+	t.Logf("the wrong destroy order shown %s after its two messages", time.Since(t1).Round(time.Second))
 }
 
 // prodScenario sends a few hundred messages to the prod stack's workers: they spread over
@@ -348,7 +360,16 @@ func prodScenario(t *testing.T, label string) {
 	if tm.PeakNodes < 3 || tm.Zones < 2 {
 		t.Errorf("peak %d nodes, workers in %d zones, want ≥ 3 nodes in ≥ 2 zones", tm.PeakNodes, tm.Zones)
 	}
-	t.Logf("timeline: %+v", tm)
+	// 7. Destroy while nodes run: a second scale-up (the timeline's points are measured by
+	// now), then the program's objects deleted in the order of pulumi destroy, each controller
+	// stopped where its Deployment would go; nothing may be left (destroy_test.go).
+	t1 := time.Now()
+	w.send(sqstest.Bodies("prod-destroy", 50))
+	obs.waitUntil("3 nodes Ready and 3 pods Running again", t1, 3*time.Minute, func(s sample) bool { return s.ready >= 3 && s.running >= 3 })
+	obs.close()
+	var nodes int
+	tm.Destroyed, nodes = w.destroyAndCheck(rec)
+	t.Logf("timeline: %+v; the second scale-up and the destroy with %d nodes took %s", tm, nodes, time.Since(t1).Round(time.Second))
 	recordTiming(tm)
 }
 

@@ -32,7 +32,7 @@ func timeClose(r, m time.Duration) bool {
 }
 
 // timelineHeader are the table's columns.
-var timelineHeader = []string{"scenario", "messages", "first pod Running", "all pods Running", "nodes Ready", "queue drained", "replicas 0", "nodes 0", "peak pods / nodes / zones", "processed"}
+var timelineHeader = []string{"scenario", "messages", "first pod Running", "all pods Running", "nodes Ready", "queue drained", "replicas 0", "nodes 0", "peak pods / nodes / zones", "processed", "destroy"}
 
 // secs renders a duration as whole seconds, "—" when not measured.
 func secs(d time.Duration) string {
@@ -46,7 +46,7 @@ func secs(d time.Duration) string {
 func (tm timing) row() []string {
 	return []string{tm.Scenario, fmt.Sprint(tm.Messages), secs(tm.FirstRunning), secs(tm.AllRunning), secs(tm.NodesReady),
 		secs(tm.Drained), secs(tm.ReplicasZero), secs(tm.NodesZero),
-		fmt.Sprintf("%d / %d / %d", tm.PeakPods, tm.PeakNodes, tm.Zones), tm.processed()}
+		fmt.Sprintf("%d / %d / %d", tm.PeakPods, tm.PeakNodes, tm.Zones), tm.processed(), secs(tm.Destroyed)}
 }
 
 // processed is the table's last cell: how many distinct messages the workers' records hold

@@ -71,7 +71,9 @@ type world struct {
 	queueURL, dlqURL string
 	// namespace and deployment name the workload.
 	namespace, deployment string
-	start                 time.Time
+	// applied are the program's objects applyStack applied, by URN (what a destroy deletes).
+	applied map[string]map[string]any
+	start   time.Time
 }
 
 // stackRun runs the program on the offline mocks for Pulumi.<file>.yaml with some raw config
@@ -583,6 +585,10 @@ func (w *world) applyStack() {
 			w.deployment, _ = md["name"].(string)
 		}
 		w.apply(body)
+		if w.applied == nil {
+			w.applied = map[string]map[string]any{}
+		}
+		w.applied[o.URN] = body
 	}
 	if w.deployment == "" {
 		t.Fatal("the stack emits no Deployment")

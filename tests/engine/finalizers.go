@@ -16,18 +16,54 @@ import (
 	"k8s.io/client-go/rest"
 )
 
-// ControllerFinalizers says which finalizer a chart's controller puts on which of its custom
-// resources, and which Deployment runs that controller. From the controllers' own code:
-// KEDA v2.20.2 adds "finalizer.keda.sh" to ScaledObjects (controllers/keda/scaledobject_finalizer.go)
-// and TriggerAuthentications (controllers/keda/util/finalizer.go); karpenter-provider-aws v1.14.1
-// adds "karpenter.k8s.aws/termination" to EC2NodeClasses (pkg/controllers/nodeclass/controller.go,
-// v1.TerminationFinalizer). NodePools get none (their NodeClaims do).
+// ControllerFinalizers says which of a chart's custom resources need its controller running
+// to be deleted, and which Deployment runs that controller. There are two kinds:
+//
+//   - Resources carry the controller's Finalizer: the controller adds it, and removes it when
+//     the resource is deleted, once it has cleaned up. From the controllers' own code:
+//     KEDA v2.20.2 adds "finalizer.keda.sh" to ScaledObjects
+//     (controllers/keda/scaledobject_finalizer.go) and TriggerAuthentications
+//     (controllers/keda/util/finalizer.go); karpenter-provider-aws v1.14.1 adds
+//     "karpenter.k8s.aws/termination" to EC2NodeClasses (pkg/controllers/nodeclass/controller.go,
+//     v1.TerminationFinalizer).
+//   - Owners carry no finalizer of their own; the objects they own do, and only the controller
+//     removes it. Karpenter's NodePool: sigs.k8s.io/karpenter v1.14.1 adds no finalizer to a
+//     NodePool (no AddFinalizer on one anywhere in pkg/); each NodeClaim it launches for one has
+//     an ownerReference to the NodePool with blockOwnerDeletion
+//     (pkg/controllers/provisioning/scheduling/nodeclaimtemplate.go, ToNodeClaim) and carries
+//     "karpenter.sh/termination" (pkg/apis/v1/labels.go, TerminationFinalizer; added in
+//     pkg/controllers/nodeclaim/lifecycle/controller.go), which Karpenter removes only after it
+//     has deleted the NodeClaim's Node and terminated its instance (finalize, same file). Deleting
+//     the NodePool deletes its NodeClaims (the Kubernetes provider deletes in the foreground and
+//     waits until the object is gone: github.com/pulumi/pulumi-kubernetes/provider/v4@
+//     v4.0.0-20260115033456-f47bc2d6f199, pkg/await/await.go, Deletion), so with Karpenter gone
+//     the NodeClaims, their Nodes and their instances stay, and so does the NodePool.
 type ControllerFinalizers struct {
 	// Controller is the Deployment (namespace/name) that runs the controller.
 	Controller string
 	// Finalizer is what it adds; Resources are the custom resources it adds it to.
 	Finalizer string
 	Resources []CustomResource
+	// Owners are the custom resources without a finalizer whose deletion needs the controller
+	// running (the stand-in FinalizerController leaves them alone).
+	Owners []Owner
+}
+
+// Owner is a custom resource whose owned objects carry the controller's finalizer.
+type Owner struct {
+	CustomResource
+	// Owned is the kind of the objects it owns; Finalizer what they carry.
+	Owned, Finalizer string
+}
+
+// NeedController is every custom resource type whose deletion needs the controller running:
+// Resources, then Owners.
+func (c ControllerFinalizers) NeedController() []CustomResource {
+	out := slices.Clone(c.Resources)
+	for _, o := range c.Owners {
+		out = append(out, o.CustomResource)
+	}
+	return out
 }
 
 // CustomResource is a custom resource type: its API resource and its kind.
@@ -52,6 +88,9 @@ func Finalizers(karpenterNamespace, kedaNamespace string) []ControllerFinalizers
 		}},
 		{Controller: karpenterNamespace + "/karpenter", Finalizer: "karpenter.k8s.aws/termination", Resources: []CustomResource{
 			{schema.GroupVersionResource{Group: "karpenter.k8s.aws", Version: "v1", Resource: "ec2nodeclasses"}, "EC2NodeClass"},
+		}, Owners: []Owner{
+			{CustomResource{schema.GroupVersionResource{Group: "karpenter.sh", Version: "v1", Resource: "nodepools"}, "NodePool"},
+				"NodeClaim", "karpenter.sh/termination"},
 		}},
 	}
 }

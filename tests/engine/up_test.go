@@ -402,16 +402,25 @@ func lifecycle(t *testing.T, stack string) {
 	}
 }
 
-// checkDestroyOrder asserts, from the stack's state after up, that each custom resource a
-// controller puts its finalizer on depends, directly or through other resources, on that
+// checkDestroyOrder asserts, from the stack's state after up, that each custom resource whose
+// deletion needs a controller running (those it puts its finalizer on, and the NodePool, whose
+// NodeClaims carry Karpenter's) depends, directly or through other resources, on that
 // controller's Deployment (the chart's child, not only the chart component): Pulumi deletes a
 // resource only after everything that depends on it, so then the controller outlives its
 // resources on every destroy, however the engine parallelises it.
 func checkDestroyOrder(t *testing.T, ctx context.Context, s auto.Stack, controllers []ControllerFinalizers) {
 	t.Helper()
-	st := state(t, ctx, s)
+	for _, p := range destroyOrderProblems(state(t, ctx, s).Resources, controllers) {
+		t.Error(p)
+	}
+}
+
+// destroyOrderProblems is checkDestroyOrder's walk over a state's resources: what is wrong,
+// nothing when every resource of NeedController reaches its controller's Deployment through
+// dependencies and property dependencies, and each such type is in the state.
+func destroyOrderProblems(resources []apitype.ResourceV3, controllers []ControllerFinalizers) []string {
 	edges := map[string][]string{}
-	for _, r := range st.Resources {
+	for _, r := range resources {
 		u := string(r.URN)
 		for _, d := range r.Dependencies {
 			edges[u] = append(edges[u], string(d))
@@ -439,33 +448,44 @@ func checkDestroyOrder(t *testing.T, ctx context.Context, s auto.Stack, controll
 		}
 		return false
 	}
+	var problems []string
 	for _, cf := range controllers {
 		var deployment string
-		for _, r := range st.Resources {
+		for _, r := range resources {
 			if r.Type == "kubernetes:apps/v1:Deployment" && strings.HasSuffix(string(r.URN), ":"+cf.Controller) {
 				deployment = string(r.URN)
 			}
 		}
 		if deployment == "" {
-			t.Errorf("no Deployment %s in the state", cf.Controller)
+			problems = append(problems, fmt.Sprintf("no Deployment %s in the state", cf.Controller))
 			continue
 		}
-		n := 0
-		for _, r := range st.Resources {
-			for _, cr := range cf.Resources {
+		owners := map[string]Owner{}
+		for _, o := range cf.Owners {
+			owners[o.Token()] = o
+		}
+		for _, cr := range cf.NeedController() {
+			n := 0
+			for _, r := range resources {
 				if string(r.Type) != cr.Token() {
 					continue
 				}
 				n++
-				if !reaches(string(r.URN), deployment) {
-					t.Errorf("%s does not depend on %s: a destroy may delete the controller first and leave it Terminating", r.URN, deployment)
+				if reaches(string(r.URN), deployment) {
+					continue
+				}
+				if o, ok := owners[cr.Token()]; ok {
+					problems = append(problems, fmt.Sprintf("%s does not depend on %s: a destroy may delete the controller first and leave its %ss (%s) and what they stand for behind", r.URN, deployment, o.Owned, o.Finalizer))
+				} else {
+					problems = append(problems, fmt.Sprintf("%s does not depend on %s: a destroy may delete the controller first and leave it Terminating", r.URN, deployment))
 				}
 			}
-		}
-		if n == 0 {
-			t.Errorf("no custom resource of %s in the state", cf.Controller)
+			if n == 0 {
+				problems = append(problems, fmt.Sprintf("no %s in the state (one of %s's)", cr.Kind, cf.Controller))
+			}
 		}
 	}
+	return problems
 }
 
 // namespaceOf is metadata.namespace of obj, or "".

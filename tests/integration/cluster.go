@@ -468,6 +468,18 @@ func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duratio
 	return fmt.Errorf("integration: no process named %s", name)
 }
 
+// StopProcess stops the process started as name by [Cluster.Spawn] before the cluster stops,
+// as deleting a controller's Deployment would: SIGTERM to its process group, SIGKILL after
+// grace. Stopping one that has exited is no error; [Cluster.Stop] skips it.
+func (c *Cluster) StopProcess(name string, grace time.Duration) error {
+	for _, p := range c.procs {
+		if p.name == name {
+			return p.stop(grace)
+		}
+	}
+	return fmt.Errorf("integration: no process named %s", name)
+}
+
 // Exited reports whether the process started as name has exited, and how.
 func (c *Cluster) Exited(name string) (bool, error) {
 	for _, p := range c.procs {
