@@ -28,36 +28,15 @@ import (
 // tools themselves are named by EnvPulumi, EnvKubernetes and EnvEKS (engine.go).
 const envKubernetesVersion = "PULUMI_KUBERNETES_VERSION"
 
-// toolPath returns the tool named by env; without it the test skips, or fails when CI=true.
-func toolPath(t *testing.T, env string) string {
-	t.Helper()
-	p := os.Getenv(env)
-	if p == "" {
-		integration.RequirePrerequisite(t, fmt.Errorf("%s is not set: run make test-engine-tools", env))
-	}
-	return p
-}
-
-// goModRequire returns the version that the go.mod at path requires of module.
-func goModRequire(t *testing.T, path, module string) string {
-	t.Helper()
-	v, err := integration.GoModRequire(path, module)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
+// toolsTarget is the make target that builds the three tools and runs these tests with their
+// paths set.
+const toolsTarget = "make test-engine-tools"
 
 func TestToolPulumiVersion(t *testing.T) {
-	bin := toolPath(t, EnvPulumi)
-	want := goModRequire(t, filepath.Join("tools", "pulumi", "go.mod"), "github.com/pulumi/pulumi/pkg/v3")
-	cmd := exec.Command(bin, "version")
-	cmd.Env = append(os.Environ(), "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_HOME="+t.TempDir())
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s version: %v", bin, err)
-	}
-	if got := strings.TrimSpace(string(out)); got != want {
+	bin := integration.ToolPath(t, EnvPulumi, toolsTarget)
+	want := integration.ToolVersion(t, filepath.Join("tools", "pulumi", "go.mod"), "github.com/pulumi/pulumi/pkg/v3")
+	out := integration.RunTool(t, bin, []string{"PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_HOME=" + t.TempDir()}, "version")
+	if got := strings.TrimSpace(out); got != want {
 		t.Errorf("%s version = %q, want %q (tools/pulumi/go.mod)", bin, got, want)
 	}
 }
@@ -66,8 +45,8 @@ func TestToolPulumiVersion(t *testing.T) {
 var pseudoVersion = regexp.MustCompile(`^v\d+\.0\.0-(\d{14})-([0-9a-f]{12})$`)
 
 func TestToolKubernetesProvider(t *testing.T) {
-	bin := toolPath(t, EnvKubernetes)
-	pseudo := goModRequire(t, filepath.Join("tools", "kubernetes", "go.mod"), "github.com/pulumi/pulumi-kubernetes/provider/v4")
+	bin := integration.ToolPath(t, EnvKubernetes, toolsTarget)
+	pseudo := integration.ToolVersion(t, filepath.Join("tools", "kubernetes", "go.mod"), "github.com/pulumi/pulumi-kubernetes/provider/v4")
 	m := pseudoVersion.FindStringSubmatch(pseudo)
 	if m == nil {
 		t.Fatalf("tools/kubernetes/go.mod requires %s, not a pseudo-version", pseudo)
@@ -108,7 +87,7 @@ func TestToolKubernetesProvider(t *testing.T) {
 }
 
 func TestToolEksProvider(t *testing.T) {
-	bin := toolPath(t, EnvEKS)
+	bin := integration.ToolPath(t, EnvEKS, toolsTarget)
 	data, err := os.ReadFile(filepath.Join("tools", "eks", "package.json"))
 	if err != nil {
 		t.Fatal(err)
