@@ -107,12 +107,10 @@ type Cluster struct {
 	stopErr  error
 }
 
+// process is one of the cluster's servers: a [Process] and its log file.
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error // exit status, valid after done is closed
+	*Process
+	log string
 }
 
 // Start starts etcd and kube-apiserver (and kube-controller-manager when
@@ -188,7 +186,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, err
 	}
 	start := time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, etcd, func() error { return etcdHealthy(c.EtcdURL) }); err != nil {
+	if err := WaitFor(ctx, opts.ReadyTimeout, etcd.Process, func() error { return etcdHealthy(c.EtcdURL) }); err != nil {
 		return c, fmt.Errorf("etcd did not become healthy: %w\n%s", err, etcd.tail(20))
 	}
 	logf("etcd ready on %s after %s", c.EtcdURL, time.Since(start).Round(time.Millisecond))
@@ -244,7 +242,7 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		Timeout:         2 * time.Minute,
 	}
 	start = time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, api, func() error { return apiReady(c.URL, pki.caPEM, pki.token) }); err != nil {
+	if err := WaitFor(ctx, opts.ReadyTimeout, api.Process, func() error { return apiReady(c.URL, pki.caPEM, pki.token) }); err != nil {
 		return c, fmt.Errorf("kube-apiserver did not become ready: %w\n%s", err, api.tail(40))
 	}
 	logf("kube-apiserver ready on %s after %s (dir %s)", c.URL, time.Since(start).Round(time.Millisecond), dir)
@@ -339,10 +337,10 @@ func (c *Cluster) startScheduler(ctx context.Context, opts Options, pki *pkiFile
 // waitHealthy waits for p's <url>/healthz (verified against caPEM) and logs how long it took.
 func waitHealthy(ctx context.Context, timeout time.Duration, p *process, url string, caPEM []byte, logf func(string, ...any)) error {
 	start := time.Now()
-	if err := waitFor(ctx, timeout, p, func() error { return healthy(url+"/healthz", caPEM) }); err != nil {
-		return fmt.Errorf("%s did not become healthy: %w\n%s", p.name, err, p.tail(40))
+	if err := WaitFor(ctx, timeout, p.Process, func() error { return healthy(url+"/healthz", caPEM) }); err != nil {
+		return fmt.Errorf("%s did not become healthy: %w\n%s", p.Name, err, p.tail(40))
 	}
-	logf("%s healthy on %s after %s", p.name, url, time.Since(start).Round(time.Millisecond))
+	logf("%s healthy on %s after %s", p.Name, url, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -412,7 +410,8 @@ func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
 		for i := len(c.procs) - 1; i >= 0; i-- {
-			errs = append(errs, c.procs[i].stop(10*time.Second))
+			_, err := c.procs[i].Stop(10 * time.Second)
+			errs = append(errs, err)
 		}
 		if c.Dir != "" {
 			errs = append(errs, os.RemoveAll(c.Dir))
@@ -427,7 +426,7 @@ func (c *Cluster) Stop() error {
 // given to [Cluster.Spawn]), for failure reports.
 func (c *Cluster) LogTail(name string, n int) string {
 	for _, p := range c.procs {
-		if p.name == name {
+		if p.Name == name {
 			return p.tail(n)
 		}
 	}
@@ -445,7 +444,7 @@ func (c *Cluster) spawn(name, bin string, args ...string) (*process, error) {
 // its whole environment. Wait for it with [Cluster.WaitFor].
 func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
 	for _, p := range c.procs {
-		if p.name == name {
+		if p.Name == name {
 			return fmt.Errorf("integration: a process named %s already runs", name)
 		}
 	}
@@ -458,8 +457,8 @@ func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
 // error carries the end of the process's log.
 func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duration, check func() error) error {
 	for _, p := range c.procs {
-		if p.name == name {
-			if err := waitFor(ctx, timeout, p, check); err != nil {
+		if p.Name == name {
+			if err := WaitFor(ctx, timeout, p.Process, check); err != nil {
 				return fmt.Errorf("%s: %w\n%s", name, err, p.tail(40))
 			}
 			return nil
@@ -471,9 +470,9 @@ func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duratio
 // Exited reports whether the process started as name has exited, and how.
 func (c *Cluster) Exited(name string) (bool, error) {
 	for _, p := range c.procs {
-		if p.name == name {
-			if p.exited() {
-				return true, p.err
+		if p.Name == name {
+			if p.Exited() {
+				return true, p.Err()
 			}
 			return false, nil
 		}
@@ -487,58 +486,19 @@ func (c *Cluster) spawnEnv(name, bin string, env []string, args ...string) (*pro
 	if err != nil {
 		return nil, err
 	}
+	defer logFile.Close() // the server has its own copy
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Dir = c.Dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Own process group, so Stop signals the server and anything it forks.
-		Setpgid: true,
-		// The kernel kills the server when the test process dies, even by SIGKILL.
-		Pdeathsig: syscall.SIGKILL,
+	proc, err := StartProcess(name, cmd)
+	if err != nil {
+		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting %s (%s): %w", name, bin, err)
-	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p := &process{Process: proc, log: logPath}
 	c.procs = append(c.procs, p)
-	go func() {
-		p.err = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
 	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *process) stop(grace time.Duration) error {
-	if p.exited() {
-		return nil
-	}
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(grace):
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.name, pgid)
-	}
 }
 
 // tail returns the last n lines of the process log.
@@ -552,29 +512,6 @@ func (p *process) tail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return fmt.Sprintf("--- last %d lines of %s ---\n%s", len(lines), p.log, strings.Join(lines, "\n"))
-}
-
-// waitFor polls check every 200 ms until it succeeds, the process exits, the
-// timeout passes or ctx is done.
-func waitFor(ctx context.Context, timeout time.Duration, p *process, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		if last = check(); last == nil {
-			return nil
-		}
-		if p.exited() {
-			return fmt.Errorf("%s exited: %v", p.name, p.err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s: %w", timeout, last)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 func etcdHealthy(url string) error {

@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,7 +27,7 @@ func runHelper() {
 		fmt.Printf("ERROR %v\n", strings.ReplaceAll(err.Error(), "\n", " | "))
 		os.Exit(1)
 	}
-	fmt.Printf("STARTED %d %d %s\n", c.procs[0].cmd.Process.Pid, c.procs[1].cmd.Process.Pid, c.Dir)
+	fmt.Printf("STARTED %d %d %s\n", c.procs[0].Pid(), c.procs[1].Pid(), c.Dir)
 	select {} // until killed
 }
 
@@ -61,7 +62,7 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	etcdPid, _ := strconv.Atoi(f[1])
 	apiPid, _ := strconv.Atoi(f[2])
 	dir := f[3]
-	if !alive(etcdPid) || !alive(apiPid) {
+	if !Alive(etcdPid) || !Alive(apiPid) {
 		t.Fatalf("servers not running after start (etcd %d, kube-apiserver %d)", etcdPid, apiPid)
 	}
 
@@ -70,9 +71,9 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	}
 	_ = cmd.Wait()
 	deadline := time.Now().Add(30 * time.Second)
-	for alive(etcdPid) || alive(apiPid) {
+	for Alive(etcdPid) || Alive(apiPid) {
 		if time.Now().After(deadline) {
-			t.Fatalf("30 s after the test process was killed: etcd alive %v, kube-apiserver alive %v", alive(etcdPid), alive(apiPid))
+			t.Fatalf("30 s after the test process was killed: etcd alive %v, kube-apiserver alive %v", Alive(etcdPid), Alive(apiPid))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -86,19 +87,87 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	}
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return false
+// TestProcessStop: SIGTERM goes to the whole process group (a child the process forked ends
+// too), and SIGKILL follows after the grace only for a process that ignores SIGTERM.
+func TestProcessStop(t *testing.T) {
+	start := func(script string) (*Process, int) {
+		t.Helper()
+		cmd := exec.Command("sh", "-c", script)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := StartProcess("sh", cmd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+		line, err := bufio.NewReader(out).ReadString('\n')
+		if err != nil {
+			t.Fatalf("%s: %v", script, err)
+		}
+		child, err := strconv.Atoi(strings.TrimSpace(line))
+		if err != nil {
+			t.Fatalf("%s printed %q, want a pid", script, line)
+		}
+		return p, child
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+
+	p, child := start(`sleep 600 & echo $!; wait`)
+	if killed, err := p.Stop(time.Minute); killed || err != nil {
+		t.Errorf("Stop of a shell that ends on SIGTERM: killed %v, error %v; want neither", killed, err)
+	}
+	waitGone(t, child)
+
+	p, child = start(`trap '' TERM; sleep 600 & echo $!; wait`)
+	if killed, err := p.Stop(100 * time.Millisecond); !killed || err != nil {
+		t.Errorf("Stop of a shell that ignores SIGTERM: killed %v, error %v; want killed", killed, err)
+	}
+	if !p.Exited() {
+		t.Error("Stop returned before the process exited")
+	}
+	waitGone(t, child)
+}
+
+// waitGone waits up to 10 s for pid to be gone (a killed child of a killed shell is reaped
+// by init, not at once).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); Alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d, in the stopped process's group, still runs", pid)
+		}
+	}
+}
+
+// TestWaitFor: it returns once check succeeds, at once when the process exits, and after the
+// timeout with check's last error.
+func TestWaitFor(t *testing.T) {
+	sleeper, err := StartProcess("sleep", exec.Command("sleep", "600"))
 	if err != nil {
-		return false
+		t.Fatal(err)
 	}
-	// pid (comm) state ...; comm may contain spaces, so split after the last ')'.
-	s := string(data)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2] != 'Z'
+	t.Cleanup(func() { _, _ = sleeper.Stop(time.Second) })
+	calls := 0
+	if err := WaitFor(t.Context(), time.Minute, sleeper, func() error {
+		if calls++; calls < 3 {
+			return errors.New("not yet")
+		}
+		return nil
+	}); err != nil || calls != 3 {
+		t.Errorf("WaitFor = %v after %d checks, want nil after 3", err, calls)
 	}
-	return true
+	err = WaitFor(t.Context(), 300*time.Millisecond, sleeper, func() error { return errors.New("never ready") })
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "never ready") {
+		t.Errorf("WaitFor of a check that never succeeds = %v, want a timeout with its last error", err)
+	}
+
+	quitter, err := StartProcess("false", exec.Command("false"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = WaitFor(t.Context(), time.Hour, quitter, func() error { return errors.New("not ready") })
+	if err == nil || !strings.Contains(err.Error(), "false exited: exit status 1") {
+		t.Errorf("WaitFor of a process that exits = %v, want it to say so", err)
+	}
 }
