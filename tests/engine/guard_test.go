@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,21 +27,12 @@ func TestGuardDiesWithItsParent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The parent runs in a group of its own, which the cleanup kills whole.
-	parent := exec.Command("sh", "-c", `"$0" 600 & echo $!; wait`, guard)
-	out, err := parent.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := integration.StartProcess("sh", parent)
+	p, line, err := integration.StartLine(t.Context(), "sh", exec.Command("sh", "-c", `"$0" 600 & echo $!; wait`, guard))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	pid, err := strconv.Atoi(line)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 package integration
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"strconv"
@@ -38,6 +40,50 @@ func StartProcess(name string, cmd *exec.Cmd) (*Process, error) {
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// StartLine starts cmd as [StartProcess] does and returns it with the first line it prints on
+// stdout, without the line end: the port a plugin listens on, the pid of what a helper
+// started. The rest of its stdout is read and dropped. When the process ends its stdout
+// before a whole line, or ctx is done first, the process group is killed and the error says
+// so. It sets cmd.Stdout.
+func StartLine(ctx context.Context, name string, cmd *exec.Cmd) (*Process, string, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, "", err
+	}
+	cmd.Stdout = w
+	p, err := StartProcess(name, cmd)
+	w.Close() // the child has its own copy
+	if err != nil {
+		r.Close()
+		return nil, "", err
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		defer r.Close()
+		br := bufio.NewReader(r)
+		line, err := br.ReadString('\n')
+		first <- result{strings.TrimSuffix(line, "\n"), err}
+		_, _ = io.Copy(io.Discard, br)
+	}()
+	select {
+	case res := <-first:
+		if res.err == nil {
+			return p, res.line, nil
+		}
+		p.Signal(syscall.SIGKILL)
+		<-p.done
+		return nil, "", fmt.Errorf("%s ended its output before a whole line (%q): %v", name, res.line, p.err)
+	case <-ctx.Done():
+		p.Signal(syscall.SIGKILL)
+		<-p.done
+		return nil, "", fmt.Errorf("%s printed no line: %w", name, ctx.Err())
+	}
 }
 
 // Pid is the process id, which is also its process group's id.

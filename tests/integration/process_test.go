@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -43,18 +42,11 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1")
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	helper, line, err := StartLine(t.Context(), "helper", cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("helper: %v (output %q)", err, line)
-	}
+	t.Cleanup(func() { helper.Signal(syscall.SIGKILL) })
 	f := strings.Fields(line)
 	if len(f) != 4 || f[0] != "STARTED" {
 		t.Fatalf("helper did not start a cluster: %s", line)
@@ -66,10 +58,11 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 		t.Fatalf("servers not running after start (etcd %d, kube-apiserver %d)", etcdPid, apiPid)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	// Only the test process: the servers run in process groups of their own.
+	if err := syscall.Kill(helper.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-helper.Done()
 	deadline := time.Now().Add(30 * time.Second)
 	for Alive(etcdPid) || Alive(apiPid) {
 		if time.Now().After(deadline) {
@@ -92,21 +85,12 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 func TestProcessStop(t *testing.T) {
 	start := func(script string) (*Process, int) {
 		t.Helper()
-		cmd := exec.Command("sh", "-c", script)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := StartProcess("sh", cmd)
+		p, line, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", script))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
-		line, err := bufio.NewReader(out).ReadString('\n')
-		if err != nil {
-			t.Fatalf("%s: %v", script, err)
-		}
-		child, err := strconv.Atoi(strings.TrimSpace(line))
+		child, err := strconv.Atoi(line)
 		if err != nil {
 			t.Fatalf("%s printed %q, want a pid", script, line)
 		}

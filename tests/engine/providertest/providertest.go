@@ -4,13 +4,11 @@
 package providertest
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -40,11 +38,14 @@ func Start(t testing.TB, bin string, env ...string) pulumirpc.ResourceProviderCl
 	}
 	defer logFile.Close() // the child has its own copy
 	cmd.Stderr = logFile
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := integration.StartProcess(filepath.Base(bin), cmd)
+	t.Cleanup(func() { // the last cleanup: after the plugin has stopped
+		if t.Failed() {
+			if log, err := os.ReadFile(logPath); err == nil {
+				t.Logf("%s stderr:\n%s", bin, log)
+			}
+		}
+	})
+	p, port, err := integration.StartLine(t.Context(), filepath.Base(bin), cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,35 +59,13 @@ func Start(t testing.TB, bin string, env ...string) pulumirpc.ResourceProviderCl
 		case !endedBy(p.Err(), syscall.SIGTERM):
 			t.Errorf("%s ended with %v after SIGTERM", bin, p.Err())
 		}
-		if t.Failed() {
-			if log, err := os.ReadFile(logPath); err == nil {
-				t.Logf("%s stderr:\n%s", bin, log)
-			}
-		}
 	})
-
-	port := make(chan string, 1)
-	go func() {
-		line, err := bufio.NewReader(stdout).ReadString('\n')
-		if err != nil && line == "" {
-			line = "error: " + err.Error()
-		}
-		port <- strings.TrimSpace(line)
-	}()
-	var s string
-	select {
-	case s = <-port:
-	case <-p.Done():
-		t.Fatalf("%s exited before printing its port: %v", bin, p.Err())
-	case <-t.Context().Done():
-		t.Fatalf("%s printed no port", bin)
-	}
-	if n, err := strconv.Atoi(s); err != nil || n <= 0 || n > 65535 {
-		t.Fatalf("%s printed %q on stdout, want its gRPC port", bin, s)
+	if n, err := strconv.Atoi(port); err != nil || n <= 0 || n > 65535 {
+		t.Fatalf("%s printed %q on stdout, want its gRPC port", bin, port)
 	}
 	// Kubernetes' schema (5 MB) exceeds gRPC's default 4 MB: allow what the engine allows
 	// (400 MB, maxRPCMessageSize in sdk/v3 go/common/util/rpcutil/serve.go).
-	conn, err := grpc.NewClient("127.0.0.1:"+s,
+	conn, err := grpc.NewClient("127.0.0.1:"+port,
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(400<<20)))
 	if err != nil {
