@@ -155,3 +155,28 @@ func TestWaitFor(t *testing.T) {
 		t.Errorf("WaitFor of a process that exits = %v, want it to say so", err)
 	}
 }
+
+// TestStartLine: the first line comes back without its end; a process that ends its output
+// before a whole line, or prints nothing before ctx is done, is an error, and is gone after it.
+func TestStartLine(t *testing.T) {
+	p, line, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", `echo 'first line'; echo second; sleep 600`))
+	if err != nil || line != "first line" {
+		t.Fatalf("StartLine = %q, %v; want %q", line, err, "first line")
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+
+	if _, _, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", `printf partial; exit 3`)); err == nil ||
+		!strings.Contains(err.Error(), `"partial"`) || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("StartLine of a process that exits mid-line: %v, want an error with its output and exit", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	cmd := exec.Command("sleep", "600")
+	if _, _, err := StartLine(ctx, "sleep", cmd); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("StartLine of a silent process: %v, want the context's deadline", err)
+	}
+	if Alive(cmd.Process.Pid) {
+		t.Errorf("the silent process (pid %d) still runs", cmd.Process.Pid)
+	}
+}
