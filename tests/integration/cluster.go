@@ -110,6 +110,12 @@ type process struct {
 	log string
 }
 
+// stop stops the server ([Process.Stop]); one that needed SIGKILL after grace is no error.
+func (p *process) stop(grace time.Duration) error {
+	_, err := p.Stop(grace)
+	return err
+}
+
 // Start starts etcd and kube-apiserver (and kube-controller-manager when
 // [Options.ControllerManager] is set) on free 127.0.0.1 ports and waits for
 // each to be ready. On error everything started so far is stopped and removed.
@@ -395,8 +401,7 @@ func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
 		for i := len(c.procs) - 1; i >= 0; i-- {
-			_, err := c.procs[i].Stop(10 * time.Second)
-			errs = append(errs, err)
+			errs = append(errs, c.procs[i].stop(10*time.Second))
 		}
 		if c.Dir != "" {
 			errs = append(errs, os.RemoveAll(c.Dir))
@@ -411,7 +416,7 @@ func (c *Cluster) Stop() error {
 // given to [Cluster.Spawn]), for failure reports.
 func (c *Cluster) LogTail(name string, n int) string {
 	for _, p := range c.procs {
-		if p.Name == name {
+		if p.name == name {
 			return p.tail(n)
 		}
 	}
@@ -429,7 +434,7 @@ func (c *Cluster) spawn(name, bin string, args ...string) (*process, error) {
 // its whole environment. Wait for it with [Cluster.WaitFor].
 func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
 	for _, p := range c.procs {
-		if p.Name == name {
+		if p.name == name {
 			return fmt.Errorf("integration: a process named %s already runs", name)
 		}
 	}
@@ -442,7 +447,7 @@ func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
 // error carries the end of the process's log.
 func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duration, check func() error) error {
 	for _, p := range c.procs {
-		if p.Name == name {
+		if p.name == name {
 			if err := WaitFor(ctx, timeout, p.Process, check); err != nil {
 				return fmt.Errorf("%s: %w\n%s", name, err, p.tail(40))
 			}
@@ -455,7 +460,7 @@ func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duratio
 // Exited reports whether the process started as name has exited, and how.
 func (c *Cluster) Exited(name string) (bool, error) {
 	for _, p := range c.procs {
-		if p.Name == name {
+		if p.name == name {
 			if p.Exited() {
 				return true, p.Err()
 			}

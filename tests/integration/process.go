@@ -17,9 +17,7 @@ import (
 // servers and plugins they test (this tier's etcd, API server and controllers, the engine
 // tier's provider plugins, the demo tier's workers).
 type Process struct {
-	// Name names the process in errors.
-	Name string
-
+	name string
 	cmd  *exec.Cmd
 	done chan struct{}
 	err  error // cmd.Wait's result, valid once done is closed
@@ -34,7 +32,7 @@ func StartProcess(name string, cmd *exec.Cmd) (*Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting %s (%s): %w", name, cmd.Path, err)
 	}
-	p := &Process{Name: name, cmd: cmd, done: make(chan struct{})}
+	p := &Process{name: name, cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
 		close(p.done)
@@ -86,6 +84,9 @@ func StartLine(ctx context.Context, name string, cmd *exec.Cmd) (*Process, strin
 	}
 }
 
+// Name is the name the process was started under, which its errors use.
+func (p *Process) Name() string { return p.name }
+
 // Pid is the process id, which is also its process group's id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
 
@@ -131,7 +132,7 @@ func (p *Process) Stop(grace time.Duration) (killed bool, err error) {
 	case <-p.done:
 		return true, nil
 	case <-time.After(10 * time.Second):
-		return true, fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.Name, p.Pid())
+		return true, fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.name, p.Pid())
 	}
 }
 
@@ -151,7 +152,7 @@ func WaitFor(ctx context.Context, timeout time.Duration, p *Process, check func(
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-p.done:
-			return fmt.Errorf("%s exited: %v", p.Name, p.err)
+			return fmt.Errorf("%s exited: %v", p.name, p.err)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
