@@ -11,6 +11,7 @@ package sqstest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"testing"
@@ -135,7 +136,18 @@ func (c Counts) Total() int { return c.Visible + c.NotVisible + c.Delayed }
 // QueueCounts returns the approximate counts of queueURL.
 func (s *Server) QueueCounts(tb testing.TB, queueURL string) Counts {
 	tb.Helper()
-	out, err := s.Client().GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+	c, err := ReadCounts(context.Background(), s.Client(), queueURL)
+	if err != nil {
+		tb.Fatalf("sqstest: %v", err)
+	}
+	return c
+}
+
+// ReadCounts returns the approximate counts of queueURL as client reads them (one
+// GetQueueAttributes), for callers that are not a test's goroutine, such as the demo tier's
+// sampler.
+func ReadCounts(ctx context.Context, client *sqs.Client, queueURL string) (Counts, error) {
+	out, err := client.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: aws.String(queueURL),
 		AttributeNames: []types.QueueAttributeName{
 			types.QueueAttributeNameApproximateNumberOfMessages,
@@ -144,20 +156,22 @@ func (s *Server) QueueCounts(tb testing.TB, queueURL string) Counts {
 		},
 	})
 	if err != nil {
-		tb.Fatalf("sqstest: queue attributes of %s: %v", queueURL, err)
+		return Counts{}, fmt.Errorf("queue attributes of %s: %w", queueURL, err)
 	}
+	var errs []error
 	n := func(k types.QueueAttributeName) int {
 		v, err := strconv.Atoi(out.Attributes[string(k)])
 		if err != nil {
-			tb.Fatalf("sqstest: attribute %s of %s = %q: %v", k, queueURL, out.Attributes[string(k)], err)
+			errs = append(errs, fmt.Errorf("attribute %s of %s = %q: %w", k, queueURL, out.Attributes[string(k)], err))
 		}
 		return v
 	}
-	return Counts{
+	c := Counts{
 		Visible:    n(types.QueueAttributeNameApproximateNumberOfMessages),
 		NotVisible: n(types.QueueAttributeNameApproximateNumberOfMessagesNotVisible),
 		Delayed:    n(types.QueueAttributeNameApproximateNumberOfMessagesDelayed),
 	}
+	return c, errors.Join(errs...)
 }
 
 // SendBodies sends the bodies to queueURL in batches of 10.

@@ -6,11 +6,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/eventscale/eventscale/internal/sqstest"
 )
 
 // sample is the state of the loop at one moment.
@@ -179,23 +178,6 @@ func (w *world) sample(ctx context.Context) (sample, error) {
 
 // depth is a queue's visible + in-flight + delayed messages.
 func (w *world) depth(ctx context.Context, url string) (int, error) {
-	out, err := w.sqs.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: aws.String(url),
-		AttributeNames: []sqstypes.QueueAttributeName{
-			sqstypes.QueueAttributeNameApproximateNumberOfMessages,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible,
-			sqstypes.QueueAttributeNameApproximateNumberOfMessagesDelayed,
-		},
-	})
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, v := range out.Attributes {
-		var i int
-		if _, err := fmt.Sscan(v, &i); err == nil {
-			n += i
-		}
-	}
-	return n, nil
+	c, err := sqstest.ReadCounts(ctx, w.sqs, url)
+	return c.Total(), err
 }

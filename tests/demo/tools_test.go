@@ -2,12 +2,8 @@ package demo
 
 import (
 	"debug/buildinfo"
-	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/eventscale/eventscale/tests/integration"
@@ -17,35 +13,19 @@ import (
 // or fails when CI=true.
 func toolPath(t *testing.T, env string) string {
 	t.Helper()
-	p := os.Getenv(env)
-	if p == "" {
-		integration.RequirePrerequisite(t, fmt.Errorf("%s is not set: run make test-demo-tools", env))
-	}
-	return p
+	return integration.ToolPath(t, env, "make test-demo-tools")
 }
 
 // pinned returns the version that tools/<wrapper>/go.mod requires of module.
 func pinned(t *testing.T, wrapper, module string) string {
 	t.Helper()
-	v, err := integration.GoModRequire(filepath.Join("tools", wrapper, "go.mod"), module)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return integration.ToolVersion(t, filepath.Join("tools", wrapper, "go.mod"), module)
 }
 
-// run starts bin with args, killed with the test (and with the test binary: Pdeathsig), and
-// returns what it printed on stdout and stderr together.
+// run runs bin with args (HOME a fresh folder) and returns its stdout and stderr together.
 func run(t *testing.T, bin string, args ...string) string {
 	t.Helper()
-	cmd := exec.CommandContext(t.Context(), bin, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	cmd.Env = append(os.Environ(), "HOME="+t.TempDir())
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return integration.RunTool(t, bin, []string{"HOME=" + t.TempDir()}, args...)
 }
 
 // firstLine is the first line of s, for messages.

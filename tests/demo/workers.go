@@ -109,8 +109,8 @@ type Workers struct {
 type workerProc struct {
 	ev        WorkerEvent
 	specGrace time.Duration // the pod's, for Stop
-	cmd       *exec.Cmd
-	done      chan struct{} // closed when the process has exited
+	proc      *integration.Process
+	done      chan struct{} // closed when the process has exited and its exit is recorded
 }
 
 // defaultGrace is the pod API's default terminationGracePeriodSeconds
@@ -280,27 +280,27 @@ func (w *Workers) startLocked(pod *corev1.Pod) {
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// Own process group, so signals reach anything it forks; killed by the kernel if this
 	// process dies first (a -timeout panic skips cleanups).
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
+	proc, err := integration.StartProcess(pod.Name, cmd)
+	logFile.Close() // the process has its own copy
+	if err != nil {
 		fail(err)
 		return
 	}
-	p.cmd = cmd
-	p.ev.PID = cmd.Process.Pid
+	p.proc = proc
+	p.ev.PID = proc.Pid()
 	p.ev.Started = time.Now()
 	w.logf("workers: pod %s on %s: worker pid %d started (health %s, log %s)", pod.Name, pod.Spec.NodeName, p.ev.PID, addr, p.ev.LogFile)
-	go w.wait(p, logFile)
+	go w.wait(p)
 }
 
 // wait records the exit of p's process.
-func (w *Workers) wait(p *workerProc, logFile *os.File) {
-	err := p.cmd.Wait()
-	logFile.Close()
+func (w *Workers) wait(p *workerProc) {
+	<-p.proc.Done()
+	err := p.proc.Err()
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	p.ev.Exited = time.Now()
-	st := p.cmd.ProcessState
+	st := p.proc.State()
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		p.ev.Signal = ws.Signal().String()
 	}
@@ -330,14 +330,13 @@ func signalNote(sig string) string {
 // terminateLocked sends SIGTERM to p's process group, and SIGKILL after grace if it is still
 // running. It does nothing if SIGTERM was sent already or the process has exited. w.mu is held.
 func (w *Workers) terminateLocked(p *workerProc, why string, grace time.Duration) {
-	if p.cmd == nil || !p.ev.TermSent.IsZero() || !p.ev.Exited.IsZero() {
+	if p.proc == nil || !p.ev.TermSent.IsZero() || !p.ev.Exited.IsZero() {
 		return
 	}
 	p.ev.TermSent = time.Now()
 	p.ev.Grace = grace
-	pgid := p.ev.PID
-	w.logf("workers: pod %s: %s: SIGTERM to worker pid %d (grace %s)", p.ev.Pod, why, pgid, grace)
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
+	w.logf("workers: pod %s: %s: SIGTERM to worker pid %d (grace %s)", p.ev.Pod, why, p.ev.PID, grace)
+	p.proc.Signal(syscall.SIGTERM)
 	go func() {
 		t := time.NewTimer(grace)
 		defer t.Stop()
@@ -349,8 +348,8 @@ func (w *Workers) terminateLocked(p *workerProc, why string, grace time.Duration
 		w.mu.Lock()
 		if p.ev.Exited.IsZero() {
 			p.ev.KillSent = time.Now()
-			w.logf("workers: pod %s: worker pid %d still running after %s: SIGKILL", p.ev.Pod, pgid, grace)
-			_ = syscall.Kill(-pgid, syscall.SIGKILL)
+			w.logf("workers: pod %s: worker pid %d still running after %s: SIGKILL", p.ev.Pod, p.ev.PID, grace)
+			p.proc.Signal(syscall.SIGKILL)
 		}
 		w.mu.Unlock()
 	}()
@@ -408,7 +407,7 @@ func (w *Workers) Running() int {
 	defer w.mu.Unlock()
 	n := 0
 	for _, p := range w.procs {
-		if p.cmd != nil && p.ev.Exited.IsZero() {
+		if p.proc != nil && p.ev.Exited.IsZero() {
 			n++
 		}
 	}

@@ -454,15 +454,7 @@ func (w *world) startKEDA(operator, adapter string) {
 
 // sliceAt returns the list at path in obj (nil when there is none).
 func sliceAt(obj map[string]any, path ...string) []any {
-	var cur any = obj
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil
-		}
-		cur = m[p]
-	}
-	s, _ := cur.([]any)
+	s, _ := offline.Lookup(obj, path...).([]any)
 	return s
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/eventscale/eventscale/tests/integration"
 )
 
 // TestGuardDiesWithItsParent: a guard (what NewWorld puts in front of the CLI and every plugin)
@@ -25,24 +26,16 @@ func TestGuardDiesWithItsParent(t *testing.T) {
 	if err := writeGuard(guard, sleep); err != nil {
 		t.Fatal(err)
 	}
-	parent := exec.Command("sh", "-c", `"$0" 600 & echo $!; wait`, guard)
-	parent.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := parent.StdoutPipe()
+	// The parent runs in a group of its own, which the cleanup kills whole.
+	p, line, err := integration.StartLine(t.Context(), "sh", exec.Command("sh", "-c", `"$0" 600 & echo $!; wait`, guard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := parent.Start(); err != nil {
-		t.Fatal(err)
-	}
-	line, err := bufio.NewReader(out).ReadString('\n')
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+	pid, err := strconv.Atoi(line)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, err := strconv.Atoi(strings.TrimSpace(line))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	// The guard has exec'd its target once /proc/<pid>/cmdline names it.
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.HasPrefix(cmdline(pid), sleep) {
@@ -51,11 +44,12 @@ func TestGuardDiesWithItsParent(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := parent.Process.Kill(); err != nil {
+	// Only the parent is killed: the guard must end by itself.
+	if err := syscall.Kill(p.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = parent.Wait()
-	for alive(pid) {
+	<-p.Done()
+	for integration.Alive(pid) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s (pid %d) outlived its killed parent", sleep, pid)
 		}
@@ -67,16 +61,4 @@ func TestGuardDiesWithItsParent(t *testing.T) {
 func cmdline(pid int) string {
 	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	return strings.ReplaceAll(string(b), "\x00", " ")
-}
-
-// alive reports whether the process exists and is not a zombie (dead, not yet reaped).
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// pid (comm) state ...: the state follows the last ')'.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
 }

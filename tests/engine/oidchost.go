@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/eventscale/eventscale/tests/engine/pki"
+	"github.com/eventscale/eventscale/tests/integration/pki"
 )
 
 // oidcHostPattern is the regional host pulumi-eks 2.8.1 reads the IAM OIDC provider's thumbprint

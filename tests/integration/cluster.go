@@ -3,20 +3,16 @@ package integration
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -29,6 +25,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/eventscale/eventscale/tests/integration/pki"
 )
 
 // tempPrefix names the temporary folders of [Start]; [Start] removes stale
@@ -100,19 +98,22 @@ type Cluster struct {
 	// verifies the server's certificate against the test CA.
 	Config *rest.Config
 
-	caCert   *x509.Certificate
-	caKey    *ecdsa.PrivateKey
+	ca       *pki.CA
 	procs    []*process
 	stopOnce sync.Once
 	stopErr  error
 }
 
+// process is one of the cluster's servers: a [Process] and its log file.
 type process struct {
-	name string
-	cmd  *exec.Cmd
-	log  string
-	done chan struct{}
-	err  error // exit status, valid after done is closed
+	*Process
+	log string
+}
+
+// stop stops the server ([Process.Stop]); one that needed SIGKILL after grace is no error.
+func (p *process) stop(grace time.Duration) error {
+	_, err := p.Stop(grace)
+	return err
 }
 
 // Start starts etcd and kube-apiserver (and kube-controller-manager when
@@ -188,18 +189,18 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		return c, err
 	}
 	start := time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, etcd, func() error { return etcdHealthy(c.EtcdURL) }); err != nil {
+	if err := WaitFor(ctx, opts.ReadyTimeout, etcd.Process, func() error { return etcdHealthy(c.EtcdURL) }); err != nil {
 		return c, fmt.Errorf("etcd did not become healthy: %w\n%s", err, etcd.tail(20))
 	}
 	logf("etcd ready on %s after %s", c.EtcdURL, time.Since(start).Round(time.Millisecond))
 
 	// Credentials: a CA, a serving certificate for 127.0.0.1, a service
 	// account signing key and a static token in system:masters.
-	pki, err := writePKI(dir)
+	files, err := writePKI(dir)
 	if err != nil {
 		return c, err
 	}
-	c.CAFile, c.CAPEM, c.caCert, c.caKey = pki.caFile, pki.caPEM, pki.caCert, pki.caKey
+	c.CAFile, c.CAPEM, c.ca = files.caFile, files.caPEM, files.ca
 	c.URL = "https://127.0.0.1:" + strconv.Itoa(apiPort)
 	anonymous := "--anonymous-auth=false"
 	if opts.AnonymousHealth {
@@ -218,14 +219,14 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 		"--advertise-address=127.0.0.1",
 		"--secure-port="+strconv.Itoa(apiPort),
 		"--cert-dir="+filepath.Join(dir, "cert-dir"),
-		"--tls-cert-file="+pki.servingCert,
-		"--tls-private-key-file="+pki.servingKey,
-		"--token-auth-file="+pki.tokenFile,
+		"--tls-cert-file="+files.servingCert,
+		"--tls-private-key-file="+files.servingKey,
+		"--token-auth-file="+files.tokenFile,
 		"--authorization-mode=RBAC",
 		anonymous,
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-signing-key-file="+pki.saKey,
-		"--service-account-key-file="+pki.saPub,
+		"--service-account-signing-key-file="+files.saKey,
+		"--service-account-key-file="+files.saPub,
 		"--service-cluster-ip-range=10.96.0.0/16",
 		"--endpoint-reconciler-type=none",
 		"--allow-privileged=true",
@@ -237,29 +238,29 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 	}
 	c.Config = &rest.Config{
 		Host:            c.URL,
-		BearerToken:     pki.token,
-		TLSClientConfig: rest.TLSClientConfig{CAData: pki.caPEM},
+		BearerToken:     files.token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: files.caPEM},
 		QPS:             200,
 		Burst:           400,
 		Timeout:         2 * time.Minute,
 	}
 	start = time.Now()
-	if err := waitFor(ctx, opts.ReadyTimeout, api, func() error { return apiReady(c.URL, pki.caPEM, pki.token) }); err != nil {
+	if err := WaitFor(ctx, opts.ReadyTimeout, api.Process, func() error { return apiReady(c.URL, files.caPEM, files.token) }); err != nil {
 		return c, fmt.Errorf("kube-apiserver did not become ready: %w\n%s", err, api.tail(40))
 	}
 	logf("kube-apiserver ready on %s after %s (dir %s)", c.URL, time.Since(start).Round(time.Millisecond), dir)
 
 	c.Kubeconfig = filepath.Join(dir, "kubeconfig")
-	if err := os.WriteFile(c.Kubeconfig, kubeconfig(c.URL, pki.caPEM, pki.token), 0o600); err != nil {
+	if err := os.WriteFile(c.Kubeconfig, kubeconfig(c.URL, files.caPEM, files.token), 0o600); err != nil {
 		return c, err
 	}
 	if opts.ControllerManager != "" {
-		if err := c.startControllerManager(ctx, opts, pki, kcmPort, logf); err != nil {
+		if err := c.startControllerManager(ctx, opts, files, kcmPort, logf); err != nil {
 			return c, err
 		}
 	}
 	if opts.Scheduler != "" {
-		if err := c.startScheduler(ctx, opts, pki, schedulerPort, logf); err != nil {
+		if err := c.startScheduler(ctx, opts, files, schedulerPort, logf); err != nil {
 			return c, err
 		}
 	}
@@ -268,31 +269,12 @@ func start(ctx context.Context, opts Options, logf func(string, ...any)) (c *Clu
 
 // startControllerManager runs kube-controller-manager on 127.0.0.1:port and
 // waits for its /healthz.
-func (c *Cluster) startControllerManager(ctx context.Context, opts Options, pki *pkiFiles, port int, logf func(string, ...any)) error {
+func (c *Cluster) startControllerManager(ctx context.Context, opts Options, files *pkiFiles, port int, logf func(string, ...any)) (err error) {
 	controllers := opts.Controllers
 	if controllers == nil {
 		controllers = controllerManagerControllers
 	}
-	c.ControllerManagerURL = "https://127.0.0.1:" + strconv.Itoa(port)
-	kcm, err := c.spawn("kube-controller-manager", opts.ControllerManager,
-		"--kubeconfig="+c.Kubeconfig,
-		// Delegated authentication and authorization of its own port go to
-		// the API server with the same credentials; /healthz is in the
-		// default --authorization-always-allow-paths, so probes need none.
-		// Without the skip it would retry reading the client CA from the
-		// ConfigMap extension-apiserver-authentication, which this API
-		// server (no --client-ca-file) never writes, and fill its log.
-		"--authentication-kubeconfig="+c.Kubeconfig,
-		"--authentication-skip-lookup=true",
-		"--authorization-kubeconfig="+c.Kubeconfig,
-		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		// The API server's serving certificate is for 127.0.0.1 and signed
-		// by the test CA, so probes verify this port like the API server's.
-		"--tls-cert-file="+pki.servingCert,
-		"--tls-private-key-file="+pki.servingKey,
-		// One instance: no Lease to acquire, controllers start at once.
-		"--leader-elect=false",
+	c.ControllerManagerURL, err = c.startComponent(ctx, opts, files, "kube-controller-manager", opts.ControllerManager, port, logf,
 		// Every controller uses the admin kubeconfig instead of a token of
 		// its own service account, so none waits for the token controller.
 		"--use-service-account-credentials=false",
@@ -300,50 +282,57 @@ func (c *Cluster) startControllerManager(ctx context.Context, opts Options, pki 
 		// with the API server's signing key, so the API server accepts them;
 		// it and the root-CA publisher (ConfigMap kube-root-ca.crt) hand
 		// out the test CA.
-		"--service-account-private-key-file="+pki.saKey,
-		"--root-ca-file="+pki.caFile,
+		"--service-account-private-key-file="+files.saKey,
+		"--root-ca-file="+files.caFile,
 		"--controllers="+strings.Join(controllers, ","),
-		"--profiling=false",
-		"--v=1",
 	)
-	if err != nil {
-		return err
-	}
-	return waitHealthy(ctx, opts.ReadyTimeout, kcm, c.ControllerManagerURL, pki.caPEM, logf)
+	return err
 }
 
-// startScheduler runs kube-scheduler on 127.0.0.1:port with the admin
-// kubeconfig (its own port authenticated and authorized by delegation, as
-// the controller manager's) and waits for its /healthz.
-func (c *Cluster) startScheduler(ctx context.Context, opts Options, pki *pkiFiles, port int, logf func(string, ...any)) error {
-	c.SchedulerURL = "https://127.0.0.1:" + strconv.Itoa(port)
-	sched, err := c.spawn("kube-scheduler", opts.Scheduler,
-		"--kubeconfig="+c.Kubeconfig,
-		"--authentication-kubeconfig="+c.Kubeconfig,
+// startScheduler runs kube-scheduler on 127.0.0.1:port and waits for its
+// /healthz.
+func (c *Cluster) startScheduler(ctx context.Context, opts Options, files *pkiFiles, port int, logf func(string, ...any)) (err error) {
+	c.SchedulerURL, err = c.startComponent(ctx, opts, files, "kube-scheduler", opts.Scheduler, port, logf)
+	return err
+}
+
+// startComponent runs the control-plane component name (kube-controller-manager or
+// kube-scheduler, from bin) on 127.0.0.1:port with the admin kubeconfig, the flags both
+// components share and then args, and waits for its /healthz, logging how long it took. It
+// returns the component's https URL.
+func (c *Cluster) startComponent(ctx context.Context, opts Options, files *pkiFiles, name, bin string, port int, logf func(string, ...any), args ...string) (string, error) {
+	url := "https://127.0.0.1:" + strconv.Itoa(port)
+	p, err := c.spawn(name, bin, append([]string{
+		"--kubeconfig=" + c.Kubeconfig,
+		// Delegated authentication and authorization of its own port go to
+		// the API server with the same credentials; /healthz is in the
+		// default --authorization-always-allow-paths, so probes need none.
+		// Without the skip it would retry reading the client CA from the
+		// ConfigMap extension-apiserver-authentication, which this API
+		// server (no --client-ca-file) never writes, and fill its log.
+		"--authentication-kubeconfig=" + c.Kubeconfig,
 		"--authentication-skip-lookup=true",
-		"--authorization-kubeconfig="+c.Kubeconfig,
+		"--authorization-kubeconfig=" + c.Kubeconfig,
 		"--bind-address=127.0.0.1",
-		"--secure-port="+strconv.Itoa(port),
-		"--tls-cert-file="+pki.servingCert,
-		"--tls-private-key-file="+pki.servingKey,
+		"--secure-port=" + strconv.Itoa(port),
+		// The API server's serving certificate is for 127.0.0.1 and signed
+		// by the test CA, so probes verify this port like the API server's.
+		"--tls-cert-file=" + files.servingCert,
+		"--tls-private-key-file=" + files.servingKey,
+		// One instance: no Lease to acquire, controllers start at once.
 		"--leader-elect=false",
 		"--profiling=false",
 		"--v=1",
-	)
+	}, args...)...)
 	if err != nil {
-		return err
+		return url, err
 	}
-	return waitHealthy(ctx, opts.ReadyTimeout, sched, c.SchedulerURL, pki.caPEM, logf)
-}
-
-// waitHealthy waits for p's <url>/healthz (verified against caPEM) and logs how long it took.
-func waitHealthy(ctx context.Context, timeout time.Duration, p *process, url string, caPEM []byte, logf func(string, ...any)) error {
 	start := time.Now()
-	if err := waitFor(ctx, timeout, p, func() error { return healthy(url+"/healthz", caPEM) }); err != nil {
-		return fmt.Errorf("%s did not become healthy: %w\n%s", p.name, err, p.tail(40))
+	if err := WaitFor(ctx, opts.ReadyTimeout, p.Process, func() error { return healthy(url+"/healthz", files.caPEM) }); err != nil {
+		return url, fmt.Errorf("%s did not become healthy: %w\n%s", name, err, p.tail(40))
 	}
-	logf("%s healthy on %s after %s", p.name, url, time.Since(start).Round(time.Millisecond))
-	return nil
+	logf("%s healthy on %s after %s", name, url, time.Since(start).Round(time.Millisecond))
+	return url, nil
 }
 
 // controllerManagerControllers is kube-controller-manager's --controllers:
@@ -459,7 +448,7 @@ func (c *Cluster) Spawn(name, bin string, env []string, args ...string) error {
 func (c *Cluster) WaitFor(ctx context.Context, name string, timeout time.Duration, check func() error) error {
 	for _, p := range c.procs {
 		if p.name == name {
-			if err := waitFor(ctx, timeout, p, check); err != nil {
+			if err := WaitFor(ctx, timeout, p.Process, check); err != nil {
 				return fmt.Errorf("%s: %w\n%s", name, err, p.tail(40))
 			}
 			return nil
@@ -484,8 +473,8 @@ func (c *Cluster) StopProcess(name string, grace time.Duration) error {
 func (c *Cluster) Exited(name string) (bool, error) {
 	for _, p := range c.procs {
 		if p.name == name {
-			if p.exited() {
-				return true, p.err
+			if p.Exited() {
+				return true, p.Err()
 			}
 			return false, nil
 		}
@@ -499,58 +488,19 @@ func (c *Cluster) spawnEnv(name, bin string, env []string, args ...string) (*pro
 	if err != nil {
 		return nil, err
 	}
+	defer logFile.Close() // the server has its own copy
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	cmd.Dir = c.Dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Own process group, so Stop signals the server and anything it forks.
-		Setpgid: true,
-		// The kernel kills the server when the test process dies, even by SIGKILL.
-		Pdeathsig: syscall.SIGKILL,
+	proc, err := StartProcess(name, cmd)
+	if err != nil {
+		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("starting %s (%s): %w", name, bin, err)
-	}
-	p := &process{name: name, cmd: cmd, log: logPath, done: make(chan struct{})}
+	p := &process{Process: proc, log: logPath}
 	c.procs = append(c.procs, p)
-	go func() {
-		p.err = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
 	return p, nil
-}
-
-func (p *process) exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
-}
-
-func (p *process) stop(grace time.Duration) error {
-	if p.exited() {
-		return nil
-	}
-	pgid := p.cmd.Process.Pid
-	_ = syscall.Kill(-pgid, syscall.SIGTERM)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(grace):
-	}
-	_ = syscall.Kill(-pgid, syscall.SIGKILL)
-	select {
-	case <-p.done:
-		return nil
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("%s (pid %d) did not exit after SIGKILL", p.name, pgid)
-	}
 }
 
 // tail returns the last n lines of the process log.
@@ -564,29 +514,6 @@ func (p *process) tail(n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return fmt.Sprintf("--- last %d lines of %s ---\n%s", len(lines), p.log, strings.Join(lines, "\n"))
-}
-
-// waitFor polls check every 200 ms until it succeeds, the process exits, the
-// timeout passes or ctx is done.
-func waitFor(ctx context.Context, timeout time.Duration, p *process, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		if last = check(); last == nil {
-			return nil
-		}
-		if p.exited() {
-			return fmt.Errorf("%s exited: %v", p.name, p.err)
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("timed out after %s: %w", timeout, last)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 func etcdHealthy(url string) error {
@@ -682,30 +609,12 @@ func removeStaleDirs(logf func(string, ...any)) {
 }
 
 type pkiFiles struct {
-	caCert                  *x509.Certificate
-	caKey                   *ecdsa.PrivateKey
+	ca                      *pki.CA
 	caPEM                   []byte
 	caFile                  string
 	servingCert, servingKey string
 	saKey, saPub            string
 	tokenFile, token        string
-}
-
-// issueCert generates a P-256 key and the DER certificate of tmpl for it, signed by parent's
-// key parentKey, or self-signed when parent is nil.
-func issueCert(tmpl, parent *x509.Certificate, parentKey *ecdsa.PrivateKey) (*ecdsa.PrivateKey, []byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	if parent == nil {
-		parent, parentKey = tmpl, key
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		return nil, nil, err
-	}
-	return key, der, nil
 }
 
 // writePKI writes a throwaway CA, a serving certificate for 127.0.0.1 and
@@ -716,22 +625,12 @@ func writePKI(dir string) (*pkiFiles, error) {
 	if err := os.MkdirAll(pkiDir, 0o700); err != nil {
 		return nil, err
 	}
-	now := time.Now()
-	caCert, caKey, caDER, err := newCA("eventscale-integration-ca", 1)
+	ca, err := pki.NewCA("eventscale-integration-ca")
 	if err != nil {
 		return nil, err
 	}
-	srvTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "kube-apiserver"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:     []string{"localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc"},
-	}
-	srvKey, srvDER, err := issueCert(srvTmpl, caCert, caKey)
+	serving, err := ca.Issue("kube-apiserver", []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		[]net.IP{net.ParseIP("127.0.0.1")}, "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc")
 	if err != nil {
 		return nil, err
 	}
@@ -748,27 +647,21 @@ func writePKI(dir string) (*pkiFiles, error) {
 		return nil, err
 	}
 	f := &pkiFiles{
-		caCert:      caCert,
-		caKey:       caKey,
-		caPEM:       pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-		caFile:      filepath.Join(pkiDir, "ca.crt"),
-		servingCert: filepath.Join(pkiDir, "serving.crt"),
-		servingKey:  filepath.Join(pkiDir, "serving.key"),
-		saKey:       filepath.Join(pkiDir, "sa.key"),
-		saPub:       filepath.Join(pkiDir, "sa.pub"),
-		tokenFile:   filepath.Join(pkiDir, "tokens.csv"),
-		token:       hex.EncodeToString(tok),
+		ca:        ca,
+		caPEM:     ca.PEM(),
+		caFile:    filepath.Join(pkiDir, "ca.crt"),
+		saKey:     filepath.Join(pkiDir, "sa.key"),
+		saPub:     filepath.Join(pkiDir, "sa.pub"),
+		tokenFile: filepath.Join(pkiDir, "tokens.csv"),
+		token:     hex.EncodeToString(tok),
 	}
-	srvKeyDER, err := x509.MarshalECPrivateKey(srvKey)
-	if err != nil {
+	if f.servingCert, f.servingKey, err = pki.WriteFiles(pkiDir, "serving", serving); err != nil {
 		return nil, err
 	}
 	writes := map[string][]byte{
-		f.caFile:      f.caPEM,
-		f.servingCert: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srvDER}),
-		f.servingKey:  pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: srvKeyDER}),
-		f.saKey:       pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
-		f.saPub:       pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
+		f.caFile: f.caPEM,
+		f.saKey:  pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}),
+		f.saPub:  pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
 		// token,user,uid,"group1,group2"
 		f.tokenFile: []byte(f.token + `,eventscale-admin,eventscale-admin,"system:masters"` + "\n"),
 	}
@@ -780,58 +673,26 @@ func writePKI(dir string) (*pkiFiles, error) {
 	return f, nil
 }
 
-// newCA generates a self-signed CA valid from an hour ago for a day.
-func newCA(commonName string, serial int64) (*x509.Certificate, *ecdsa.PrivateKey, []byte, error) {
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: commonName},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	key, der, err := issueCert(tmpl, nil, nil)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	return cert, key, der, nil
-}
-
 // frontProxy writes, into pkiDir, a front-proxy CA and the client
 // certificate the aggregator presents to extension API servers (CN
 // front-proxy-client), and returns the API server flags that use them: the
 // extension servers trust requests that come with that certificate and read
 // the user from the X-Remote-* headers (the header names kubeadm sets).
 func frontProxy(pkiDir string) ([]string, error) {
-	now := time.Now()
-	caCert, caKey, caDER, err := newCA("eventscale-front-proxy-ca", 10)
+	ca, err := pki.NewCA("eventscale-front-proxy-ca")
 	if err != nil {
 		return nil, err
 	}
-	clientTmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(11),
-		Subject:      pkix.Name{CommonName: "front-proxy-client"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	clientKey, clientDER, err := issueCert(clientTmpl, caCert, caKey)
+	client, err := ca.Issue("front-proxy-client", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil)
 	if err != nil {
 		return nil, err
 	}
 	caFile := filepath.Join(pkiDir, "front-proxy-ca.crt")
-	certFile, keyFile, err := writeCertAndKey(pkiDir, "front-proxy-client", clientDER, clientKey)
+	certFile, keyFile, err := pki.WriteFiles(pkiDir, "front-proxy-client", client)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o600); err != nil {
+	if err := os.WriteFile(caFile, ca.PEM(), 0o600); err != nil {
 		return nil, err
 	}
 	return []string{
@@ -845,51 +706,21 @@ func frontProxy(pkiDir string) ([]string, error) {
 	}, nil
 }
 
-// writeCertAndKey writes <name>.crt and <name>.key (PEM) into dir.
-func writeCertAndKey(dir, name string, der []byte, key *ecdsa.PrivateKey) (certFile, keyFile string, err error) {
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		return "", "", err
-	}
-	certFile, keyFile = filepath.Join(dir, name+".crt"), filepath.Join(dir, name+".key")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		return "", "", err
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		return "", "", err
-	}
-	return certFile, keyFile, nil
-}
-
 // IssueCertificate writes <name>.crt and <name>.key into dir: a P-256 key and
 // a certificate signed by the cluster's CA (so the API server and every
 // client given [Cluster.CAFile] trust it), valid for a day for both server
 // and client authentication, for 127.0.0.1 and the given DNS names, with
 // common name name.
 func (c *Cluster) IssueCertificate(dir, name string, dnsNames ...string) (certFile, keyFile string, err error) {
-	if c.caCert == nil {
+	if c.ca == nil {
 		return "", "", errors.New("integration: the cluster has no CA yet")
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	cert, err := c.ca.Issue(name, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		[]net.IP{net.ParseIP("127.0.0.1")}, dnsNames...)
 	if err != nil {
 		return "", "", err
 	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: name},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
-		DNSNames:     dnsNames,
-	}
-	key, der, err := issueCert(tmpl, c.caCert, c.caKey)
-	if err != nil {
-		return "", "", err
-	}
-	return writeCertAndKey(dir, name, der, key)
+	return pki.WriteFiles(dir, name, cert)
 }
 
 // Healthy GETs url, verifying the server against the cluster's CA without

@@ -2,7 +2,6 @@ package integration
 
 import (
 	"errors"
-	"os/exec"
 	"strings"
 	"testing"
 )
@@ -19,12 +18,9 @@ func TestEtcdIsThePinnedVersion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.CommandContext(t.Context(), bin, "--version").CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s --version: %v\n%s", bin, err, out)
-	}
+	out := RunTool(t, bin, nil, "--version")
 	line := "etcd Version: " + strings.TrimPrefix(want, "v")
-	if !strings.Contains("\n"+string(out)+"\n", "\n"+line+"\n") {
+	if !strings.Contains("\n"+out+"\n", "\n"+line+"\n") {
 		t.Errorf("%s --version = %q, want the line %q (tests/integration/etcd/go.mod)", bin, out, line)
 	}
 }

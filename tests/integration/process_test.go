@@ -1,8 +1,8 @@
 package integration
 
 import (
-	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,7 +26,7 @@ func runHelper() {
 		fmt.Printf("ERROR %v\n", strings.ReplaceAll(err.Error(), "\n", " | "))
 		os.Exit(1)
 	}
-	fmt.Printf("STARTED %d %d %s\n", c.procs[0].cmd.Process.Pid, c.procs[1].cmd.Process.Pid, c.Dir)
+	fmt.Printf("STARTED %d %d %s\n", c.procs[0].Pid(), c.procs[1].Pid(), c.Dir)
 	select {} // until killed
 }
 
@@ -42,18 +42,11 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), helperEnv+"=1")
 	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
+	helper, line, err := StartLine(t.Context(), "helper", cmd)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		t.Fatalf("helper: %v (output %q)", err, line)
-	}
+	t.Cleanup(func() { helper.Signal(syscall.SIGKILL) })
 	f := strings.Fields(line)
 	if len(f) != 4 || f[0] != "STARTED" {
 		t.Fatalf("helper did not start a cluster: %s", line)
@@ -61,18 +54,19 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	etcdPid, _ := strconv.Atoi(f[1])
 	apiPid, _ := strconv.Atoi(f[2])
 	dir := f[3]
-	if !alive(etcdPid) || !alive(apiPid) {
+	if !Alive(etcdPid) || !Alive(apiPid) {
 		t.Fatalf("servers not running after start (etcd %d, kube-apiserver %d)", etcdPid, apiPid)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	// Only the test process: the servers run in process groups of their own.
+	if err := syscall.Kill(helper.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	_ = cmd.Wait()
+	<-helper.Done()
 	deadline := time.Now().Add(30 * time.Second)
-	for alive(etcdPid) || alive(apiPid) {
+	for Alive(etcdPid) || Alive(apiPid) {
 		if time.Now().After(deadline) {
-			t.Fatalf("30 s after the test process was killed: etcd alive %v, kube-apiserver alive %v", alive(etcdPid), alive(apiPid))
+			t.Fatalf("30 s after the test process was killed: etcd alive %v, kube-apiserver alive %v", Alive(etcdPid), Alive(apiPid))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -86,19 +80,103 @@ func TestServersDieWithTheTestProcess(t *testing.T) {
 	}
 }
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	if pid <= 0 || syscall.Kill(pid, 0) != nil {
-		return false
+// TestProcessStop: SIGTERM goes to the whole process group (a child the process forked ends
+// too), and SIGKILL follows after the grace only for a process that ignores SIGTERM.
+func TestProcessStop(t *testing.T) {
+	start := func(script string) (*Process, int) {
+		t.Helper()
+		p, line, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", script))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+		child, err := strconv.Atoi(line)
+		if err != nil {
+			t.Fatalf("%s printed %q, want a pid", script, line)
+		}
+		return p, child
 	}
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+
+	p, child := start(`sleep 600 & echo $!; wait`)
+	if killed, err := p.Stop(time.Minute); killed || err != nil {
+		t.Errorf("Stop of a shell that ends on SIGTERM: killed %v, error %v; want neither", killed, err)
+	}
+	waitGone(t, child)
+
+	p, child = start(`trap '' TERM; sleep 600 & echo $!; wait`)
+	if killed, err := p.Stop(100 * time.Millisecond); !killed || err != nil {
+		t.Errorf("Stop of a shell that ignores SIGTERM: killed %v, error %v; want killed", killed, err)
+	}
+	if !p.Exited() {
+		t.Error("Stop returned before the process exited")
+	}
+	waitGone(t, child)
+}
+
+// waitGone waits up to 10 s for pid to be gone (a killed child of a killed shell is reaped
+// by init, not at once).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); Alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("pid %d, in the stopped process's group, still runs", pid)
+		}
+	}
+}
+
+// TestWaitFor: it returns once check succeeds, at once when the process exits, and after the
+// timeout with check's last error.
+func TestWaitFor(t *testing.T) {
+	sleeper, err := StartProcess("sleep", exec.Command("sleep", "600"))
 	if err != nil {
-		return false
+		t.Fatal(err)
 	}
-	// pid (comm) state ...; comm may contain spaces, so split after the last ')'.
-	s := string(data)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2] != 'Z'
+	t.Cleanup(func() { _, _ = sleeper.Stop(time.Second) })
+	calls := 0
+	if err := WaitFor(t.Context(), time.Minute, sleeper, func() error {
+		if calls++; calls < 3 {
+			return errors.New("not yet")
+		}
+		return nil
+	}); err != nil || calls != 3 {
+		t.Errorf("WaitFor = %v after %d checks, want nil after 3", err, calls)
 	}
-	return true
+	err = WaitFor(t.Context(), 300*time.Millisecond, sleeper, func() error { return errors.New("never ready") })
+	if err == nil || !strings.Contains(err.Error(), "timed out") || !strings.Contains(err.Error(), "never ready") {
+		t.Errorf("WaitFor of a check that never succeeds = %v, want a timeout with its last error", err)
+	}
+
+	quitter, err := StartProcess("false", exec.Command("false"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = WaitFor(t.Context(), time.Hour, quitter, func() error { return errors.New("not ready") })
+	if err == nil || !strings.Contains(err.Error(), "false exited: exit status 1") {
+		t.Errorf("WaitFor of a process that exits = %v, want it to say so", err)
+	}
+}
+
+// TestStartLine: the first line comes back without its end; a process that ends its output
+// before a whole line, or prints nothing before ctx is done, is an error, and is gone after it.
+func TestStartLine(t *testing.T) {
+	p, line, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", `echo 'first line'; echo second; sleep 600`))
+	if err != nil || line != "first line" {
+		t.Fatalf("StartLine = %q, %v; want %q", line, err, "first line")
+	}
+	t.Cleanup(func() { p.Signal(syscall.SIGKILL) })
+
+	if _, _, err := StartLine(t.Context(), "sh", exec.Command("sh", "-c", `printf partial; exit 3`)); err == nil ||
+		!strings.Contains(err.Error(), `"partial"`) || !strings.Contains(err.Error(), "exit status 3") {
+		t.Errorf("StartLine of a process that exits mid-line: %v, want an error with its output and exit", err)
+	}
+
+	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	cmd := exec.Command("sleep", "600")
+	if _, _, err := StartLine(ctx, "sleep", cmd); err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("StartLine of a silent process: %v, want the context's deadline", err)
+	}
+	if Alive(cmd.Process.Pid) {
+		t.Errorf("the silent process (pid %d) still runs", cmd.Process.Pid)
+	}
 }

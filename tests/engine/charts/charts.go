@@ -35,7 +35,7 @@ import (
 	"helm.sh/helm/v3/pkg/repo"
 
 	"github.com/eventscale/eventscale/infra"
-	"github.com/eventscale/eventscale/tests/engine/pki"
+	"github.com/eventscale/eventscale/tests/integration/pki"
 	"github.com/eventscale/eventscale/tests/verify"
 )
 

@@ -5,31 +5,22 @@
 # github.com/pulumi/pulumi/pkg/v3/cmd/pulumi). The version is the one that go.mod requires.
 # The -X flag is how Pulumi's own release build stamps the version: without it
 # `pulumi version` prints nothing. The directory is built under a temporary name and moved
-# into place, so an interrupted build leaves nothing that looks finished.
+# into place (tests/integration/scripts/cached-build.sh), so an interrupted build leaves nothing
+# that looks finished.
 # Cold: ≈ 480 CPU-seconds (4 min on 2 idle cores, 14 under load) and 2 GB of RAM
 # (docs/engine-benchmarks.md).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/../../integration/scripts/cached-build.sh
+. "$here/../integration/scripts/cached-build.sh"
 mod="$here/tools/pulumi"
-version="$(awk '$1=="require" && $2=="github.com/pulumi/pulumi/pkg/v3" {print $3; exit} $1=="github.com/pulumi/pulumi/pkg/v3" && $2 ~ /^v/ {print $2; exit}' "$mod/go.mod")"
-[ -n "$version" ] || { echo "no requirement of github.com/pulumi/pulumi/pkg/v3 in $mod/go.mod" >&2; exit 1; }
-cache="${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}"
-out="${1:-$cache/pulumi-$version}"
-if [ -x "$out/bin/pulumi" ]; then
-  echo "pulumi $version: $out/bin/pulumi (cached)"
-  exit 0
-fi
-mkdir -p "$(dirname "$out")"
-tmp="$out.tmp.$$"
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/bin"
+version="$(cached_build_version "$mod/go.mod" github.com/pulumi/pulumi/pkg/v3)"
+out="${1:-$cached_build_cache/pulumi-$version}"
+cached_build_begin "pulumi $version" "$out" bin/pulumi
 echo "building pulumi $version into $out (cold: ≈ 480 CPU-s, 2 GB RAM)"
-start=$(date +%s)
-( cd "$mod" && GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="${GOFLAGS:-} -mod=readonly" \
-    "${GO:-go}" build -trimpath \
-      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
-      -o "$tmp/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi )
+cached_build_go "$mod" build -trimpath \
+  -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
+  -o "$tmp/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 got="$(PULUMI_SKIP_UPDATE_CHECK=true "$tmp/bin/pulumi" version)"
 [ "$got" = "$version" ] || { echo "built binary reports '$got', want '$version'" >&2; exit 1; }
-mv "$tmp" "$out"
-echo "pulumi $version built in $(( $(date +%s) - start ))s: $out/bin/pulumi"
+cached_build_finish "pulumi $version" "$out" bin/pulumi

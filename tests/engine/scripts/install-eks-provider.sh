@@ -7,26 +7,19 @@
 # with the node on PATH. --ignore-scripts: the only install scripts in the lock are
 # @pulumi/kubernetes's (`pulumi plugin install` of its provider from the internet; the engine
 # tier brings its own) and protobufjs's postinstall (a version notice); @pulumi/eks has none.
-# Built under a temporary name and moved into place. Cold (empty npm cache): ≈ 1 min
-# (docs/engine-benchmarks.md).
+# Built under a temporary name and moved into place (tests/integration/scripts/cached-build.sh).
+# Cold (empty npm cache): ≈ 1 min (docs/engine-benchmarks.md).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
+# shellcheck source=SCRIPTDIR/../../integration/scripts/cached-build.sh
+. "$here/../integration/scripts/cached-build.sh"
 mod="$here/tools/eks"
 version="$(node -p 'require(process.argv[1]).dependencies["@pulumi/eks"]' "$mod/package.json")"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "$mod/package.json must pin @pulumi/eks to one version, not '$version'" >&2; exit 1; }
-cache="${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}"
-out="${1:-$cache/pulumi-eks-$version}"
-if [ -x "$out/bin/pulumi-resource-eks" ]; then
-  echo "pulumi-eks $version: $out/bin/pulumi-resource-eks (cached)"
-  exit 0
-fi
-mkdir -p "$(dirname "$out")"
-tmp="$out.tmp.$$"
-trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/bin"
+out="${1:-$cached_build_cache/pulumi-eks-$version}"
+cached_build_begin "pulumi-eks $version" "$out" bin/pulumi-resource-eks
 cp "$mod/package.json" "$mod/package-lock.json" "$tmp/"
 echo "installing pulumi-eks $version into $out"
-start=$(date +%s)
 ( cd "$tmp" && npm ci --ignore-scripts --no-audit --no-fund )
 entry="node_modules/@pulumi/eks/cmd/provider/index.js"
 [ -f "$tmp/$entry" ] || { echo "the package has no $entry" >&2; exit 1; }
@@ -39,5 +32,4 @@ cat > "$tmp/bin/pulumi-resource-eks" <<SHIM
 exec node "\$(dirname "\$0")/../$entry" "\$@"
 SHIM
 chmod +x "$tmp/bin/pulumi-resource-eks"
-mv "$tmp" "$out"
-echo "pulumi-eks $version installed in $(( $(date +%s) - start ))s: $out/bin/pulumi-resource-eks"
+cached_build_finish "pulumi-eks $version" "$out" bin/pulumi-resource-eks

@@ -5,8 +5,9 @@
 # build-kube-binary.sh) from the Go module proxy into OUT (default
 # ${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}/NAME-<version>), through the wrapper module whose
 # `tool` directive names it (a folder of the repository, below). The version is the one that
-# wrapper's go.mod requires. The binary is built under a temporary name, checked, and moved into place, so
-# an interrupted build leaves nothing that looks finished; an existing OUT is kept.
+# wrapper's go.mod requires. The binary is built under a temporary name, checked, and moved into
+# place (cached-build.sh), so an interrupted build leaves nothing that looks finished; an
+# existing OUT is kept.
 #
 #   NAME            wrapper                   module                      main package
 #   etcd            tests/integration/etcd    go.etcd.io/etcd/server/v3   go.etcd.io/etcd/server/v3
@@ -35,15 +36,12 @@ case "$name" in
   *) echo "usage: $0 etcd|keda-operator|keda-adapter|kwok|karpenter-kwok [OUT]" >&2; exit 2 ;;
 esac
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
+# shellcheck source=SCRIPTDIR/cached-build.sh
+. "$root/tests/integration/scripts/cached-build.sh"
 mod="$root/$dir"
-version="$(awk -v m="$module" '$1=="require" && $2==m {print $3; exit} $1==m && $2 ~ /^v/ {print $2; exit}' "$mod/go.mod")"
-[ -n "$version" ] || { echo "no requirement of $module in $mod/go.mod" >&2; exit 1; }
-cache="${EVENTSCALE_CACHE:-$HOME/.cache/eventscale}"
-out="${2:-$cache/$name-$version}"
-if [ -x "$out" ]; then
-  echo "$name $version: $out (cached)"
-  exit 0
-fi
+version="$(cached_build_version "$mod/go.mod" "$module")"
+out="${2:-$cached_build_cache/$name-$version}"
+cached_build_begin "$name $version" "$out"
 # Both release builds stamp the tag without its "v": KEDA's release workflow passes
 # VERSION=${GITHUB_REF#refs/tags/v} to its Makefile (.github/workflows/release-build.yml of the
 # module), karpenter-provider-aws's Makefile `git describe --tags | cut -d"v" -f2`.
@@ -57,13 +55,9 @@ case "$name" in
   keda-*) stamp="$module/version.Version=${version#v}"; ldflags="$ldflags -X $stamp -X $module/version.GitCommit="; trimpath= ;;
   karpenter-kwok) stamp="$module/pkg/operator.Version=${version#v}"; ldflags="$ldflags -X $stamp"; trimpath= ;;
 esac
-mkdir -p "$(dirname "$out")"
-tmp="$out.tmp.$$"
-trap 'rm -f "$tmp"' EXIT
 echo "building $name $version ($pkg) into $out"
-start=$(date +%s)
-( cd "$mod" && GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="${GOFLAGS:-} -mod=readonly" \
-    "${GO:-go}" build $trimpath -ldflags "$ldflags" -o "$tmp" "$pkg" )
+# shellcheck disable=SC2086 # $trimpath is one flag or none
+cached_build_go "$mod" build $trimpath -ldflags "$ldflags" -o "$tmp" "$pkg"
 # The check: etcd and kwok report their version when asked; KEDA and Karpenter print theirs
 # only once connected to an API server, so their build information (module version and the -X
 # stamp) is checked instead.
@@ -74,5 +68,4 @@ case "$name" in
      grep -qE "^[[:space:]]+(dep|mod)[[:space:]]+${module}[[:space:]]+${version}" <<<"$info" || { echo "built $name is not $module $version:"; echo "$info" | head -5; exit 1; } >&2
      grep -- '-ldflags' <<<"$info" | sed 's/"$/ /' | grep -qF -- "-X $stamp " || { echo "built $name carries no version stamp $stamp" >&2; exit 1; } ;;
 esac
-mv "$tmp" "$out"
-echo "$name $version built in $(( $(date +%s) - start ))s: $out"
+cached_build_finish "$name $version" "$out"

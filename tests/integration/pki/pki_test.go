@@ -1,6 +1,8 @@
 package pki
 
 import (
+	"bytes"
+	"crypto/tls"
 	"crypto/x509"
 	"net"
 	"testing"
@@ -45,5 +47,45 @@ func TestServerCertificateVerifiesAgainstTheCAOnly(t *testing.T) {
 	}
 	if ca2, _ := ca.Server(nil, "a"); ca2.Certificate == nil {
 		t.Error("second certificate not issued")
+	}
+}
+
+// TestIssueAndWriteFiles: a client certificate verifies for client authentication only, and
+// the files WriteFiles writes load back as the same key pair.
+func TestIssueAndWriteFiles(t *testing.T) {
+	ca, err := NewCA("test CA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := ca.Issue("front-proxy-client", []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(client.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AppendCertsFromPEM(ca.PEM())
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		t.Errorf("client certificate for client authentication: %v", err)
+	}
+	if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots}); err == nil {
+		t.Error("client certificate verified for server authentication")
+	}
+	if leaf.Subject.CommonName != "front-proxy-client" {
+		t.Errorf("common name %q, want front-proxy-client", leaf.Subject.CommonName)
+	}
+
+	certFile, keyFile, err := WriteFiles(t.TempDir(), "client", client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(loaded.Certificate[0], client.Certificate[0]) {
+		t.Error("the written certificate is not the issued one")
 	}
 }
