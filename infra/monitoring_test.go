@@ -3,6 +3,8 @@ package infra
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -165,178 +167,17 @@ func TestDashboardJSON(t *testing.T) {
 
 	// The whole body, byte for byte, against the recorded one (keys in this order: a body whose
 	// bytes change between runs would update the dashboard on every `pulumi up`).
+	// testdata/queue-dashboard.json is QueueDashboard("us-west-2", 300, one queue) as reviewed
+	// against CloudWatch's dashboard body (CloudWatch API Reference, "Dashboard Body Structure and
+	// Syntax": an alarm status widget, then metric widgets whose metrics are [namespace, metric,
+	// dimension, value, {options}] arrays and whose thresholds are horizontal annotations).
+	raw, err := os.ReadFile(filepath.Join("testdata", "queue-dashboard.json"))
+	require.NoError(t, err)
 	var recorded bytes.Buffer
-	require.NoError(t, json.Compact(&recorded, []byte(recordedDashboard)))
+	require.NoError(t, json.Compact(&recorded, raw))
 	assert.Equal(t, recorded.String(), d.JSON())
 	// Built again from inputs of its own, it is the same bytes; other inputs give another body.
 	again := QueueDashboard("us-west-2", 300, []DashboardQueue{{Workload: "w", WorkQueue: "q", DLQ: "q-dlq", DLQAlarmArn: "a1", AgeAlarmArn: "a2"}})
 	assert.Equal(t, d.JSON(), again.JSON())
 	assert.NotEqual(t, d.JSON(), QueueDashboard("us-west-2", 600, []DashboardQueue{{Workload: "w", WorkQueue: "q", DLQ: "q-dlq", DLQAlarmArn: "a1", AgeAlarmArn: "a2"}}).JSON())
 }
-
-// recordedDashboard is QueueDashboard("us-west-2", 300, one queue) as CloudWatch's dashboard body
-// (CloudWatch API Reference, "Dashboard Body Structure and Syntax": an alarm status widget, then
-// metric widgets whose metrics are [namespace, metric, dimension, value, {options}] arrays and
-// whose thresholds are horizontal annotations), recorded when it was reviewed.
-const recordedDashboard = `{
- "widgets": [
-  {
-   "type": "alarm",
-   "x": 0,
-   "y": 0,
-   "width": 24,
-   "height": 3,
-   "properties": {
-    "title": "Queue alarms",
-    "alarms": [
-     "a1",
-     "a2"
-    ]
-   }
-  },
-  {
-   "type": "metric",
-   "x": 0,
-   "y": 3,
-   "width": 6,
-   "height": 6,
-   "properties": {
-    "title": "w: messages waiting and in flight",
-    "view": "timeSeries",
-    "stacked": false,
-    "region": "us-west-2",
-    "period": 60,
-    "stat": "Maximum",
-    "metrics": [
-     [
-      "AWS/SQS",
-      "ApproximateNumberOfMessagesVisible",
-      "QueueName",
-      "q",
-      {
-       "label": "visible",
-       "stat": "Maximum"
-      }
-     ],
-     [
-      "AWS/SQS",
-      "ApproximateNumberOfMessagesNotVisible",
-      "QueueName",
-      "q",
-      {
-       "label": "in flight",
-       "stat": "Maximum"
-      }
-     ]
-    ]
-   }
-  },
-  {
-   "type": "metric",
-   "x": 6,
-   "y": 3,
-   "width": 6,
-   "height": 6,
-   "properties": {
-    "title": "w: age of the oldest message (s)",
-    "view": "timeSeries",
-    "stacked": false,
-    "region": "us-west-2",
-    "period": 60,
-    "stat": "Maximum",
-    "metrics": [
-     [
-      "AWS/SQS",
-      "ApproximateAgeOfOldestMessage",
-      "QueueName",
-      "q",
-      {
-       "label": "oldest message",
-       "stat": "Maximum"
-      }
-     ]
-    ],
-    "annotations": {
-     "horizontal": [
-      {
-       "label": "alarm threshold",
-       "value": 300
-      }
-     ]
-    }
-   }
-  },
-  {
-   "type": "metric",
-   "x": 12,
-   "y": 3,
-   "width": 6,
-   "height": 6,
-   "properties": {
-    "title": "w: dead-letter queue depth",
-    "view": "timeSeries",
-    "stacked": false,
-    "region": "us-west-2",
-    "period": 60,
-    "stat": "Maximum",
-    "metrics": [
-     [
-      "AWS/SQS",
-      "ApproximateNumberOfMessagesVisible",
-      "QueueName",
-      "q-dlq",
-      {
-       "label": "in the DLQ",
-       "stat": "Maximum"
-      }
-     ]
-    ],
-    "annotations": {
-     "horizontal": [
-      {
-       "label": "alarm threshold",
-       "value": 1
-      }
-     ]
-    }
-   }
-  },
-  {
-   "type": "metric",
-   "x": 18,
-   "y": 3,
-   "width": 6,
-   "height": 6,
-   "properties": {
-    "title": "w: messages sent and deleted per minute",
-    "view": "timeSeries",
-    "stacked": false,
-    "region": "us-west-2",
-    "period": 60,
-    "stat": "Sum",
-    "metrics": [
-     [
-      "AWS/SQS",
-      "NumberOfMessagesSent",
-      "QueueName",
-      "q",
-      {
-       "label": "sent",
-       "stat": "Sum"
-      }
-     ],
-     [
-      "AWS/SQS",
-      "NumberOfMessagesDeleted",
-      "QueueName",
-      "q",
-      {
-       "label": "deleted",
-       "stat": "Sum"
-      }
-     ]
-    ]
-   }
-  }
- ]
-}`

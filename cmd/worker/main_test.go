@@ -279,11 +279,8 @@ func TestBadConfigExits2(t *testing.T) {
 // (recorded before delete) and the queue empty.
 func TestSIGKILLLosesNothing(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "sigkill", map[string]string{"VisibilityTimeout": "3"})
 	const n = 150
-	bodies := sqstest.Bodies("k", n)
-	s.SendBodies(t, q.URL, bodies)
+	s, q, bodies := sqstest.StartLoaded(t, "sigkill", 3, n)
 	record := filepath.Join(t.TempDir(), "processed.jsonl")
 	env := append(s.Env(),
 		"QUEUE_URL="+q.URL,
@@ -350,10 +347,8 @@ func TestSIGKILLLosesNothing(t *testing.T) {
 // process and the readiness endpoint.
 func TestSIGTERMDrainsAndReadyzFlips(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "sigterm", map[string]string{"VisibilityTimeout": "30"})
 	const n, conc = 10, 3
-	s.SendBodies(t, q.URL, sqstest.Bodies("t", n))
+	s, q, _ := sqstest.StartLoaded(t, "sigterm", 30, n)
 	record := filepath.Join(t.TempDir(), "processed.jsonl")
 	const shutdownTimeout = 10 * time.Second
 	p := startWorker(t, append(s.Env(),

@@ -22,22 +22,16 @@ func validArgs() *Args {
 // admin ARNs and the Fargate namespace count are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"cluster: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"Name is required",
-			"Version is required",
-			"Partition is required",
-			"Region is required",
-			"AccountID is required",
-			"VpcID and PrivateSubnetIDs are required",
-			"Fargate.Namespaces is required: the Fargate profile needs at least one namespace",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"Name is required", "Version is required",
+		"Partition is required", "Region is required", "AccountID is required",
+		"VpcID and PrivateSubnetIDs are required",
+		"Fargate.Namespaces is required: the Fargate profile needs at least one namespace",
+	},
 		requiredtest.C("no subnets", requiredtest.Without(validArgs, func(a *Args) { a.PrivateSubnetIDs = nil }), []string{"VpcID and PrivateSubnetIDs are required"}),
 		requiredtest.C("repeated admin and six namespaces: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.AdminPrincipalArns = []string{"arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/a"}
 			a.Fargate.Namespaces = []string{"a", "b", "c", "d", "e", "f"}
 		}), nil),
-	})
+	)
 }

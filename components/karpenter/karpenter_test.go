@@ -29,33 +29,20 @@ func validArgs() *Args {
 // replica range and every other rule are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"karpenter: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"ClusterName is required",
-			"ClusterEndpoint is required",
-			"OidcProviderArn is required",
-			"OidcProviderURL is required",
-			"Provider is required: every Kubernetes object must go to the cluster",
-			"Partition is required",
-			"Region is required",
-			"AccountID is required",
-			"Namespace is required",
-			"ServiceAccount is required",
-			"ControllerCPU is required",
-			"ControllerMemory is required",
-			"NodePool.Name is required",
-			"NodeClass.Name is required",
-			"NodeClass.AmiAlias is required",
-			"NodeClass.RootVolumeSize is required",
-			"ChartRepository is required",
-			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"ClusterName is required", "ClusterEndpoint is required", "OidcProviderArn is required", "OidcProviderURL is required",
+		"Provider is required: every Kubernetes object must go to the cluster",
+		"Partition is required", "Region is required", "AccountID is required",
+		"Namespace is required", "ServiceAccount is required", "ControllerCPU is required", "ControllerMemory is required",
+		"NodePool.Name is required",
+		"NodeClass.Name is required", "NodeClass.AmiAlias is required", "NodeClass.RootVolumeSize is required",
+		"ChartRepository is required",
+		"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
+	},
 		requiredtest.C("no provider, no architectures", requiredtest.Without(validArgs, func(a *Args) { a.Provider, a.NodePool.Architectures = nil, nil }), []string{
 			"Provider is required: every Kubernetes object must go to the cluster",
 			"NodePool.CapacityTypes and NodePool.Architectures must not be empty",
 		}),
 		requiredtest.C("no replicas: stacks' rule, not checked here", requiredtest.Without(validArgs, func(a *Args) { a.Replicas = 0 }), nil),
-	})
+	)
 }

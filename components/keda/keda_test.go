@@ -28,24 +28,15 @@ func validArgs() *Args {
 // replica range and the quantities are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"keda: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"Namespace is required", "ClusterName is required", "OperatorCPU is required",
+		"OperatorMemory is required", "MetricsServerCPU is required", "MetricsServerMemory is required",
+		"WebhooksCPU is required", "WebhooksMemory is required", "ChartRepository is required",
+		"OidcProviderArn and OidcProviderURL are required",
+		"Provider is required",
+	},
 		requiredtest.C("no queues", requiredtest.Without(validArgs, func(a *Args) { a.QueueArns = nil }), nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"Namespace is required",
-			"ClusterName is required",
-			"OperatorCPU is required",
-			"OperatorMemory is required",
-			"MetricsServerCPU is required",
-			"MetricsServerMemory is required",
-			"WebhooksCPU is required",
-			"WebhooksMemory is required",
-			"ChartRepository is required",
-			"OidcProviderArn and OidcProviderURL are required",
-			"Provider is required",
-		}),
 		requiredtest.C("a nil queue ARN", requiredtest.Without(validArgs, func(a *Args) { a.QueueArns = append(a.QueueArns, nil) }), []string{"QueueArns[1] is required"}),
 		requiredtest.C("no operator replicas: stacks' rule, not checked here", requiredtest.Without(validArgs, func(a *Args) { a.OperatorReplicas = 0 }), nil),
-	})
+	)
 }

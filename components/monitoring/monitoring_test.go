@@ -21,21 +21,15 @@ func validArgs() *Args {
 // threshold's range, the addresses and the topic ARN are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"monitoring: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"ClusterName is required",
-			"Partition is required",
-			"Region is required",
-			"AccountID is required",
-			"Queues are required (at least one workload)",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"ClusterName is required", "Partition is required", "Region is required", "AccountID is required",
+		"Queues are required (at least one workload)",
+	},
 		requiredtest.C("queue without names", requiredtest.Without(validArgs, func(a *Args) {
 			a.Queues = append(a.Queues, Queue{})
 		}), []string{"Queues[1].Workload is required", "Queues[1].Name is required", "Queues[1].DlqName is required"}),
 		requiredtest.C("age 0, bad address: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.OldestMessageAgeSeconds, a.AlarmEmails = 0, []string{"not an address"}
 		}), nil),
-	})
+	)
 }

@@ -23,18 +23,14 @@ func validArgs() *Args {
 // and syntax (the VPC CIDR, the zone count) are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"network: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"VpcCidr is required",
-			"AvailabilityZones is required",
-			"ClusterName is required (it is the karpenter.sh/discovery tag value)",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"VpcCidr is required", "AvailabilityZones is required",
+		"ClusterName is required (it is the karpenter.sh/discovery tag value)",
+	},
 		requiredtest.C("a zone without its public subnet", requiredtest.Without(validArgs, func(a *Args) { a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1] }), []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}),
 		requiredtest.C("one zone and a CIDR that is not one: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.VpcCidr, a.AvailabilityZones = "10.0.0.0/33", a.AvailabilityZones[:1]
 			a.PrivateSubnetCidrs, a.PublicSubnetCidrs = a.PrivateSubnetCidrs[:1], a.PublicSubnetCidrs[:1]
 		}), nil),
-	})
+	)
 }

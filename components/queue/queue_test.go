@@ -22,19 +22,13 @@ func validArgs() *Args {
 // length, the retention, receive count and wait ranges are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"queue: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"Name is required",
-			"Partition is required",
-			"Region is required",
-			"AccountID is required",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"Name is required", "Partition is required", "Region is required", "AccountID is required",
+	},
 		requiredtest.C("no account", requiredtest.Without(validArgs, func(a *Args) { a.AccountID = "" }), []string{"AccountID is required"}),
 		requiredtest.C("long name, no receives, short DLQ retention: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.Name = strings.Repeat("q", 80)
 			a.MaxReceiveCount, a.ReceiveWaitTimeSeconds, a.DlqRetentionSeconds = 0, 0, 60
 		}), nil),
-	})
+	)
 }

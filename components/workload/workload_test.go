@@ -32,23 +32,13 @@ func validArgs() *Args {
 // are stacks.Validate's, under the config keys.
 func TestArgsValidate(t *testing.T) {
 	t.Parallel()
-	requiredtest.Run(t, kind.Validate, []requiredtest.Case[Args]{
-		requiredtest.C("nil", requiredtest.Nil[Args], []string{"workload: args are required"}),
-		requiredtest.C("valid", validArgs, nil),
-		requiredtest.C("empty", requiredtest.Zero[Args], []string{
-			"Name is required",
-			"Namespace is required",
-			"Region is required",
-			"CPU is required",
-			"Memory is required",
-			"ImageRef is required",
-			"QueueURL is required",
-			"QueueArn is required",
-			"OidcProviderArn is required",
-			"OidcProviderURL is required",
-			"Provider is required",
-			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
-		}),
+	requiredtest.Run(t, kind, validArgs, []string{
+		"Name is required", "Namespace is required", "Region is required",
+		"CPU is required", "Memory is required", "ImageRef is required",
+		"QueueURL is required", "QueueArn is required", "OidcProviderArn is required", "OidcProviderURL is required",
+		"Provider is required",
+		"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
+	},
 		requiredtest.C("no queue, no KEDA", requiredtest.Without(validArgs, func(a *Args) { a.QueueURL, a.DependsOn = nil, nil }), []string{
 			"QueueURL is required",
 			"DependsOn is required: the ScaledObject and TriggerAuthentication need KEDA's CRDs (KEDA's Ready)",
@@ -56,5 +46,5 @@ func TestArgsValidate(t *testing.T) {
 		requiredtest.C("visibility not above processing, min above max, unknown spread: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.Queue.VisibilityTimeoutSeconds, a.MinReplicas, a.MaxReplicas, a.ZoneSpread = 30, 3, 2, "always"
 		}), nil),
-	})
+	)
 }

@@ -104,6 +104,17 @@ func (s *Server) CreateQueue(tb testing.TB, name string, attrs map[string]string
 	return Queue{URL: aws.ToString(out.QueueUrl), ARN: a.Attributes[string(types.QueueAttributeNameQueueArn)]}
 }
 
+// StartLoaded starts a server (as Start) with one queue, name, whose visibility timeout is
+// visibilitySeconds, holding n messages with the bodies Bodies(name, n), which it returns.
+func StartLoaded(tb testing.TB, name string, visibilitySeconds, n int) (*Server, Queue, []string) {
+	tb.Helper()
+	s := Start(tb)
+	q := s.CreateQueue(tb, name, map[string]string{"VisibilityTimeout": strconv.Itoa(visibilitySeconds)})
+	bodies := Bodies(name, n)
+	s.SendBodies(tb, q.URL, bodies)
+	return s, q, bodies
+}
+
 // CreateQueueWithDLQ creates name-dlq and name with a RedrivePolicy sending
 // messages to the DLQ after maxReceiveCount receives.
 func (s *Server) CreateQueueWithDLQ(tb testing.TB, name string, maxReceiveCount int, attrs map[string]string) (main, dlq Queue) {

@@ -105,11 +105,8 @@ func named(problems, bodies []string) []string {
 // delete, with the receive's times.
 func TestDeliveryCheckPassesAFaultFreeWorker(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "fault-free", map[string]string{"VisibilityTimeout": "30"})
 	const n = 50
-	bodies := sqstest.Bodies("ok", n)
-	s.SendBodies(t, q.URL, bodies)
+	s, q, bodies := sqstest.StartLoaded(t, "fault-free", 30, n)
 	cfg := testConfig(q.URL)
 	cfg.Concurrency = 10 // one receive loop: moto can hand one message to two concurrent receives
 	es, st := recordedRun(t, cfg, s.Client(), worker.DemoHandler{Work: 5 * time.Millisecond},
@@ -207,11 +204,8 @@ func (d *doubleDispatch) replayed() (bodies []string, unfinished bool) {
 // confirmed, fails the check for exactly those messages.
 func TestDeliveryCheckFailsADoubleDispatch(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "double-dispatch", map[string]string{"VisibilityTimeout": "30"})
 	const n = 20
-	bodies := sqstest.Bodies("dd", n)
-	s.SendBodies(t, q.URL, bodies)
+	s, q, bodies := sqstest.StartLoaded(t, "double-dispatch", 30, n)
 	api := &doubleDispatch{API: s.Client(), waiting: map[string]types.Message{}}
 	cfg := testConfig(q.URL)
 	cfg.Concurrency = 10
@@ -327,11 +321,8 @@ func (l *lostDelete) DeleteMessageBatch(ctx context.Context, in *sqs.DeleteMessa
 // it when no repeat is allowed.
 func TestDeliveryCheckPassesARedeliveryAfterAConfirmedDelete(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "lost-delete", map[string]string{"VisibilityTimeout": "2"})
 	const n = 5
-	bodies := sqstest.Bodies("ld", n)
-	s.SendBodies(t, q.URL, bodies)
+	s, q, bodies := sqstest.StartLoaded(t, "lost-delete", 2, n)
 	cfg := testConfig(q.URL)
 	cfg.Concurrency = 10
 	cfg.VisibilityExtension = 2 * time.Second

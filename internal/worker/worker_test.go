@@ -144,11 +144,8 @@ func (r *running) stop(t *testing.T, limit time.Duration) time.Duration {
 
 func TestProcessesAllMessagesExactlyOnce(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "all-once", map[string]string{"VisibilityTimeout": "30"})
 	const n = 200
-	bodies := sqstest.Bodies("all", n)
-	s.SendBodies(t, q.URL, bodies)
+	s, q, bodies := sqstest.StartLoaded(t, "all-once", 30, n)
 
 	rec := newRecorder(worker.DemoHandler{Work: 5 * time.Millisecond})
 	cfg := testConfig(q.URL)
@@ -245,10 +242,8 @@ func TestHeartbeatKeepsLongMessageInvisible(t *testing.T) {
 
 func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "graceful", map[string]string{"VisibilityTimeout": "30"})
 	const n = 10
-	s.SendBodies(t, q.URL, sqstest.Bodies("g", n))
+	s, q, _ := sqstest.StartLoaded(t, "graceful", 30, n)
 
 	rec := newRecorder(worker.DemoHandler{Work: 2 * time.Second})
 	cfg := testConfig(q.URL)

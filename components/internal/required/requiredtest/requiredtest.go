@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/components/internal/component"
 )
 
 // Case is one Args.validate case; A is the Args struct, passed as *A.
@@ -18,14 +20,22 @@ type Case[A any] struct {
 	Want []string
 }
 
-// Run runs every case in parallel against validate (typically the component's
-// component.Kind.Validate) and asserts the exact messages and their order.
-func Run[A any](t *testing.T, validate func(*A) error, cases []Case[A]) {
+// Run runs the table test of a component's presence checks (kind.Validate): first the three
+// cases every component has, nil Args ("<kind.Name>: args are required"), the valid Args, and
+// empty Args, which must give exactly the messages of empty in that order (every check the
+// component makes); then the component's own cases. Each runs in parallel and asserts the exact
+// messages and their order.
+func Run[A any](t *testing.T, kind component.Kind[A], valid func() *A, empty []string, cases ...Case[A]) {
 	t.Helper()
-	for _, tc := range cases {
+	all := append([]Case[A]{
+		C("nil", Nil[A], []string{kind.Name + ": args are required"}),
+		C("valid", valid, nil),
+		C("empty", Zero[A], empty),
+	}, cases...)
+	for _, tc := range all {
 		t.Run(tc.Name, func(t *testing.T) {
 			t.Parallel()
-			err := validate(tc.Args())
+			err := kind.Validate(tc.Args())
 			if tc.Want == nil {
 				require.NoError(t, err)
 				return
