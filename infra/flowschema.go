@@ -103,52 +103,42 @@ func KarpenterNeedsFlowSchemas(namespace string) bool { return namespace != Kube
 //
 // Object names are upstream's; FlowSchemas are cluster-scoped.
 func KarpenterFlowSchemas(namespace, serviceAccount string) []FlowSchema {
-	subjects := func() []FlowSubject {
-		return []FlowSubject{{Kind: "ServiceAccount", ServiceAccount: &FlowServiceAccount{Namespace: namespace, Name: serviceAccount}}}
+	// flowSchema is one of upstream's two: its name, priority level and precedence, distinguished
+	// by user, its rule for the controller's service account.
+	flowSchema := func(name, priorityLevel string, precedence int32, rule PolicyRulesWithSubjects) FlowSchema {
+		rule.Subjects = []FlowSubject{{Kind: "ServiceAccount", ServiceAccount: &FlowServiceAccount{Namespace: namespace, Name: serviceAccount}}}
+		return FlowSchema{
+			KubeTypeMeta: KubeTypeMeta{APIVersion: FlowSchemaAPIVersion, Kind: "FlowSchema"},
+			Metadata:     KubeMeta{Name: name},
+			Spec: FlowSchemaSpec{
+				PriorityLevelConfiguration: PriorityLevelReference{Name: priorityLevel},
+				MatchingPrecedence:         precedence,
+				DistinguisherMethod:        &FlowDistinguisherMethod{Type: "ByUser"},
+				Rules:                      []PolicyRulesWithSubjects{rule},
+			},
+		}
 	}
-	byUser := func() *FlowDistinguisherMethod { return &FlowDistinguisherMethod{Type: "ByUser"} }
-	meta := KubeTypeMeta{APIVersion: FlowSchemaAPIVersion, Kind: "FlowSchema"}
 	return []FlowSchema{
-		{
-			KubeTypeMeta: meta,
-			Metadata:     KubeMeta{Name: "karpenter-leader-election"},
-			Spec: FlowSchemaSpec{
-				PriorityLevelConfiguration: PriorityLevelReference{Name: "leader-election"},
-				MatchingPrecedence:         200,
-				DistinguisherMethod:        byUser(),
-				Rules: []PolicyRulesWithSubjects{{
-					Subjects: subjects(),
-					ResourceRules: []ResourcePolicyRule{{
-						Verbs:      []string{"get", "create", "update"},
-						APIGroups:  []string{"coordination.k8s.io"},
-						Resources:  []string{"leases"},
-						Namespaces: []string{"*"},
-					}},
-				}},
-			},
-		},
-		{
-			KubeTypeMeta: meta,
-			Metadata:     KubeMeta{Name: "karpenter-workload"},
-			Spec: FlowSchemaSpec{
-				PriorityLevelConfiguration: PriorityLevelReference{Name: "workload-high"},
-				MatchingPrecedence:         1000,
-				DistinguisherMethod:        byUser(),
-				Rules: []PolicyRulesWithSubjects{{
-					Subjects: subjects(),
-					NonResourceRules: []NonResourcePolicyRule{{
-						Verbs:           []string{"*"},
-						NonResourceURLs: []string{"*"},
-					}},
-					ResourceRules: []ResourcePolicyRule{{
-						Verbs:        []string{"*"},
-						APIGroups:    []string{"*"},
-						Resources:    []string{"*"},
-						ClusterScope: true,
-						Namespaces:   []string{"*"},
-					}},
-				}},
-			},
-		},
+		flowSchema("karpenter-leader-election", "leader-election", 200, PolicyRulesWithSubjects{
+			ResourceRules: []ResourcePolicyRule{{
+				Verbs:      []string{"get", "create", "update"},
+				APIGroups:  []string{"coordination.k8s.io"},
+				Resources:  []string{"leases"},
+				Namespaces: []string{"*"},
+			}},
+		}),
+		flowSchema("karpenter-workload", "workload-high", 1000, PolicyRulesWithSubjects{
+			NonResourceRules: []NonResourcePolicyRule{{
+				Verbs:           []string{"*"},
+				NonResourceURLs: []string{"*"},
+			}},
+			ResourceRules: []ResourcePolicyRule{{
+				Verbs:        []string{"*"},
+				APIGroups:    []string{"*"},
+				Resources:    []string{"*"},
+				ClusterScope: true,
+				Namespaces:   []string{"*"},
+			}},
+		}),
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eventscale/eventscale/infra"
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // validConfig is a valid-by-default configuration: the defaults plus one workload, in a region.
@@ -364,18 +365,15 @@ func TestDefaultsAreNotShared(t *testing.T) {
 
 func TestStackFilesLoadAndValidate(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			r, err := ReadStackFile("../Pulumi." + stack + ".yaml")
-			require.NoError(t, err)
-			cfg, err := Load(r, "eventscale", stack)
-			require.NoError(t, err)
-			require.NotEmpty(t, cfg.Workloads)
-			b, _ := json.Marshal(cfg)
-			t.Logf("%s: %s", stack, b)
-		})
-	}
+	stacktest.Each(t, func(t *testing.T, stack string) {
+		r, err := ReadStackFile("../Pulumi." + stack + ".yaml")
+		require.NoError(t, err)
+		cfg, err := Load(r, "eventscale", stack)
+		require.NoError(t, err)
+		require.NotEmpty(t, cfg.Workloads)
+		b, _ := json.Marshal(cfg)
+		t.Logf("%s: %s", stack, b)
+	})
 }
 
 func TestReadStackFileRefusesSecrets(t *testing.T) {

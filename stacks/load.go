@@ -126,6 +126,26 @@ func decodeStrict(key, text string, dst any) []error {
 	return errs
 }
 
+// KeyField is a config key of a section's settings type: a struct field and the name its json
+// tag gives it (the key as the stack file writes it).
+type KeyField struct {
+	Name  string
+	Field reflect.StructField
+}
+
+// KeyFields returns the config keys of the struct type t, in field order: every field with a
+// json name (not "-").
+func KeyFields(t reflect.Type) []KeyField {
+	var keys []KeyField
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if name := strings.Split(f.Tag.Get("json"), ",")[0]; name != "" && name != "-" {
+			keys = append(keys, KeyField{Name: name, Field: f})
+		}
+	}
+	return keys
+}
+
 // unknownKeys walks a decoded JSON value alongside the Go type it will be decoded into.
 func unknownKeys(path string, v any, t reflect.Type, errs *[]error) {
 	for t.Kind() == reflect.Pointer {
@@ -139,14 +159,9 @@ func unknownKeys(path string, v any, t reflect.Type, errs *[]error) {
 		}
 		fields := map[string]reflect.StructField{}
 		var names []string
-		for i := 0; i < t.NumField(); i++ {
-			f := t.Field(i)
-			name := strings.Split(f.Tag.Get("json"), ",")[0]
-			if name == "" || name == "-" {
-				continue
-			}
-			fields[name] = f
-			names = append(names, name)
+		for _, k := range KeyFields(t) {
+			fields[k.Name] = k.Field
+			names = append(names, k.Name)
 		}
 		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			f, ok := fields[k]
@@ -169,10 +184,9 @@ func unknownKeys(path string, v any, t reflect.Type, errs *[]error) {
 
 // sectionField finds the Config field whose json tag is the section name.
 func sectionField(section string) reflect.StructField {
-	t := reflect.TypeOf(Config{})
-	for i := 0; i < t.NumField(); i++ {
-		if strings.Split(t.Field(i).Tag.Get("json"), ",")[0] == section {
-			return t.Field(i)
+	for _, k := range KeyFields(reflect.TypeOf(Config{})) {
+		if k.Name == section {
+			return k.Field
 		}
 	}
 	panic("stacks: no Config field for section " + section) // programming error: sections and Config disagree

@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // TestKubernetesVersionsAcceptedAndWarned pins the day to 2026-12-01: every accepted minor
@@ -43,7 +45,7 @@ func TestKubernetesVersionsAcceptedAndWarned(t *testing.T) {
 // the table was last read. A later day may warn; that is the point of the warning.
 func TestShippedStacksDoNotWarnToday(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range stacktest.Names(t) {
 		raw, err := ReadStackFile("../Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
 		cfg, err := Load(raw, Namespace, stack)

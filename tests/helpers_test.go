@@ -46,14 +46,3 @@ func specOf(r offline.Resource) map[string]any {
 	m, _ := r.Inputs["spec"].(map[string]any)
 	return m
 }
-
-// eachStack runs f for the dev and prod stacks, each in a parallel subtest named after the stack.
-func eachStack(t *testing.T, f func(t *testing.T, stack string)) {
-	t.Helper()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			f(t, stack)
-		})
-	}
-}

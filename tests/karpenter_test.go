@@ -13,6 +13,7 @@ import (
 	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/stacktest"
 	"github.com/eventscale/eventscale/stacks"
 )
 
@@ -62,7 +63,7 @@ func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
 
 func TestKarpenterResourcesAndParents(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		k := karpenterStack(t, stack)
 		comp := one(t, k.rec, karpenter.TypeToken, "karpenter")
 		assert.False(t, comp.Custom)
@@ -219,7 +220,7 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 
 func TestKarpenterControllerPolicies(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		k := karpenterStack(t, stack)
 		scope := infra.KarpenterScope{
 			Partition: "aws", Region: k.cfg.Region, AccountID: offline.AccountID, ClusterName: k.cfg.Cluster.Name,
@@ -387,7 +388,7 @@ func TestKarpenterOrdering(t *testing.T) {
 
 func TestKarpenterNodeObjects(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		k := karpenterStack(t, stack)
 		p, n := k.cfg.Karpenter.NodePool, k.cfg.Karpenter.NodeClass
 
@@ -483,7 +484,7 @@ func TestKarpenterBottlerocketDataVolume(t *testing.T) {
 
 func TestKarpenterExports(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range stacktest.Names(t) {
 		k := karpenterStack(t, stack)
 		o := k.rec.Outputs
 		assert.Equal(t, k.controllerRoleArn, o["karpenterControllerRoleArn"], stack)

@@ -25,6 +25,7 @@ import (
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/internal/sqstest"
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // The monitoring against a real AWS API stand-in: moto_server (moto 5.2.1, started per test on
@@ -204,7 +205,7 @@ func putAlarm(t *testing.T, ctx context.Context, cw *cloudwatch.Client, r offlin
 // evaluate alarms: this shows the definitions are well-formed API input, not that they fire.
 func TestMonitoringOnMoto(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		rec, cfg := stackRun(t, stack), stackConfig(t, stack)
 		ctx := context.Background()
 		c := newMotoClients(t, cfg.Region)

@@ -12,6 +12,7 @@ import (
 	"github.com/eventscale/eventscale/components/queue"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/stacktest"
 	"github.com/eventscale/eventscale/stacks"
 )
 
@@ -102,7 +103,7 @@ func alarmArns(rec *offline.Recording, cfg stacks.Config) []string {
 
 func TestMonitoringStacks(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		rec, cfg := stackRun(t, stack), stackConfig(t, stack)
 		want := map[string]int{"dev": 900, "prod": 300}[stack]
 		require.Equal(t, want, cfg.Monitoring.OldestMessageAgeSeconds, "dev lenient, prod strict")

@@ -18,17 +18,12 @@ import (
 // configKeys lists every leaf key of a config struct as README writes it ("network.vpcCidr").
 func configKeys(prefix string, t reflect.Type) []string {
 	var keys []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name := strings.Split(f.Tag.Get("json"), ",")[0]
-		if name == "" || name == "-" {
-			continue
-		}
-		key := name
+	for _, k := range stacks.KeyFields(t) {
+		key := k.Name
 		if prefix != "" {
-			key = prefix + "." + name
+			key = prefix + "." + k.Name
 		}
-		ft := f.Type
+		ft := k.Field.Type
 		switch {
 		case ft.Kind() == reflect.Struct:
 			keys = append(keys, configKeys(key, ft)...)

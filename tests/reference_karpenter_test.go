@@ -16,6 +16,7 @@ import (
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/internal/reference"
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // readCloudFormation returns Karpenter's getting-started CloudFormation template from the
@@ -133,7 +134,7 @@ func statementsBySid(t *testing.T, doc string) map[string]map[string]any {
 func TestKarpenterIAMMatchesReference(t *testing.T) {
 	t.Parallel()
 	tpl := loadCFN(t)
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		k := karpenterStack(t, stack)
 		vars := map[string]string{
 			"AWS::Partition": "aws", "AWS::Region": k.cfg.Region, "AWS::AccountId": offline.AccountID, "AWS::URLSuffix": "amazonaws.com",

@@ -20,6 +20,7 @@ import (
 	"github.com/eventscale/eventscale/components/network"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/stacktest"
 	"github.com/eventscale/eventscale/stacks"
 )
 
@@ -86,7 +87,7 @@ func strMap(v any) map[string]string {
 
 func TestNoDuplicateURNs(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range stacktest.Names(t) {
 		rec := stackRun(t, stack)
 		seen := map[string]bool{}
 		for _, r := range rec.Resources {
@@ -170,7 +171,7 @@ func TestNetwork(t *testing.T) {
 
 func TestCluster(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		rec := stackRun(t, stack)
 		cfg := stackConfig(t, stack)
 		clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
@@ -346,7 +347,7 @@ var untaggable = []string{
 
 func TestTagsAppliedEverywhere(t *testing.T) {
 	t.Parallel()
-	eachStack(t, func(t *testing.T, stack string) {
+	stacktest.Each(t, func(t *testing.T, stack string) {
 		rec := stackRun(t, stack)
 		cfg := stackConfig(t, stack)
 		want := infra.BaseTags(offline.Project, stack, cfg.Tags)
@@ -428,7 +429,7 @@ func TestPulumiProjectFiles(t *testing.T) {
 		assert.True(t, declared[s], "section %s is not declared in Pulumi.yaml", s)
 	}
 	sink := diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never})
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range stacktest.Names(t) {
 		ps, err := workspace.LoadProjectStack(sink, proj, projectDir+"/Pulumi."+stack+".yaml")
 		require.NoError(t, err, stack)
 		for k := range ps.Config {

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/stacktest"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/verify"
 
@@ -224,12 +225,7 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 // deletes every custom resource before its controller and leaves the API server empty.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			lifecycle(t, stack)
-		})
-	}
+	stacktest.Each(t, lifecycle)
 }
 
 func lifecycle(t *testing.T, stack string) {

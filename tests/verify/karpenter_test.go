@@ -13,6 +13,7 @@ import (
 	"github.com/eventscale/eventscale/components/karpenter"
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
+	"github.com/eventscale/eventscale/internal/stacktest"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/verify"
 )
@@ -102,28 +103,25 @@ func validator(t *testing.T) *verify.Validator {
 
 func TestKarpenterObjectsAreValid(t *testing.T) {
 	t.Parallel()
-	for _, stack := range []string{"dev", "prod"} {
-		t.Run(stack, func(t *testing.T) {
-			t.Parallel()
-			objs := karpenterObjects(t, programRun(t, stack))
-			v := validator(t)
-			all := make([]map[string]any, 0, len(objs))
-			for _, o := range objs {
-				all = append(all, o)
+	stacktest.Each(t, func(t *testing.T, stack string) {
+		objs := karpenterObjects(t, programRun(t, stack))
+		v := validator(t)
+		all := make([]map[string]any, 0, len(objs))
+		for _, o := range objs {
+			all = append(all, o)
+		}
+		if err := v.ValidateAll(all); err != nil {
+			t.Fatalf("the API server would reject the program's Karpenter objects:\n%v", err)
+		}
+		// Admission keeps every value the program set (nothing pruned or overridden by defaults).
+		for _, kind := range []string{"NodePool", "EC2NodeClass"} {
+			admitted, err := v.Admit(objs[kind])
+			if err != nil {
+				t.Fatal(err)
 			}
-			if err := v.ValidateAll(all); err != nil {
-				t.Fatalf("the API server would reject the program's Karpenter objects:\n%v", err)
-			}
-			// Admission keeps every value the program set (nothing pruned or overridden by defaults).
-			for _, kind := range []string{"NodePool", "EC2NodeClass"} {
-				admitted, err := v.Admit(objs[kind])
-				if err != nil {
-					t.Fatal(err)
-				}
-				assertSubset(t, kind, "", objs[kind]["spec"], admitted["spec"])
-			}
-		})
-	}
+			assertSubset(t, kind, "", objs[kind]["spec"], admitted["spec"])
+		}
+	})
 }
 
 // assertSubset fails when a value of want is missing or different in got (got may add defaults).
@@ -377,7 +375,7 @@ func TestKarpenterChartValuesExistInChart(t *testing.T) {
 	if err := yaml.Unmarshal(read("values.yaml"), &chartValues); err != nil {
 		t.Fatal(err)
 	}
-	for _, stack := range []string{"dev", "prod"} {
+	for _, stack := range stacktest.Names(t) {
 		values, _ := karpenterChartResource(t, programRun(t, stack)).Inputs["values"].(map[string]any)
 		if len(values) == 0 {
 			t.Fatalf("%s: the program gives the Karpenter chart no values", stack)
