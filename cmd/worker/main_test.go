@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,34 +200,19 @@ func (p *proc) kill() {
 	<-p.exited
 }
 
-// readRecords parses a WORKER_RECORD_FILE and returns its lines of kind
+// readRecords reads a WORKER_RECORD_FILE and returns its lines of kind
 // (worker.RecordProcessed or worker.RecordDeleted).
 func readRecords(t *testing.T, path, kind string) []worker.RecordEntry {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
+	es, err := worker.ReadRecordFile(path)
+	if errors.Is(err, worker.ErrRecordLine) {
+		// A SIGKILL can only cut a line if it lands inside write(2); the
+		// message was then not deleted, so a torn line is harmless.
+		t.Logf("record lines unparsable (torn by SIGKILL?): %v", err)
+	} else if err != nil {
+		t.Fatal(err)
 	}
-	if err != nil {
-		t.Fatalf("read record file: %v", err)
-	}
-	var out []worker.RecordEntry
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
-		if line == "" {
-			continue
-		}
-		var e worker.RecordEntry
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			// A SIGKILL can only cut a line if it lands inside write(2); the
-			// message was then not deleted, so a torn last line is harmless.
-			t.Logf("record line %d unparsable (torn by SIGKILL?): %q", i+1, line)
-			continue
-		}
-		if e.Kind == kind {
-			out = append(out, e)
-		}
-	}
-	return out
+	return slices.DeleteFunc(es, func(e worker.RecordEntry) bool { return e.Kind != kind })
 }
 
 func TestBadConfigExits2(t *testing.T) {

@@ -1,13 +1,10 @@
 package worker_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -57,19 +54,9 @@ func recordedRun(t *testing.T, cfg worker.Config, api worker.API, h worker.Handl
 	if !ok {
 		t.Fatalf("the worker did not get there within 60 s: %+v", w.Stats())
 	}
-	f, err := os.Open(path)
+	es, err := worker.ReadRecordFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var es []worker.RecordEntry
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var e worker.RecordEntry
-		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-			t.Fatalf("record line %q: %v", sc.Text(), err)
-		}
-		es = append(es, e)
 	}
 	return es, w.Stats()
 }

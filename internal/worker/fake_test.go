@@ -44,8 +44,12 @@ func (f *fakeAPI) ChangeMessageVisibilityBatch(context.Context, *sqs.ChangeMessa
 	return &sqs.ChangeMessageVisibilityBatchOutput{}, nil
 }
 
-func runFor(t *testing.T, cfg Config, api API, d time.Duration) {
+// receivesIn runs a worker (baseConfig, long polls of waitSeconds) against api for d and
+// returns how many receives api saw.
+func receivesIn(t *testing.T, api *fakeAPI, waitSeconds int, d time.Duration) int32 {
 	t.Helper()
+	cfg := baseConfig()
+	cfg.WaitSeconds = waitSeconds
 	w, err := New(cfg, Deps{Client: api, Handler: DemoHandler{}})
 	if err != nil {
 		t.Fatal(err)
@@ -62,6 +66,7 @@ func runFor(t *testing.T, cfg Config, api API, d time.Duration) {
 	if err := w.Run(context.Background()); err == nil {
 		t.Error("second Run: want error")
 	}
+	return api.receives.Load()
 }
 
 func baseConfig() Config {
@@ -71,24 +76,16 @@ func baseConfig() Config {
 
 func TestShortPollingDoesNotSpin(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{}
-	cfg := baseConfig()
-	cfg.WaitSeconds = 0
-	runFor(t, cfg, api, 2500*time.Millisecond)
 	// One receive per emptyShortPollDelay (1s): about 3, never hundreds.
-	if n := api.receives.Load(); n < 2 || n > 4 {
+	if n := receivesIn(t, &fakeAPI{}, 0, 2500*time.Millisecond); n < 2 || n > 4 {
 		t.Errorf("%d receives in 2.5s of short polling an empty queue, want 2..4", n)
 	}
 }
 
 func TestReceiveErrorsBackOff(t *testing.T) {
 	t.Parallel()
-	api := &fakeAPI{receiveErr: errors.New("boom")}
-	cfg := baseConfig()
-	cfg.WaitSeconds = 1
-	runFor(t, cfg, api, 2*time.Second)
 	// Backoff 100ms, 200ms, 400ms, 800ms, ...: about 5 attempts in 2s.
-	if n := api.receives.Load(); n < 3 || n > 7 {
+	if n := receivesIn(t, &fakeAPI{receiveErr: errors.New("boom")}, 1, 2*time.Second); n < 3 || n > 7 {
 		t.Errorf("%d receives in 2s of errors, want 3..7 (exponential backoff)", n)
 	}
 }

@@ -1,7 +1,9 @@
 package worker
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -42,6 +44,48 @@ type RecordEntry struct {
 // Deleted reports whether e records a delete SQS confirmed, rather than a
 // processing.
 func (e RecordEntry) Deleted() bool { return e.Kind == RecordDeleted }
+
+// ErrRecordLine is wrapped by ReadRecordFile's error for each line that is
+// not a RecordEntry.
+var ErrRecordLine = errors.New("not a record line")
+
+// ReadRecordFile reads the RecordEntry lines of the WORKER_RECORD_FILE at
+// path, in the order they were written; a file that does not exist has none.
+// FileRecorder writes whole lines, so a last line without its newline is a
+// write not finished (still under way, or cut short by a kill) and is left
+// out. A line that does not parse, or names no kind of RecordEntry, is an error wrapping ErrRecordLine, one per
+// such line; the lines that did parse come with it, for a caller that knows
+// how such a line arose (a kill that cuts a write leaves a torn line, and a
+// restarted worker appends the next one after it).
+func ReadRecordFile(path string) ([]RecordEntry, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read record file: %w", err)
+	}
+	var out []RecordEntry
+	var bad []error
+	n := 0
+	for line := range bytes.Lines(data) {
+		n++
+		if !bytes.HasSuffix(line, []byte("\n")) {
+			break
+		}
+		var e RecordEntry
+		err := json.Unmarshal(line, &e)
+		if err == nil && e.Kind != RecordProcessed && e.Kind != RecordDeleted {
+			err = fmt.Errorf("kind %q", e.Kind)
+		}
+		if err != nil {
+			bad = append(bad, fmt.Errorf("%s line %d %q: %w: %w", path, n, bytes.TrimSuffix(line, []byte("\n")), ErrRecordLine, err))
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, errors.Join(bad...)
+}
 
 // FileRecorder appends one JSON line per processed message to a file and
 // fsyncs it before returning, so every message the worker deletes is on disk

@@ -280,9 +280,7 @@ func TestGracefulShutdownFinishesInFlight(t *testing.T) {
 
 func TestShutdownTimeoutDoesNotDeleteUnfinished(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "timeout", map[string]string{"VisibilityTimeout": "30"})
-	s.SendBodies(t, q.URL, []string{"slow-1", "slow-2"})
+	s, q, _ := sqstest.StartLoaded(t, "timeout", 30, 2)
 
 	rec := newRecorder(worker.DemoHandler{Work: time.Minute})
 	cfg := testConfig(q.URL)
@@ -308,9 +306,7 @@ func TestShutdownTimeoutDoesNotDeleteUnfinished(t *testing.T) {
 
 func TestFailedMessageIsRetried(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "retry", map[string]string{"VisibilityTimeout": "30"})
-	s.SendBodies(t, q.URL, []string{"flaky"})
+	s, q, _ := sqstest.StartLoaded(t, "retry", 30, 1)
 
 	var calls atomic.Int32
 	h := worker.HandlerFunc(func(ctx context.Context, m worker.Message) error {
@@ -335,9 +331,7 @@ func TestFailedMessageIsRetried(t *testing.T) {
 
 func TestHandlerPanicIsAFailure(t *testing.T) {
 	t.Parallel()
-	s := sqstest.Start(t)
-	q := s.CreateQueue(t, "panic", map[string]string{"VisibilityTimeout": "30"})
-	s.SendBodies(t, q.URL, []string{"boom"})
+	s, q, _ := sqstest.StartLoaded(t, "panic", 30, 1)
 	h := worker.HandlerFunc(func(context.Context, worker.Message) error { panic("boom") })
 	r := start(t, s, testConfig(q.URL), h)
 	if !sqstest.WaitFor(10*time.Second, func() bool { return r.w.Stats().Failed >= 1 }) {

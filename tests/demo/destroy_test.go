@@ -179,6 +179,8 @@ func (w *world) destroyStep(r offline.Resource) (step destroyStep, ok bool) {
 
 // destroyRun is what one destroy did.
 type destroyRun struct {
+	// start is when the destroy began.
+	start time.Time
 	// took is from the first delete until every object deleted was gone (or the bound).
 	took time.Duration
 	// left are the objects still there when the bound ran out (none when it completed).
@@ -201,8 +203,8 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 		t.Fatal(err)
 	}
 	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(w.kube.Discovery()))
-	var run destroyRun
 	start := time.Now()
+	run := destroyRun{start: start}
 	deadline := start.Add(bound)
 	for _, r := range rec.Resources {
 		if step, ok := w.destroyStep(r); ok && slices.Contains(early, step.chart) {
@@ -363,6 +365,26 @@ func (w *world) look(ctx context.Context, sweep bool) (leftovers, error) {
 	return l, nil
 }
 
+// destroyWithNodes runs destroy(rec, bound, early...) once Karpenter's nodes are there to be
+// destroyed with (a NodeClaim and a Node at least; it fails t otherwise), and logs the run's
+// lines after label. It returns the NodeClaims and Nodes there before, and the run.
+func (w *world) destroyWithNodes(label string, rec *offline.Recording, bound time.Duration, early ...string) (leftovers, destroyRun) {
+	t := w.t
+	t.Helper()
+	before, err := w.look(t.Context(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(before.nodes) == 0 || len(before.claims) == 0 {
+		t.Fatalf("%s: no nodes to destroy with: %s", label, before)
+	}
+	run := w.destroy(rec, bound, early...)
+	for _, l := range run.log {
+		t.Logf("%s: %s", label, l)
+	}
+	return before, run
+}
+
 // destroyAndCheck runs the destroy in the program's order while Karpenter's nodes exist and
 // fails unless, within destroyBound of its start, every object it deleted is gone, with every
 // NodeClaim and Node, and nothing waits on a finalizer. It returns the time that took and how
@@ -371,33 +393,23 @@ func (w *world) destroyAndCheck(rec *offline.Recording) (took time.Duration, nod
 	t := w.t
 	t.Helper()
 	ctx := t.Context()
-	before, err := w.look(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(before.nodes) == 0 {
-		t.Fatalf("destroy: no nodes to destroy with: %s", before)
-	}
-	start := time.Now()
-	run := w.destroy(rec, destroyBound)
-	for _, l := range run.log {
-		t.Logf("destroy: %s", l)
-	}
+	before, run := w.destroyWithNodes("destroy", rec, destroyBound)
 	if len(run.left) > 0 {
 		l, _ := w.look(ctx, true)
 		t.Fatalf("destroy: not done within %s; %s", destroyBound, l)
 	}
 	var last leftovers
+	var err error
 	for {
 		if last, err = w.look(ctx, true); err != nil {
 			t.Fatal(err)
 		}
-		if last.empty() || time.Since(start) > destroyBound {
+		if last.empty() || time.Since(run.start) > destroyBound {
 			break
 		}
 		time.Sleep(time.Second)
 	}
-	took = time.Since(start)
+	took = time.Since(run.start)
 	if !last.empty() {
 		t.Fatalf("destroy: after %s, left %s", took.Round(time.Millisecond), last)
 	}
@@ -413,19 +425,8 @@ func (w *world) destroyAndCheck(rec *offline.Recording) (took time.Duration, nod
 func (w *world) destroyKarpenterFirst(rec *offline.Recording) {
 	t := w.t
 	t.Helper()
-	ctx := t.Context()
-	before, err := w.look(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(before.nodes) == 0 || len(before.claims) == 0 {
-		t.Fatalf("the wrong destroy order: no nodes to show it with: %s", before)
-	}
-	run := w.destroy(rec, wrongOrderWait, "karpenter")
-	for _, l := range run.log {
-		t.Logf("wrong order: %s", l)
-	}
-	after, err := w.look(ctx, true)
+	before, run := w.destroyWithNodes("wrong order", rec, wrongOrderWait, "karpenter")
+	after, err := w.look(t.Context(), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,8 @@
 package demo
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -52,19 +50,11 @@ func (w *world) records() []worker.RecordEntry {
 	files, _ := filepath.Glob(filepath.Join(w.dir, "records", "*.jsonl"))
 	var out []worker.RecordEntry
 	for _, f := range files {
-		fh, err := os.Open(f)
+		es, err := worker.ReadRecordFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			var e worker.RecordEntry
-			if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
-				t.Fatalf("%s: %v: %q", f, err, sc.Text())
-			}
-			out = append(out, e)
-		}
-		fh.Close()
+		out = append(out, es...)
 	}
 	return out
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -478,31 +477,20 @@ type record struct {
 	pod string
 }
 
-// readRecords parses a record file's processing lines (not its confirmed deletes); a missing
+// readRecords reads a record file's processing lines (not its confirmed deletes); a missing
 // file has no records.
 func readRecords(t *testing.T, path string) []record {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
+	es, err := worker.ReadRecordFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pod := strings.TrimSuffix(filepath.Base(path), ".jsonl")
 	var out []record
-	for line := range strings.Lines(string(data)) {
-		if !strings.HasSuffix(line, "\n") {
-			break // being written
+	for _, e := range es {
+		if !e.Deleted() {
+			out = append(out, record{e, pod})
 		}
-		var e worker.RecordEntry
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("%s: %q: %v", path, line, err)
-		}
-		if e.Deleted() {
-			continue
-		}
-		out = append(out, record{e, pod})
 	}
 	return out
 }

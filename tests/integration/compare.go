@@ -179,15 +179,10 @@ func secretStringDataToData(obj map[string]any) map[string]any {
 	if !ok {
 		return obj
 	}
-	out := map[string]any{}
-	for k, v := range obj {
-		out[k] = v
-	}
+	out := maps.Clone(obj)
 	data := map[string]any{}
 	if d, ok := obj["data"].(map[string]any); ok {
-		for k, v := range d {
-			data[k] = v
-		}
+		maps.Copy(data, d)
 	}
 	for k, v := range sd {
 		s, _ := v.(string)
@@ -219,16 +214,10 @@ func withoutVolatileMeta(obj map[string]any) map[string]any {
 	if !ok {
 		return obj
 	}
-	m := map[string]any{}
-	for k, v := range meta {
-		if k != "resourceVersion" && k != "managedFields" {
-			m[k] = v
-		}
-	}
-	out := map[string]any{}
-	for k, v := range obj {
-		out[k] = v
-	}
+	m := maps.Clone(meta)
+	delete(m, "resourceVersion")
+	delete(m, "managedFields")
+	out := maps.Clone(obj)
 	out["metadata"] = m
 	return out
 }

@@ -73,6 +73,31 @@ func TestMissing(t *testing.T) {
 	if d := Missing(secret, map[string]any{"apiVersion": "v1", "kind": "Secret", "data": map[string]any{"k": "dw=="}}); len(d) != 1 {
 		t.Errorf("stringData with another value: differences %v, want 1", d)
 	}
+	// data and stringData together: the server holds both in data.
+	both := map[string]any{"apiVersion": "v1", "kind": "Secret", "data": map[string]any{"a": "eA=="}, "stringData": map[string]any{"k": "v"}}
+	if d := Missing(both, map[string]any{"apiVersion": "v1", "kind": "Secret", "data": map[string]any{"a": "eA==", "k": "dg=="}}); len(d) != 0 {
+		t.Errorf("data and stringData: %v", d)
+	}
+	if d := Missing(both, map[string]any{"apiVersion": "v1", "kind": "Secret", "data": map[string]any{"k": "dg=="}}); len(d) != 1 || !strings.Contains(d[0], ".data.a") {
+		t.Errorf("data and stringData, data's key gone: differences %v, want one naming .data.a", d)
+	}
+}
+
+// TestChanged: a re-apply that changes only resourceVersion and managedFields changes nothing;
+// any other field is a difference, both ways.
+func TestChanged(t *testing.T) {
+	obj := func(rv, label string) map[string]any {
+		return map[string]any{"kind": "ConfigMap", "metadata": map[string]any{"name": "c", "resourceVersion": rv,
+			"managedFields": []any{map[string]any{"manager": rv}}, "labels": map[string]any{"a": label}}}
+	}
+	before := obj("1", "x")
+	if d := Changed(before, obj("2", "x")); len(d) != 0 {
+		t.Errorf("only resourceVersion and managedFields changed: differences %v", d)
+	}
+	d := Changed(before, obj("2", "y"))
+	if len(d) != 2 || !strings.Contains(d[0], ".metadata.labels.a") || !strings.HasPrefix(d[1], "(reverse) .metadata.labels.a") {
+		t.Errorf("a label changed: differences %v, want it both ways", d)
+	}
 }
 
 func TestCollect(t *testing.T) {

@@ -217,23 +217,35 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	return diffRequest(req, replacementPaths(typ))
 }
 
-// Create derives the id and outputs of the new resource (offline.Derivation.Resource).
-func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
-	typ, name := urnParts(req.GetUrn())
-	inputs, err := unmarshal(req.GetProperties())
+// derive is the id and the outputs, on the wire, the stand-in gives the resource of urn with
+// inputs (offline.Derivation.Resource).
+func (p *Provider) derive(urn string, inputs *structpb.Struct) (string, *structpb.Struct, error) {
+	typ, name := urnParts(urn)
+	in, err := unmarshal(inputs)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
-	if req.GetPreview() {
-		// Not called while SupportsPreview is false; answered like the engine would.
-		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
-	}
-	id, outs := p.derivation().Resource(typ, name, true, inputs)
-	if err := p.record("create", req.GetUrn(), typ, id); err != nil {
-		return nil, err
-	}
+	id, outs := p.derivation().Resource(typ, name, true, in)
 	props, err := marshal(outs)
 	if err != nil {
+		return "", nil, err
+	}
+	return id, props, nil
+}
+
+// Create derives the id and outputs of the new resource.
+func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
+	if req.GetPreview() {
+		// Not called while SupportsPreview is false (the engine answers itself:
+		// github.com/pulumi/pulumi/sdk/v3@v3.274.1 go/common/resource/plugin/provider_plugin.go,
+		// provider.Create); answered like the engine would.
+		return &pulumirpc.CreateResponse{Properties: req.GetProperties()}, nil
+	}
+	id, props, err := p.derive(req.GetUrn(), req.GetProperties())
+	if err != nil {
+		return nil, err
+	}
+	if err := p.record("create", req.GetUrn(), "", id); err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
@@ -243,19 +255,13 @@ func (p *Provider) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pul
 // resource read by id alone (a `get`) gets the outputs derived from its URN's name and the
 // inputs given, with the id asked for.
 func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	typ, name := urnParts(req.GetUrn())
-	if err := p.record("read", req.GetUrn(), typ, req.GetId()); err != nil {
+	if err := p.record("read", req.GetUrn(), "", req.GetId()); err != nil {
 		return nil, err
 	}
 	if len(req.GetProperties().GetFields()) > 0 {
 		return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
 	}
-	inputs, err := unmarshal(req.GetInputs())
-	if err != nil {
-		return nil, err
-	}
-	_, outs := p.derivation().Resource(typ, name, true, inputs)
-	props, err := marshal(outs)
+	_, props, err := p.derive(req.GetUrn(), req.GetInputs())
 	if err != nil {
 		return nil, err
 	}
@@ -264,19 +270,14 @@ func (p *Provider) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumir
 
 // Update derives the outputs from the new inputs; the id stays.
 func (p *Provider) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
-	typ, name := urnParts(req.GetUrn())
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
-	}
 	if req.GetPreview() {
+		// Not called while SupportsPreview is false, as Create; answered like the engine would.
 		return &pulumirpc.UpdateResponse{Properties: req.GetNews()}, nil
 	}
-	if err := p.record("update", req.GetUrn(), typ, req.GetId()); err != nil {
+	if err := p.record("update", req.GetUrn(), "", req.GetId()); err != nil {
 		return nil, err
 	}
-	_, outs := p.derivation().Resource(typ, name, true, news)
-	props, err := marshal(outs)
+	_, props, err := p.derive(req.GetUrn(), req.GetNews())
 	if err != nil {
 		return nil, err
 	}
