@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,20 +70,48 @@ func scanned(rel string) bool {
 }
 
 // repoFiles lists the repository's files as git sees them: tracked, and untracked but not
-// ignored (what a commit could add).
+// ignored (what a commit could add). Outside a git checkout (a source archive) it walks the
+// tree instead, leaving out what .gitignore names as build output.
 func repoFiles(t *testing.T, root string) []string {
 	t.Helper()
 	cmd := exec.Command("git", "ls-files", "--cached", "--others", "--exclude-standard", "-z")
 	cmd.Dir = root
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("git ls-files in %s: %v (the guard lists the repository's files with git)", root, err)
+		t.Logf("git ls-files in %s: %v; walking the tree instead", root, err)
+		return walkFiles(t, root)
 	}
 	var files []string
 	for _, f := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
 		if f != "" {
 			files = append(files, f)
 		}
+	}
+	return files
+}
+
+// walkFiles lists every file under root but in .git and the ignored output folders (.cache,
+// out, node_modules).
+func walkFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", ".cache", "out", "node_modules":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		files = append(files, rel)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	return files
 }
@@ -182,5 +211,22 @@ func TestPathSkipsWhenAbsent(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(repoRoot(), "go.mod")); err != nil {
 		t.Errorf("repoRoot() = %s holds no go.mod: %v", repoRoot(), err)
+	}
+}
+
+// Outside a git checkout the walk finds the same code files git lists.
+func TestWalkFilesFindsWhatGitLists(t *testing.T) {
+	t.Parallel()
+	root := repoRoot()
+	walked := map[string]bool{}
+	for _, f := range walkFiles(t, root) {
+		walked[filepath.ToSlash(f)] = true
+	}
+	for _, f := range repoFiles(t, root) {
+		if f = filepath.ToSlash(f); scanned(f) && !walked[f] {
+			if _, err := os.Stat(filepath.Join(root, f)); err == nil {
+				t.Errorf("%s: listed by git, not found by the walk", f)
+			}
+		}
 	}
 }
