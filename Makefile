@@ -45,6 +45,10 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 	cd internal/motoserver && $(GO) vet ./...
 	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-demo lint-workflow
 
+# The oldest Go that builds the program: go.mod's go line. With GOTOOLCHAIN=local (above) an older
+# go stops with a toolchain error instead of downloading a newer one.
+GO_MIN_VERSION := $(shell awk '$$1 == "go" {print $$2; exit}' go.mod)
+
 # What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
 # CLI, Go (the Pulumi Go language host compiles the program), the AWS CLI (pulumi-eks checks its
 # version, and the kubeconfig the Kubernetes provider uses runs `aws eks get-token`) and kubectl
@@ -53,7 +57,12 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 require-deploy-tools:
 	@missing=0; \
 	command -v pulumi >/dev/null || { echo "make: the Pulumi CLI (v3.274.1 or newer) is required for preview, up, destroy and refresh: https://www.pulumi.com/docs/install/" >&2; missing=1; }; \
-	command -v $(GO) >/dev/null || { echo "make: Go 1.26 ($(GO)) is required: Pulumi's Go language host compiles the program" >&2; missing=1; }; \
+	command -v $(GO) >/dev/null || { echo "make: Go $(GO_MIN_VERSION) or newer ($(GO)) is required: Pulumi's Go language host compiles the program" >&2; missing=1; }; \
+	if command -v $(GO) >/dev/null; then \
+	  have=$$($(GO) version 2>/dev/null | awk '{sub(/^go/, "", $$3); print $$3}'); \
+	  echo "$$have $(GO_MIN_VERSION)" | awk '{n = split($$1, a, "."); split($$2, b, "."); for (i = 1; i <= 3; i++) { if (a[i] + 0 != b[i] + 0) exit (a[i] + 0 < b[i] + 0); } exit 0}' || \
+	  { echo "make: Go $(GO_MIN_VERSION) or newer is required (go.mod's go line; GOTOOLCHAIN=local, so no newer toolchain is downloaded), and $(GO) is Go $${have:-of an unknown version}: install Go $(GO_MIN_VERSION) or newer from https://go.dev/dl/" >&2; missing=1; }; \
+	fi; \
 	command -v aws >/dev/null || { echo "make: the AWS CLI v2 (aws) is required: the cluster's kubeconfig runs 'aws eks get-token', during preview too: https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html" >&2; missing=1; }; \
 	command -v kubectl >/dev/null || { echo "make: kubectl (1.24 or newer) is required: pulumi-eks runs 'kubectl version' before it creates the cluster, during preview too: https://kubernetes.io/docs/tasks/tools/" >&2; missing=1; }; \
 	exit $$missing

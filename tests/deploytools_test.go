@@ -24,19 +24,25 @@ func TestDeployTargetsRequireTheirTools(t *testing.T) {
 		t.Fatal(err)
 	}
 	all := []string{"pulumi", "go", "aws", "kubectl"}
+	minGo := goModVersion(t, filepath.Join(repo, "go.mod"))
 	cases := []struct {
 		target  string
 		present []string
+		goVer   string   // what the stand-in go reports; "" is go.mod's version
 		want    []string // substrings of the output
 		runs    bool     // pulumi is invoked
 	}{
-		{"preview", []string{"pulumi", "go", "kubectl"}, []string{"the AWS CLI v2 (aws) is required", "aws eks get-token"}, false},
-		{"up", []string{"go", "aws", "kubectl"}, []string{"the Pulumi CLI (v3.274.1 or newer) is required"}, false},
-		{"destroy", []string{"pulumi", "aws", "kubectl"}, []string{"Go 1.26 (go) is required"}, false},
-		{"preview", []string{"pulumi", "go", "aws"}, []string{"kubectl (1.24 or newer) is required"}, false},
-		{"preview", nil, []string{"Pulumi CLI", "Go 1.26", "AWS CLI", "kubectl"}, false},
-		{"preview", all, []string{"pulumi preview --stack dev --diff"}, true},
-		{"destroy", all, []string{"pulumi destroy --stack dev"}, true},
+		{"preview", []string{"pulumi", "go", "kubectl"}, "", []string{"the AWS CLI v2 (aws) is required", "aws eks get-token"}, false},
+		{"up", []string{"go", "aws", "kubectl"}, "", []string{"the Pulumi CLI (v3.274.1 or newer) is required"}, false},
+		{"destroy", []string{"pulumi", "aws", "kubectl"}, "", []string{"Go " + minGo + " or newer (go) is required"}, false},
+		{"preview", []string{"pulumi", "go", "aws"}, "", []string{"kubectl (1.24 or newer) is required"}, false},
+		{"preview", nil, "", []string{"Pulumi CLI", "Go " + minGo, "AWS CLI", "kubectl"}, false},
+		// GOTOOLCHAIN=local: a go older than go.mod's line cannot build the program.
+		{"up", all, "1.26.0", []string{"Go " + minGo + " or newer is required", "go is Go 1.26.0"}, false},
+		{"up", all, "1.25.9", []string{"go is Go 1.25.9"}, false},
+		{"preview", all, "", []string{"pulumi preview --stack dev --diff"}, true},
+		{"preview", all, "1.27.1", []string{"pulumi preview --stack dev --diff"}, true},
+		{"destroy", all, "", []string{"pulumi destroy --stack dev"}, true},
 	}
 	for _, c := range cases {
 		bin := t.TempDir()
@@ -47,8 +53,15 @@ func TestDeployTargetsRequireTheirTools(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		goVer := c.goVer
+		if goVer == "" {
+			goVer = minGo
+		}
 		for _, tool := range c.present {
 			script := "#!/bin/sh\necho \"" + tool + " $*\" >> " + log + "\n"
+			if tool == "go" {
+				script += "[ \"$1\" = version ] && echo \"go version go" + goVer + " linux/amd64\"\nexit 0\n"
+			}
 			if err := os.WriteFile(filepath.Join(bin, tool), []byte(script), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +70,7 @@ func TestDeployTargetsRequireTheirTools(t *testing.T) {
 		cmd.Env = []string{"PATH=" + bin, "HOME=" + t.TempDir()}
 		out, err := cmd.CombinedOutput()
 		calls, _ := os.ReadFile(log)
-		name := c.target + " with " + strings.Join(c.present, ",")
+		name := c.target + " with " + strings.Join(c.present, ",") + " (go " + goVer + ")"
 		if c.runs != (err == nil) {
 			t.Errorf("%s: exit error %v, want success %v; output:\n%s", name, err, c.runs, out)
 		}
@@ -70,4 +83,20 @@ func TestDeployTargetsRequireTheirTools(t *testing.T) {
 			t.Errorf("%s: pulumi ran = %v (calls %q), want %v", name, ranPulumi, calls, c.runs)
 		}
 	}
+}
+
+// goModVersion is the go line of a go.mod: the oldest Go that builds the module.
+func goModVersion(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "go "); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	t.Fatalf("%s has no go line", path)
+	return ""
 }
