@@ -75,7 +75,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		return err
 	}
 
-	queueURLs, queueArnMap, dlqURLs := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
+	queueURLs, queueArnMap, dlqURLs, dlqArns := pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}, pulumi.StringMap{}
 	roleArns, namespaces := pulumi.StringMap{}, pulumi.StringMap{}
 	var commands []any
 	for i, w := range cfg.Workloads {
@@ -101,7 +101,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		if err != nil {
 			return err
 		}
-		queueURLs[w.Name], queueArnMap[w.Name], dlqURLs[w.Name] = q.URL, q.Arn, q.DlqURL
+		queueURLs[w.Name], queueArnMap[w.Name], dlqURLs[w.Name], dlqArns[w.Name] = q.URL, q.Arn, q.DlqURL, q.DlqArn
 		roleArns[w.Name], namespaces[w.Name] = wl.RoleArn, wl.Namespace
 		commands = append(commands, q.URL)
 	}
@@ -113,6 +113,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 	ctx.Export("queueUrls", queueURLs)
 	ctx.Export("queueArns", queueArnMap)
 	ctx.Export("dlqUrls", dlqURLs)
+	ctx.Export("dlqArns", dlqArns)
 	ctx.Export("workloadRoleArns", roleArns)
 	ctx.Export("workloadNamespaces", namespaces)
 	ctx.Export("kedaRoleArn", kedaComp.RoleArn)

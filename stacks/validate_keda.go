@@ -8,9 +8,9 @@ func (c Config) validateKeda(v *validator) {
 	k := c.Keda
 	checkDNSLabel(v, key("keda", "namespace"), k.Namespace)
 	if infra.IsSystemNamespace(k.Namespace) {
-		v.add("%s %q is a namespace Kubernetes creates itself; KEDA creates and deletes its own namespace, choose another", key("keda", "namespace"), k.Namespace)
+		v.add("%s %q is a namespace Kubernetes creates itself; the stack creates KEDA's namespace and deletes it with the stack, choose another", key("keda", "namespace"), k.Namespace)
 	} else if k.Namespace == c.Karpenter.Namespace && k.Namespace != "" {
-		v.add("%s and %s must differ (each chart owns its namespace), both are %q", key("keda", "namespace"), key("karpenter", "namespace"), k.Namespace)
+		v.add("%s and %s must differ (the stack creates each controller's namespace), both are %q", key("keda", "namespace"), key("karpenter", "namespace"), k.Namespace)
 	}
 	if k.OperatorReplicas < 1 || k.OperatorReplicas > 5 {
 		v.add("%s must be from 1 to 5, got %d", key("keda", "operatorReplicas"), k.OperatorReplicas)

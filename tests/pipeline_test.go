@@ -527,7 +527,7 @@ func TestPipelineExports(t *testing.T) {
 		for _, w := range r.cfg.Workloads {
 			names = append(names, w.Name)
 		}
-		for _, key := range []string{"queueUrls", "queueArns", "dlqUrls", "workloadRoleArns", "workloadNamespaces"} {
+		for _, key := range []string{"queueUrls", "queueArns", "dlqUrls", "dlqArns", "workloadRoleArns", "workloadNamespaces"} {
 			assert.ElementsMatch(t, names, keysOf(r.output(t, key)), "%s is keyed by workload name", key)
 		}
 		assert.Equal(t, r.cfg.Keda.Namespace, r.output(t, "kedaNamespace"))
@@ -539,7 +539,10 @@ func TestPipelineExports(t *testing.T) {
 			url := r.queueURL(t, w.Name)
 			assert.Equal(t, url, offline.Lookup(r.output(t, "queueUrls"), w.Name))
 			assert.Equal(t, r.queueArn(w.Name), offline.Lookup(r.output(t, "queueArns"), w.Name))
-			assert.Equal(t, r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq").ID, offline.Lookup(r.output(t, "dlqUrls"), w.Name))
+			dlq := r.one(t, typeSQSQueue, "queue-"+w.Name+"-dlq")
+			assert.Equal(t, dlq.ID, offline.Lookup(r.output(t, "dlqUrls"), w.Name))
+			assert.Equal(t, "arn:aws:sqs:"+r.cfg.Region+":"+offline.AccountID+":"+str(dlq.Inputs["name"]), offline.Lookup(r.output(t, "dlqArns"), w.Name),
+				"the DLQ's ARN, the source of `aws sqs start-message-move-task`")
 			assert.Equal(t, r.roleArn(t, "workload-"+w.Name+"-role"), offline.Lookup(r.output(t, "workloadRoleArns"), w.Name))
 			assert.Equal(t, w.Namespace, offline.Lookup(r.output(t, "workloadNamespaces"), w.Name))
 			assert.Equal(t, infra.SendTestMessagesCommand(url, r.cfg.Region, 3), lines[i])
