@@ -11,8 +11,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // Dir is the folder's path relative to the repository root.
@@ -21,7 +22,7 @@ const Dir = "../shared/reference"
 // Root returns the absolute path of ../shared/reference beside the repository root (which may
 // not exist).
 func Root() string {
-	return filepath.Clean(filepath.Join(repoRoot(), filepath.FromSlash(Dir)))
+	return filepath.Clean(filepath.Join(stacktest.Root(), filepath.FromSlash(Dir)))
 }
 
 // Path returns the absolute path of rel (slash-separated, relative to ../shared/reference), or
@@ -49,24 +50,4 @@ func Read(tb testing.TB, rel, what string) []byte {
 		tb.Fatal(err)
 	}
 	return b
-}
-
-// repoRoot is two levels above this source file (internal/reference), or, where the build
-// trimmed paths, the nearest parent of the working directory that holds internal/reference.
-func repoRoot() string {
-	if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
-		return filepath.Join(filepath.Dir(file), "..", "..")
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "."
-	}
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "internal", "reference", "reference.go")); err == nil {
-			return d
-		}
-		if filepath.Dir(d) == d {
-			return dir
-		}
-	}
 }

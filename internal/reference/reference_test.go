@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
 // readers lists, for one file, the places that name ../shared: in Go source a string literal
@@ -121,7 +123,7 @@ func walkFiles(t *testing.T, root string) []string {
 // that joins the path itself and fails without it) fails here, in every clone.
 func TestNoOtherReader(t *testing.T) {
 	t.Parallel()
-	root := repoRoot()
+	root := stacktest.Root()
 	files := repoFiles(t, root)
 	n := 0
 	for _, rel := range files {
@@ -209,15 +211,15 @@ func TestPathSkipsWhenAbsent(t *testing.T) {
 	if filepath.Base(Root()) != "reference" || filepath.Base(filepath.Dir(Root())) != "shared" {
 		t.Errorf("Root() = %s, want <repository>/../shared/reference", Root())
 	}
-	if _, err := os.Stat(filepath.Join(repoRoot(), "go.mod")); err != nil {
-		t.Errorf("repoRoot() = %s holds no go.mod: %v", repoRoot(), err)
+	if _, err := os.Stat(filepath.Join(stacktest.Root(), "go.mod")); err != nil {
+		t.Errorf("stacktest.Root() = %s holds no go.mod: %v", stacktest.Root(), err)
 	}
 }
 
 // Outside a git checkout the walk finds the same code files git lists.
 func TestWalkFilesFindsWhatGitLists(t *testing.T) {
 	t.Parallel()
-	root := repoRoot()
+	root := stacktest.Root()
 	walked := map[string]bool{}
 	for _, f := range walkFiles(t, root) {
 		walked[filepath.ToSlash(f)] = true

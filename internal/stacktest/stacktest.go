@@ -44,7 +44,7 @@ func Each(t *testing.T, f func(t *testing.T, stack string)) {
 	}
 }
 
-// Root is the repository root: two levels above this source file (internal/stacktest), or,
+// Root is the repository root (internal/reference finds ../shared beside it too): two levels above this source file (internal/stacktest), or,
 // where the build trimmed paths, the nearest parent of the working directory that holds
 // Pulumi.yaml.
 func Root() string {

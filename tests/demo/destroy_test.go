@@ -17,13 +17,8 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery/cached/memory"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/tests/integration"
@@ -202,7 +197,6 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 	if err != nil {
 		t.Fatal(err)
 	}
-	mapper := restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(w.kube.Discovery()))
 	start := time.Now()
 	run := destroyRun{start: start}
 	deadline := start.Add(bound)
@@ -214,12 +208,7 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 	}
 	for k, chain := range order {
 		var deleted []string
-		type pending struct {
-			client dynamic.ResourceInterface
-			name   string
-			id     string
-		}
-		var wait []pending
+		var wait []map[string]any
 		var stopped []string
 		for _, i := range chain {
 			step, ok := w.destroyStep(rec.Resources[i])
@@ -228,15 +217,10 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 			}
 			deleted = append(deleted, step.what)
 			for _, obj := range step.objects {
-				client, name, err := resourceClient(mapper, w.dyn, obj)
-				if err != nil {
-					t.Fatalf("destroy: %s: %v", integration.Identity(obj), err)
-				}
-				fg := metav1.DeletePropagationForeground
-				if err := client.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &fg}); err != nil && !apierrors.IsNotFound(err) {
+				if err := w.client.Delete(ctx, obj, metav1.DeletePropagationForeground); err != nil && !apierrors.IsNotFound(err) {
 					t.Fatalf("destroy: deleting %s: %v", integration.Identity(obj), err)
 				}
-				wait = append(wait, pending{client, name, integration.Identity(obj)})
+				wait = append(wait, obj)
 			}
 			stopped = append(stopped, step.stop...)
 		}
@@ -245,8 +229,8 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 		}
 		w.stopProcesses(stopped)
 		for {
-			wait = slices.DeleteFunc(wait, func(p pending) bool {
-				_, err := p.client.Get(ctx, p.name, metav1.GetOptions{})
+			wait = slices.DeleteFunc(wait, func(obj map[string]any) bool {
+				_, err := w.client.Get(ctx, obj)
 				return apierrors.IsNotFound(err)
 			})
 			if len(wait) == 0 || time.Now().After(deadline) {
@@ -260,8 +244,8 @@ func (w *world) destroy(rec *offline.Recording, bound time.Duration, early ...st
 		}
 		run.log = append(run.log, fmt.Sprintf("%s; ended at %s", line, time.Since(start).Round(100*time.Millisecond)))
 		if len(wait) > 0 {
-			for _, p := range wait {
-				run.left = append(run.left, p.id)
+			for _, obj := range wait {
+				run.left = append(run.left, integration.Identity(obj))
 			}
 			run.log = append(run.log, fmt.Sprintf("not gone after %s: %v", bound, run.left))
 			break
@@ -283,20 +267,6 @@ func (w *world) stopProcesses(names []string) {
 	if err := errors.Join(errs...); err != nil {
 		w.t.Fatalf("stopping %v: %v", names, err)
 	}
-}
-
-// resourceClient is the dynamic client and name of obj.
-func resourceClient(mapper meta.RESTMapper, dyn dynamic.Interface, obj map[string]any) (dynamic.ResourceInterface, string, error) {
-	u := unstructured.Unstructured{Object: obj}
-	gvk := u.GroupVersionKind()
-	m, err := mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
-	if err != nil {
-		return nil, "", err
-	}
-	if m.Scope.Name() == meta.RESTScopeNameNamespace {
-		return dyn.Resource(m.Resource).Namespace(u.GetNamespace()), u.GetName(), nil
-	}
-	return dyn.Resource(m.Resource), u.GetName(), nil
 }
 
 // leftovers are what a complete destroy must not leave: NodeClaims, Nodes, and (when sweep is

@@ -150,6 +150,18 @@ func (c *Client) Get(ctx context.Context, obj map[string]any) (map[string]any, e
 	return u.Object, nil
 }
 
+// Delete deletes obj (by apiVersion, kind, namespace and name) with the given propagation
+// policy; it does not wait for the object to be gone (finalizers may hold it).
+func (c *Client) Delete(ctx context.Context, obj map[string]any, propagation metav1.DeletionPropagation) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res, ns, err := c.resourceFor(obj)
+	if err != nil {
+		return err
+	}
+	return res.Namespace(ns).Delete(ctx, nameOf(obj), metav1.DeleteOptions{PropagationPolicy: &propagation})
+}
+
 // UpdateScale sets the replicas of obj's scale subresource as the given field
 // manager, the way the HorizontalPodAutoscaler that KEDA creates does.
 func (c *Client) UpdateScale(ctx context.Context, obj map[string]any, replicas int64, manager string) error {
