@@ -10,9 +10,17 @@ export GOTOOLCHAIN ?= local
 .DEFAULT_GOAL := help
 .PHONY: help build test test-unit test-verify lint plan preview up destroy refresh require-deploy-tools
 
-help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk 'BEGIN{FS=":.*## "}{printf "  %-18s %s\n", $$1, $$2}'
-	@echo "  STACK=$(STACK)  (dev | prod | any Pulumi.<stack>.yaml)"
+# What a user deploying the stack runs, in the order of README's quick start; `make help` lists
+# them first and every other documented target under "Develop".
+DEPLOY_TARGETS := plan preview up image load destroy refresh
+
+help: ## List the targets: deploying first, then developing
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sort | awk -v deploy="$(DEPLOY_TARGETS)" -v stack="$(STACK)" ' \
+	  BEGIN { FS = ":.*## "; n = split(deploy, order, " "); for (i = 1; i <= n; i++) isdeploy[order[i]] = 1 } \
+	  { if ($$1 in isdeploy) doc[$$1] = $$2; else dev[++m] = sprintf("  %-24s %s", $$1, $$2) } \
+	  END { printf "Deploy (STACK=%s: dev | prod | any Pulumi.<stack>.yaml):\n", stack; \
+	        for (i = 1; i <= n; i++) printf "  %-24s %s\n", order[i], doc[order[i]]; \
+	        print ""; print "Develop:"; for (i = 1; i <= m; i++) print dev[i] }'
 
 build: ## Compile the program and every command
 	$(GO) build ./...
@@ -49,7 +57,7 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 # go stops with a toolchain error instead of downloading a newer one.
 GO_MIN_VERSION := $(shell awk '$$1 == "go" {print $$2; exit}' go.mod)
 
-# What preview, up, destroy and refresh need on PATH (README, "Deploying for real"): the Pulumi
+# What preview, up, destroy and refresh need on PATH (README, "Quick start"): the Pulumi
 # CLI, Go (the Pulumi Go language host compiles the program), the AWS CLI (pulumi-eks checks its
 # version, and the kubeconfig the Kubernetes provider uses runs `aws eks get-token`) and kubectl
 # (pulumi-eks 2.8.1 checks its version before it creates a cluster, previews included). Every

@@ -29,7 +29,7 @@ test-twin: ## Scaling twin: KEDA's scaler on moto + Karpenter's scheduler on the
 scaling-table: ## Regenerate docs/scaling-table.md (messages → pods → nodes, latency budget) from the twin
 	cd $(TWIN_DIR)/keda && $(GO) test -count=1 -timeout $(TWIN_TIMEOUT) -run 'TestTableDecisions' ./...
 	cd $(TWIN_DIR)/karpenter && TWIN_UPDATE=1 $(GO) test -count=1 -timeout $(TWIN_TIMEOUT) -run 'TestScalingTable' ./...
-	@echo "docs/scaling-table.md regenerated; paste it into README.md between <!-- scaling-table:begin --> and <!-- scaling-table:end -->"
+	@echo "docs/scaling-table.md regenerated; paste it into docs/scaling.md between <!-- scaling-table:begin --> and <!-- scaling-table:end -->"
 
 twin-vet: ## gofmt check and go vet of the scaling twin's modules
 	@out="$$(gofmt -l $(TWIN_DIR))"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -15,7 +15,7 @@ import (
 	"github.com/eventscale/eventscale/stacks"
 )
 
-// configKeys lists every leaf key of a config struct as README writes it ("network.vpcCidr").
+// configKeys lists every leaf key of a config struct as docs/configuration.md writes it ("network.vpcCidr").
 func configKeys(prefix string, t reflect.Type) []string {
 	var keys []string
 	for _, k := range stacks.KeyFields(t) {
@@ -36,7 +36,7 @@ func configKeys(prefix string, t reflect.Type) []string {
 	return keys
 }
 
-// defaultAt returns the JSON of the default value at a README key.
+// defaultAt returns the JSON of the default value at a documented key.
 func defaultAt(t *testing.T, key string) string {
 	t.Helper()
 	var root any
@@ -60,11 +60,11 @@ func defaultAt(t *testing.T, key string) string {
 	return string(out)
 }
 
-// TestREADMEConfigReference keeps the README's configuration table true: every key the program
-// reads has a row, every row is a real key, and every default cell equals Defaults().
-func TestREADMEConfigReference(t *testing.T) {
+// TestConfigurationReference keeps docs/configuration.md true: every key the program reads has
+// a row, every row is a real key, and every default cell equals Defaults().
+func TestConfigurationReference(t *testing.T) {
 	t.Parallel()
-	readme, err := os.ReadFile(projectDir + "/README.md")
+	readme, err := os.ReadFile(projectDir + "/docs/configuration.md")
 	require.NoError(t, err)
 	row := regexp.MustCompile("(?m)^\\| `([a-zA-Z\\[\\].]+)` \\| ([^|]+) \\| `([^`]*)` \\| (.+) \\|$")
 	documented := map[string]string{}
@@ -76,17 +76,17 @@ func TestREADMEConfigReference(t *testing.T) {
 	sort.Strings(want)
 	for _, k := range want {
 		def, ok := documented[k]
-		if !assert.True(t, ok, "README's configuration reference lacks `%s`", k) {
+		if !assert.True(t, ok, "docs/configuration.md lacks `%s`", k) {
 			continue
 		}
 		got := defaultAt(t, k)
 		if got == "null" && (def == "[]" || def == "{}") {
 			got = def // an unset list or map: empty
 		}
-		assert.JSONEq(t, got, def, "README default of %s", k)
+		assert.JSONEq(t, got, def, "docs/configuration.md's default of %s", k)
 	}
 	for k := range documented {
-		assert.Contains(t, want, k, "README documents %s, which the program does not read", k)
+		assert.Contains(t, want, k, "docs/configuration.md documents %s, which the program does not read", k)
 	}
 }
 

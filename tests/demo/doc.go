@@ -4,7 +4,7 @@
 // metrics adapter and Karpenter's core through its kwok provider; kwok plays the kubelets, the
 // kwok provider's instance-type file (the scaling twin's EC2 shapes) plays EC2, moto plays SQS
 // and one real worker process runs per Running pod (workers.go). It measures each scenario's
-// timeline and checks the README's copy; prod's ends with a destroy in the order of pulumi
+// timeline and checks the copy in docs/scaling.md; prod's ends with a destroy in the order of pulumi
 // destroy while its nodes run, and the maxReplicas-3 one with the wrong order, Karpenter
 // stopped first (destroy_test.go). The binaries are built once from the Go module proxy
 // into the cache outside the clone by make/demo.mk (tools_test.go checks their versions).

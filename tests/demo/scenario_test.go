@@ -124,7 +124,7 @@ var scenarios = []struct {
 }
 
 // TestDemo runs the scenarios side by side, each on a cluster of its own, then checks the
-// README's copy of their measured timeline.
+// copy of their measured timeline in docs/scaling.md.
 func TestDemo(t *testing.T) {
 	var order []string
 	t.Run("scenarios", func(t *testing.T) {

@@ -13,8 +13,8 @@ import (
 )
 
 // The measured timeline is written on every run to out/demo/timeline.md (git-ignored); with
-// DEMO_UPDATE=1 also to docs/demo-timeline.md and into README.md between these markers.
-// Otherwise the README's copy is checked against the measurement: the same scenarios, message
+// DEMO_UPDATE=1 also to docs/demo-timeline.md and into docs/scaling.md between these markers.
+// Otherwise docs/scaling.md's copy is checked against the measurement: the same scenarios, message
 // counts and peaks, and every time within timelineTolerance of the measured one (the times
 // move by a controller period from run to run, and by more on a loaded machine).
 const (
@@ -22,10 +22,10 @@ const (
 	timelineEnd   = "<!-- demo-timeline:end -->"
 )
 
-// timeClose reports whether a README time r is close enough to the measured m: within 30 s,
+// timeClose reports whether a published time r is close enough to the measured m: within 30 s,
 // or within a factor of 4 either way. KEDA polls every 10 s and the HPA syncs every 15 s, so a
 // point moves by a period or two from run to run; on a loaded CI machine (the demo tier runs
-// beside the engine tier) prod's drain took 3.3 times as long once. A README that is further
+// beside the engine tier) prod's drain took 3.3 times as long once. A published time that is further
 // off, say after a change of cooldown, consolidateAfter or maxReplicas, fails.
 func timeClose(r, m time.Duration) bool {
 	return (r-m).Abs() <= 30*time.Second || (r <= 4*m && m <= 4*r)
@@ -53,7 +53,7 @@ func (tm timing) row() []string {
 // (the scenario fails unless it is every message sent, repeats only where SQS redelivered a
 // message whose delete it had confirmed: see checkDelivery), how many of them were sent during
 // the scale-down, and those repeats with their bound. Only the part before the first " (" is
-// compared with the README: the repeats depend on the machine's load.
+// compared with the published table: the repeats depend on the machine's load.
 func (tm timing) processed() string {
 	s := fmt.Sprintf("%d of %d", tm.Recorded, tm.Messages+tm.Late)
 	if tm.Late > 0 {
@@ -83,15 +83,15 @@ func renderTimeline(tms []timing, order []string) string {
 	return b.String()
 }
 
-// readmeTimeline returns the README's table rows between the markers, cells trimmed.
+// readmeTimeline returns the table rows of docs/scaling.md's copy between the markers, cells trimmed.
 func readmeTimeline(readme string) ([][]string, error) {
 	_, rest, ok := strings.Cut(readme, timelineBegin)
 	if !ok {
-		return nil, fmt.Errorf("README.md has no %s", timelineBegin)
+		return nil, fmt.Errorf("docs/scaling.md has no %s", timelineBegin)
 	}
 	block, _, ok := strings.Cut(rest, timelineEnd)
 	if !ok {
-		return nil, fmt.Errorf("README.md has no %s", timelineEnd)
+		return nil, fmt.Errorf("docs/scaling.md has no %s", timelineEnd)
 	}
 	var rows [][]string
 	for _, line := range strings.Split(block, "\n") {
@@ -108,7 +108,7 @@ func readmeTimeline(readme string) ([][]string, error) {
 	return rows, nil
 }
 
-// compareTimeline returns what differs between the README's rows and the measured ones.
+// compareTimeline returns what differs between the published rows and the measured ones.
 func compareTimeline(readme [][]string, measured []timing, order []string) []string {
 	var diffs []string
 	byName := map[string][]string{}
@@ -116,23 +116,23 @@ func compareTimeline(readme [][]string, measured []timing, order []string) []str
 		if len(r) == len(timelineHeader) {
 			byName[r[0]] = r
 		} else {
-			diffs = append(diffs, fmt.Sprintf("README row %v has %d cells, want %d", r, len(r), len(timelineHeader)))
+			diffs = append(diffs, fmt.Sprintf("docs/scaling.md row %v has %d cells, want %d", r, len(r), len(timelineHeader)))
 		}
 	}
 	if len(readme) != len(order) {
-		diffs = append(diffs, fmt.Sprintf("README has %d rows, the measurement %d", len(readme), len(order)))
+		diffs = append(diffs, fmt.Sprintf("docs/scaling.md has %d rows, the measurement %d", len(readme), len(order)))
 	}
 	for _, tm := range measured {
 		got, ok := byName[tm.Scenario]
 		if !ok {
-			diffs = append(diffs, fmt.Sprintf("README has no row %q", tm.Scenario))
+			diffs = append(diffs, fmt.Sprintf("docs/scaling.md has no row %q", tm.Scenario))
 			continue
 		}
 		want := tm.row()
 		for i, cell := range want {
 			if timelineHeader[i] == "peak pods / nodes / zones" {
 				if !peaksClose(got[i], cell) {
-					diffs = append(diffs, fmt.Sprintf("%s, %s: README %q, measured %q (pods and nodes within a factor of 2)", tm.Scenario, timelineHeader[i], got[i], cell))
+					diffs = append(diffs, fmt.Sprintf("%s, %s: docs/scaling.md %q, measured %q (pods and nodes within a factor of 2)", tm.Scenario, timelineHeader[i], got[i], cell))
 				}
 				continue
 			}
@@ -140,7 +140,7 @@ func compareTimeline(readme [][]string, measured []timing, order []string) []str
 				m, errM := time.ParseDuration(strings.ReplaceAll(cell, " ", ""))
 				r, errR := time.ParseDuration(strings.ReplaceAll(got[i], " ", ""))
 				if errM != nil || errR != nil || !timeClose(r, m) {
-					diffs = append(diffs, fmt.Sprintf("%s, %s: README %q, measured %q (want within 30 s or a factor of 4)", tm.Scenario, timelineHeader[i], got[i], cell))
+					diffs = append(diffs, fmt.Sprintf("%s, %s: docs/scaling.md %q, measured %q (want within 30 s or a factor of 4)", tm.Scenario, timelineHeader[i], got[i], cell))
 				}
 				continue
 			}
@@ -149,14 +149,14 @@ func compareTimeline(readme [][]string, measured []timing, order []string) []str
 				cell, _, _ = strings.Cut(cell, " (")
 			}
 			if got[i] != cell {
-				diffs = append(diffs, fmt.Sprintf("%s, %s: README %q, measured %q", tm.Scenario, timelineHeader[i], got[i], cell))
+				diffs = append(diffs, fmt.Sprintf("%s, %s: docs/scaling.md %q, measured %q", tm.Scenario, timelineHeader[i], got[i], cell))
 			}
 		}
 	}
 	return diffs
 }
 
-// peaksClose reports whether the README's "pods / nodes / zones" cell is close to the measured
+// peaksClose reports whether the published "pods / nodes / zones" cell is close to the measured
 // one: pods and nodes each within a factor of 2. The zones are not compared: where no spread
 // is asked for, Karpenter's choice of zone varies from run to run; the scenarios assert the
 // zones they need. Prod's peaks depend on where the HPA's syncs fall during its drain.
@@ -177,7 +177,7 @@ func peaksClose(readme, measured string) bool {
 }
 
 // checkTimeline writes the measured table and checks (or, with DEMO_UPDATE=1, updates) the
-// README's copy.
+// copy in docs/scaling.md.
 func checkTimeline(t *testing.T, order []string) {
 	t.Helper()
 	timingsMu.Lock()
@@ -196,7 +196,7 @@ func checkTimeline(t *testing.T, order []string) {
 		t.Fatal(err)
 	}
 	t.Logf("measured timeline (%s):\n%s", out, table)
-	readmePath := filepath.Join(root, "README.md")
+	readmePath := filepath.Join(root, "docs", "scaling.md")
 	readme, err := os.ReadFile(readmePath)
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func checkTimeline(t *testing.T, order []string) {
 		before, rest, ok1 := strings.Cut(string(readme), timelineBegin)
 		_, after, ok2 := strings.Cut(rest, timelineEnd)
 		if !ok1 || !ok2 {
-			t.Fatalf("README.md lacks the markers %s … %s", timelineBegin, timelineEnd)
+			t.Fatalf("docs/scaling.md lacks the markers %s … %s", timelineBegin, timelineEnd)
 		}
 		if err := os.WriteFile(readmePath, []byte(before+timelineBegin+"\n"+table+timelineEnd+after), 0o644); err != nil {
 			t.Fatal(err)
@@ -213,7 +213,7 @@ func checkTimeline(t *testing.T, order []string) {
 		if err := os.WriteFile(filepath.Join(root, "docs", "demo-timeline.md"), []byte("# The demo tier's measured timeline\n\nGenerated by `make demo-timeline` (tests/demo, DEMO_UPDATE=1); see docs/demo.md.\n\n"+table), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("README.md and docs/demo-timeline.md updated")
+		t.Logf("docs/scaling.md and docs/demo-timeline.md updated")
 		return
 	}
 	rows, err := readmeTimeline(string(readme))
@@ -221,7 +221,7 @@ func checkTimeline(t *testing.T, order []string) {
 		t.Fatal(err)
 	}
 	if diffs := compareTimeline(rows, measured, order); len(diffs) > 0 {
-		t.Errorf("README.md's demo timeline does not match this run (regenerate with make demo-timeline):\n%s", strings.Join(diffs, "\n"))
+		t.Errorf("docs/scaling.md's demo timeline does not match this run (regenerate with make demo-timeline):\n%s", strings.Join(diffs, "\n"))
 	}
 }
 

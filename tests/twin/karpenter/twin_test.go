@@ -295,18 +295,18 @@ func TestScalingTable(t *testing.T) {
 	if string(got) != doc {
 		t.Fatalf("%s is stale: run `make scaling-table` and commit it. It should be:\n%s", path, doc)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	page, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(spec.CopyFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	block, ok, err := spec.ReadmeBlock(string(readme))
+	block, ok, err := spec.CopyBlock(string(page))
 	switch {
 	case err != nil:
 		t.Fatal(err)
 	case !ok:
-		t.Fatalf("README.md has no %s … %s block: paste docs/scaling-table.md between those markers", spec.ReadmeBegin, spec.ReadmeEnd)
+		t.Fatalf("%s has no %s … %s block: paste docs/scaling-table.md between those markers", spec.CopyFile, spec.CopyBegin, spec.CopyEnd)
 	case block != strings.TrimSpace(doc):
-		t.Fatalf("README.md's scaling table differs from docs/scaling-table.md: paste the file between the markers again")
+		t.Fatalf("%s's scaling table differs from docs/scaling-table.md: paste the file between the markers again", spec.CopyFile)
 	}
 	t.Logf("\n%s", doc)
 }

@@ -6,10 +6,12 @@ import (
 	"strings"
 )
 
-// Markers delimit the README's copy of docs/scaling-table.md.
+// Markers delimit the copy of docs/scaling-table.md at the top of docs/scaling.md (CopyFile).
 const (
-	ReadmeBegin = "<!-- scaling-table:begin -->"
-	ReadmeEnd   = "<!-- scaling-table:end -->"
+	CopyBegin = "<!-- scaling-table:begin -->"
+	CopyEnd   = "<!-- scaling-table:end -->"
+	// CopyFile is the page, relative to the repository root, that holds the copy.
+	CopyFile = "docs/scaling.md"
 )
 
 // Table renders a Markdown table.
@@ -34,20 +36,20 @@ func Table(header []string, rows [][]string) string {
 	return b.String()
 }
 
-// ReadmeBlock returns what stands between the markers in readme, trimmed, and whether both
+// CopyBlock returns what stands between the markers in page, trimmed, and whether both
 // markers are there. One marker without the other is an error.
-func ReadmeBlock(readme string) (string, bool, error) {
-	i := strings.Index(readme, ReadmeBegin)
-	j := strings.Index(readme, ReadmeEnd)
+func CopyBlock(page string) (string, bool, error) {
+	i := strings.Index(page, CopyBegin)
+	j := strings.Index(page, CopyEnd)
 	switch {
 	case i < 0 && j < 0:
 		return "", false, nil
 	case i < 0 || j < 0:
-		return "", false, errors.New("README has only one of the scaling-table markers")
+		return "", false, errors.New(CopyFile + " has only one of the scaling-table markers")
 	case j < i:
-		return "", false, fmt.Errorf("README's %s comes before %s", ReadmeEnd, ReadmeBegin)
+		return "", false, fmt.Errorf("%s: %s comes before %s", CopyFile, CopyEnd, CopyBegin)
 	}
-	return strings.TrimSpace(readme[i+len(ReadmeBegin) : j]), true, nil
+	return strings.TrimSpace(page[i+len(CopyBegin) : j]), true, nil
 }
 
 // Thousands formats n with thousands separators (10000 → "10,000").

@@ -7,18 +7,18 @@ import (
 	"testing"
 )
 
-func TestReadmeBlock(t *testing.T) {
-	got, ok, err := ReadmeBlock("a\n" + ReadmeBegin + "\n| x |\n" + ReadmeEnd + "\nb")
+func TestCopyBlock(t *testing.T) {
+	got, ok, err := CopyBlock("a\n" + CopyBegin + "\n| x |\n" + CopyEnd + "\nb")
 	if err != nil || !ok || got != "| x |" {
 		t.Fatalf("got %q %v %v", got, ok, err)
 	}
-	if _, ok, err := ReadmeBlock("no markers"); ok || err != nil {
+	if _, ok, err := CopyBlock("no markers"); ok || err != nil {
 		t.Fatalf("no markers: %v %v", ok, err)
 	}
-	if _, _, err := ReadmeBlock(ReadmeBegin + " only"); err == nil {
+	if _, _, err := CopyBlock(CopyBegin + " only"); err == nil {
 		t.Fatal("one marker must be an error")
 	}
-	if _, _, err := ReadmeBlock(ReadmeEnd + ReadmeBegin); err == nil {
+	if _, _, err := CopyBlock(CopyEnd + CopyBegin); err == nil {
 		t.Fatal("reversed markers must be an error")
 	}
 }
