@@ -5,6 +5,7 @@ package tests
 import (
 	"encoding/json"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -397,13 +398,35 @@ func TestTooFewZonesInRegion(t *testing.T) {
 	}
 }
 
-// privateZones returns the availabilityZone input of each private subnet, in registration order.
-func privateZones(rec *offline.Recording) []string {
-	var out []string
+// zonesOf returns the zones of a lookup given as name, zone ID, name, zone ID, ...
+func zonesOf(nameIDs ...string) []offline.Zone {
+	var out []offline.Zone
+	for i := 0; i+1 < len(nameIDs); i += 2 {
+		out = append(out, offline.Zone{Name: nameIDs[i], ID: nameIDs[i+1]})
+	}
+	return out
+}
+
+// privateZones returns the availabilityZone input of each private subnet in zone order: the
+// order of their CIDRs, which the stack carves in zone order (the mock records registrations in
+// no fixed order).
+func privateZones(t *testing.T, rec *offline.Recording) []string {
+	t.Helper()
+	var private []offline.Resource
 	for _, s := range byType(rec, "aws:ec2/subnet:Subnet") {
 		if strings.Contains(s.Name, "-private-") {
-			out = append(out, str(s.Inputs["availabilityZone"]))
+			private = append(private, s)
 		}
+	}
+	addr := func(s offline.Resource) netip.Addr {
+		p, err := netip.ParsePrefix(str(s.Inputs["cidrBlock"]))
+		require.NoError(t, err, s.Name)
+		return p.Addr()
+	}
+	slices.SortFunc(private, func(a, b offline.Resource) int { return addr(a).Compare(addr(b)) })
+	var out []string
+	for _, s := range private {
+		out = append(out, str(s.Inputs["availabilityZone"]))
 	}
 	return out
 }
@@ -416,13 +439,13 @@ func TestZonesEKSRefusesAreSkipped(t *testing.T) {
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.prod.yaml")
 	require.NoError(t, err)
 	require.Equal(t, "us-east-1", raw[stacks.RegionKey])
-	zones := []offline.Zone{{"us-east-1a", "use1-az3"}, {"us-east-1b", "use1-az1"}, {"us-east-1c", "use1-az2"}, {"us-east-1d", "use1-az4"}}
+	zones := zonesOf("us-east-1a", "use1-az3", "us-east-1b", "use1-az1", "us-east-1c", "use1-az2", "us-east-1d", "use1-az4")
 	rec, err := offline.Run("prod", raw, offline.Options{Zones: zones})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"us-east-1b", "us-east-1c", "us-east-1d"}, privateZones(rec))
+	assert.Equal(t, []string{"us-east-1b", "us-east-1c", "us-east-1d"}, privateZones(t, rec))
 	one(t, rec, "aws:ec2/subnet:Subnet", "network-private-us-east-1b")
 
-	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, privateZones(stackRun(t, "prod")))
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, privateZones(t, stackRun(t, "prod")))
 }
 
 // TestExplicitZones: zones by name are used as given; zones by ID become this account's zone
@@ -437,14 +460,14 @@ func TestExplicitZones(t *testing.T) {
 	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
 	one(t, rec, "aws:ec2/subnet:Subnet", "network-private-us-west-2d")
-	assert.Equal(t, []string{"us-west-2b", "us-west-2d"}, privateZones(rec))
+	assert.Equal(t, []string{"us-west-2b", "us-west-2d"}, privateZones(t, rec))
 	assert.Len(t, byType(rec, "aws:ec2/subnet:Subnet"), 4)
 
 	// In the mock's default us-west-2, usw2-az4 is us-west-2c and usw2-az1 us-west-2a.
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZoneIds":["usw2-az4","usw2-az1"]}`
 	byID, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"us-west-2c", "us-west-2a"}, privateZones(byID))
+	assert.Equal(t, []string{"us-west-2c", "us-west-2a"}, privateZones(t, byID))
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2c","us-west-2a"]}`
 	byName, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
@@ -455,7 +478,7 @@ func TestExplicitZones(t *testing.T) {
 
 	raw[stacks.RegionKey] = "us-east-1"
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-east-1a","us-east-1b"]}`
-	rec, err = offline.Run("dev", raw, offline.Options{Zones: []offline.Zone{{"us-east-1a", "use1-az3"}, {"us-east-1b", "use1-az1"}, {"us-east-1c", "use1-az2"}}})
+	rec, err = offline.Run("dev", raw, offline.Options{Zones: zonesOf("us-east-1a", "use1-az3", "us-east-1b", "use1-az1", "us-east-1c", "use1-az2")})
 	require.ErrorContains(t, err, `eventscale:network.availabilityZones[0] is "us-east-1a", in this account zone use1-az3, in which EKS does not allow cluster subnets`)
 	for _, r := range rec.Resources {
 		assert.True(t, r.StandIn, "registered %s %s before failing", r.Type, r.Name)
