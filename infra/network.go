@@ -15,7 +15,8 @@ type NetworkSettings struct {
 	VpcCidr string `json:"vpcCidr"`
 	// AzCount is how many availability zones the subnets span (2 to 6).
 	AzCount int `json:"azCount"`
-	// AvailabilityZones names the zones explicitly; empty means the first AzCount available zones of the region.
+	// AvailabilityZones names the zones explicitly; empty means AvailabilityZoneIds, or else the
+	// first AzCount available zones of the region that EKS supports (EKSUnsupportedZoneIDs).
 	AvailabilityZones []string `json:"availabilityZones"`
 	// PrivateSubnetPrefixLength is the prefix length of each private (node and pod) subnet.
 	PrivateSubnetPrefixLength int `json:"privateSubnetPrefixLength"`
@@ -27,6 +28,10 @@ type NetworkSettings struct {
 	PublicSubnetCidrs []string `json:"publicSubnetCidrs"`
 	// NatGateways is NatSingle (one NAT gateway, cheaper) or NatOnePerAz (zone-redundant egress).
 	NatGateways string `json:"natGateways"`
+	// AvailabilityZoneIds chooses the zones by zone ID (use1-az1), the same in every account;
+	// the stack resolves them to the account's zone names. At most one of AvailabilityZones and
+	// AvailabilityZoneIds is set.
+	AvailabilityZoneIds []string `json:"availabilityZoneIds"`
 }
 
 // OneNatPerAz reports whether every zone gets its own NAT gateway (otherwise one NAT in the

@@ -73,6 +73,22 @@ func TestValidateRejects(t *testing.T) {
 			[]string{"eventscale:network.availabilityZones lists 2 zones", "azCount is 3"}},
 		{"zone repeated", func(c *Config) { c.Network.AvailabilityZones = []string{"us-west-2a", "us-west-2a", "us-west-2c"} },
 			[]string{"availabilityZones[1] repeats zone", `"us-west-2a"`}},
+		{"zones by name and by ID", func(c *Config) {
+			c.Network.AvailabilityZones = []string{"us-west-2a", "us-west-2b", "us-west-2c"}
+			c.Network.AvailabilityZoneIds = []string{"usw2-az1", "usw2-az2", "usw2-az3"}
+		}, []string{"eventscale:network.availabilityZones and eventscale:network.availabilityZoneIds are mutually exclusive", `["usw2-az1" "usw2-az2" "usw2-az3"]`}},
+		{"zone IDs count mismatch", func(c *Config) { c.Network.AvailabilityZoneIds = []string{"usw2-az1", "usw2-az2"} },
+			[]string{"eventscale:network.availabilityZoneIds lists 2 zones but eventscale:network.azCount is 3"}},
+		{"zone ID repeated", func(c *Config) { c.Network.AvailabilityZoneIds = []string{"usw2-az1", "usw2-az2", "usw2-az1"} },
+			[]string{`eventscale:network.availabilityZoneIds[2] repeats zone "usw2-az1"`}},
+		{"zone ID that is a name", func(c *Config) { c.Network.AvailabilityZoneIds = []string{"usw2-az1", "us-west-2b", "usw2-az3"} },
+			[]string{`eventscale:network.availabilityZoneIds[1] must be an availability zone ID such as "use1-az1", got "us-west-2b"`}},
+		{"zone ID of a local zone", func(c *Config) { c.Network.AvailabilityZoneIds = []string{"usw2-az1", "usw2-az2", "usw2-lax1-az1"} },
+			[]string{`eventscale:network.availabilityZoneIds[2] must be an availability zone ID`, `got "usw2-lax1-az1"`}},
+		{"zone ID EKS refuses", func(c *Config) {
+			c.Region = "us-east-1"
+			c.Network.AvailabilityZoneIds = []string{"use1-az1", "use1-az3", "use1-az4"}
+		}, []string{`eventscale:network.availabilityZoneIds[1] is "use1-az3", a zone of us-east-1 in which EKS does not allow cluster subnets (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html)`}},
 		{"nat strategy", func(c *Config) { c.Network.NatGateways = "perAz" }, []string{"eventscale:network.natGateways", `"perAz"`}},
 		{"private prefix too long", func(c *Config) { c.Network.PrivateSubnetPrefixLength = 29 }, []string{"eventscale:network.privateSubnetPrefixLength", "got 29"}},
 		{"subnet outside vpc", func(c *Config) {

@@ -123,6 +123,7 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	// The network component gets the section with its zones and subnets resolved.
 	net := cfg.Network
 	net.AvailabilityZones, net.PrivateSubnetCidrs, net.PublicSubnetCidrs = zones, private, public
+	net.AvailabilityZoneIds = nil // resolved to names in AvailabilityZones
 	e.network, err = network.New(ctx, "network", &network.Args{
 		NetworkSettings: net,
 		ClusterName:     cfg.Cluster.Name,
@@ -163,26 +164,4 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	ctx.Export("clusterSecurityGroupId", e.cluster.ClusterSecurityGroupID)
 	ctx.Export("kubeconfig", e.cluster.Kubeconfig)
 	return nil
-}
-
-// availabilityZones returns the configured zones, or the first azCount zones of the region
-// that need no opt-in.
-func availabilityZones(ctx *pulumi.Context, cfg Config) ([]string, error) {
-	if len(cfg.Network.AvailabilityZones) > 0 {
-		return cfg.Network.AvailabilityZones, nil
-	}
-	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
-		Filters: []aws.GetAvailabilityZonesFilter{
-			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
-		},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("looking up availability zones of %s: %w", cfg.Region, err)
-	}
-	if len(res.Names) < cfg.Network.AzCount {
-		return nil, fmt.Errorf("%s is %d but region %s has only %d available zones (%v): lower it or list %s",
-			key("network", "azCount"), cfg.Network.AzCount, cfg.Region, len(res.Names), res.Names, key("network", "availabilityZones"))
-	}
-	return res.Names[:cfg.Network.AzCount], nil
 }

@@ -26,19 +26,7 @@ func (c Config) validateNetwork(v *validator) {
 	if n.AzCount < 2 || n.AzCount > 6 {
 		v.add("%s must be from 2 to 6 (EKS needs subnets in at least two zones), got %d", key("network", "azCount"), n.AzCount)
 	}
-	if len(n.AvailabilityZones) > 0 {
-		if len(n.AvailabilityZones) != n.AzCount {
-			v.add("%s lists %d zones but %s is %d", key("network", "availabilityZones"), len(n.AvailabilityZones), key("network", "azCount"), n.AzCount)
-		}
-		for i, z := range n.AvailabilityZones {
-			if c.Region != "" && (!strings.HasPrefix(z, c.Region) || len(z) != len(c.Region)+1) {
-				v.add("%s[%d] must be a zone of region %q such as %q, got %q", key("network", "availabilityZones"), i, c.Region, c.Region+"a", z)
-			}
-			if slices.Index(n.AvailabilityZones, z) != i {
-				v.add("%s[%d] repeats zone %q", key("network", "availabilityZones"), i, z)
-			}
-		}
-	}
+	c.validateZones(v)
 	if n.NatGateways != infra.NatSingle && n.NatGateways != infra.NatOnePerAz {
 		v.add("%s must be %q or %q, got %q", key("network", "natGateways"), infra.NatSingle, infra.NatOnePerAz, n.NatGateways)
 	}
@@ -98,6 +86,47 @@ func (c Config) validateNetwork(v *validator) {
 		if _, _, err := infra.SubnetPlan(n.VpcCidr, n.AzCount, n.PrivateSubnetPrefixLength, n.PublicSubnetPrefixLength); err != nil {
 			v.add("%s %q cannot hold %d private /%d and %d public /%d subnets: %v", key("network", "vpcCidr"), n.VpcCidr,
 				n.AzCount, n.PrivateSubnetPrefixLength, n.AzCount, n.PublicSubnetPrefixLength, err)
+		}
+	}
+}
+
+// validateZones checks the explicit zones: by name (availabilityZones) or by zone ID
+// (availabilityZoneIds), not both; one per azCount, no repeats; names of the region; IDs of the
+// shape AWS gives them and not in a zone EKS refuses cluster subnets in. Whether a name's zone
+// is one of those depends on the account, so the stack checks it after its zone lookup.
+func (c Config) validateZones(v *validator) {
+	n := c.Network
+	names, ids := key("network", "availabilityZones"), key("network", "availabilityZoneIds")
+	if len(n.AvailabilityZones) > 0 && len(n.AvailabilityZoneIds) > 0 {
+		v.add("%s and %s are mutually exclusive: choose the zones by name (which maps to a different zone per account) or by zone ID (the same in every account), got %q and %q",
+			names, ids, n.AvailabilityZones, n.AvailabilityZoneIds)
+	}
+	for _, list := range []struct {
+		key   string
+		zones []string
+	}{{names, n.AvailabilityZones}, {ids, n.AvailabilityZoneIds}} {
+		if len(list.zones) > 0 && len(list.zones) != n.AzCount {
+			v.add("%s lists %d zones but %s is %d", list.key, len(list.zones), key("network", "azCount"), n.AzCount)
+		}
+		for i, z := range list.zones {
+			if slices.Index(list.zones, z) != i {
+				v.add("%s[%d] repeats zone %q", list.key, i, z)
+			}
+		}
+	}
+	for i, z := range n.AvailabilityZones {
+		if c.Region != "" && (!strings.HasPrefix(z, c.Region) || len(z) != len(c.Region)+1) {
+			v.add("%s[%d] must be a zone of region %q such as %q, got %q", names, i, c.Region, c.Region+"a", z)
+		}
+	}
+	for i, id := range n.AvailabilityZoneIds {
+		region, unsupported := infra.EKSUnsupportedZoneIDs[id]
+		switch {
+		case !infra.IsZoneID(id):
+			v.add("%s[%d] must be an availability zone ID such as \"use1-az1\", got %q", ids, i, id)
+		case unsupported:
+			v.add("%s[%d] is %q, a zone of %s in which EKS does not allow cluster subnets (%s): choose another zone",
+				ids, i, id, region, infra.EKSUnsupportedZonesSource)
 		}
 	}
 }

@@ -5,6 +5,7 @@ package tests
 import (
 	"encoding/json"
 	"io"
+	"net/netip"
 	"slices"
 	"strings"
 	"testing"
@@ -389,26 +390,99 @@ func TestTooFewZonesInRegion(t *testing.T) {
 	t.Parallel()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
-	rec, err := offline.Run("dev", raw, offline.Options{Zones: []string{"us-west-2a", "us-west-2b"}})
+	rec, err := offline.Run("dev", raw, offline.Options{Zones: offline.DefaultZones("us-west-2")[:2]})
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), "eventscale:network.azCount is 3 but region us-west-2 has only 2 available zones")
+	assert.Contains(t, err.Error(), "eventscale:network.azCount is 3 but region us-west-2 has only 2 available zones EKS supports (us-west-2a (usw2-az1), us-west-2b (usw2-az2))")
 	for _, r := range rec.Resources {
 		assert.True(t, r.StandIn, "registered %s %s before failing", r.Type, r.Name)
 	}
 }
 
-func TestExplicitZonesSkipLookup(t *testing.T) {
+// zonesOf returns the zones of a lookup given as name, zone ID, name, zone ID, ...
+func zonesOf(nameIDs ...string) []offline.Zone {
+	var out []offline.Zone
+	for i := 0; i+1 < len(nameIDs); i += 2 {
+		out = append(out, offline.Zone{Name: nameIDs[i], ID: nameIDs[i+1]})
+	}
+	return out
+}
+
+// privateZones returns the availabilityZone input of each private subnet in zone order: the
+// order of their CIDRs, which the stack carves in zone order (the mock records registrations in
+// no fixed order).
+func privateZones(t *testing.T, rec *offline.Recording) []string {
+	t.Helper()
+	var private []offline.Resource
+	for _, s := range byType(rec, "aws:ec2/subnet:Subnet") {
+		if strings.Contains(s.Name, "-private-") {
+			private = append(private, s)
+		}
+	}
+	addr := func(s offline.Resource) netip.Addr {
+		p, err := netip.ParsePrefix(str(s.Inputs["cidrBlock"]))
+		require.NoError(t, err, s.Name)
+		return p.Addr()
+	}
+	slices.SortFunc(private, func(a, b offline.Resource) int { return addr(a).Compare(addr(b)) })
+	var out []string
+	for _, s := range private {
+		out = append(out, str(s.Inputs["availabilityZone"]))
+	}
+	return out
+}
+
+// TestZonesEKSRefusesAreSkipped: in an account whose first us-east-1 zone is use1-az3, where
+// EKS does not allow cluster subnets, the stack skips it; with the mock's default lookup (no
+// such zone among the first three) it keeps the first three zones.
+func TestZonesEKSRefusesAreSkipped(t *testing.T) {
+	t.Parallel()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.prod.yaml")
+	require.NoError(t, err)
+	require.Equal(t, "us-east-1", raw[stacks.RegionKey])
+	zones := zonesOf("us-east-1a", "use1-az3", "us-east-1b", "use1-az1", "us-east-1c", "use1-az2", "us-east-1d", "use1-az4")
+	rec, err := offline.Run("prod", raw, offline.Options{Zones: zones})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"us-east-1b", "us-east-1c", "us-east-1d"}, privateZones(t, rec))
+	one(t, rec, "aws:ec2/subnet:Subnet", "network-private-us-east-1b")
+
+	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, privateZones(t, stackRun(t, "prod")))
+}
+
+// TestExplicitZones: zones by name are used as given; zones by ID become this account's zone
+// names, in the configured order, and the subnets take the name, as a stack choosing the same
+// zones by name gets them; a named zone that is use1-az3 in this account fails before any
+// resource is registered.
+func TestExplicitZones(t *testing.T) {
 	t.Parallel()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
 	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2b","us-west-2d"]}`
 	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
-	for _, inv := range rec.Invokes {
-		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)
-	}
 	one(t, rec, "aws:ec2/subnet:Subnet", "network-private-us-west-2d")
+	assert.Equal(t, []string{"us-west-2b", "us-west-2d"}, privateZones(t, rec))
 	assert.Len(t, byType(rec, "aws:ec2/subnet:Subnet"), 4)
+
+	// In the mock's default us-west-2, usw2-az4 is us-west-2c and usw2-az1 us-west-2a.
+	raw["eventscale:network"] = `{"azCount":2,"availabilityZoneIds":["usw2-az4","usw2-az1"]}`
+	byID, err := offline.Run("dev", raw, offline.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"us-west-2c", "us-west-2a"}, privateZones(t, byID))
+	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-west-2c","us-west-2a"]}`
+	byName, err := offline.Run("dev", raw, offline.Options{})
+	require.NoError(t, err)
+	for _, s := range byType(byID, "aws:ec2/subnet:Subnet") {
+		assert.Equal(t, one(t, byName, s.Type, s.Name).Inputs, s.Inputs, "%s: the same inputs as by name", s.Name)
+		assert.NotContains(t, s.Inputs, "availabilityZoneId", s.Name)
+	}
+
+	raw[stacks.RegionKey] = "us-east-1"
+	raw["eventscale:network"] = `{"azCount":2,"availabilityZones":["us-east-1a","us-east-1b"]}`
+	rec, err = offline.Run("dev", raw, offline.Options{Zones: zonesOf("us-east-1a", "use1-az3", "us-east-1b", "use1-az1", "us-east-1c", "use1-az2")})
+	require.ErrorContains(t, err, `eventscale:network.availabilityZones[0] is "us-east-1a", in this account zone use1-az3, in which EKS does not allow cluster subnets`)
+	for _, r := range rec.Resources {
+		assert.True(t, r.StandIn, "registered %s %s before failing", r.Type, r.Name)
+	}
 }
 
 // TestPulumiProjectFiles loads Pulumi.yaml and the stack files with Pulumi's own loaders (the

@@ -20,9 +20,10 @@ const TypeToken = "eventscale:network:Network"
 type Args struct {
 	// NetworkSettings are the network's settings (the `eventscale:network` section), resolved by
 	// the stack: AvailabilityZones (at least two) get one private and one public subnet each,
-	// PrivateSubnetCidrs and PublicSubnetCidrs one per zone in zone order (AzCount and the prefix
-	// lengths are not read). NatGateways infra.NatOnePerAz gives every zone its own NAT gateway;
-	// otherwise one NAT in the first zone serves all.
+	// PrivateSubnetCidrs and PublicSubnetCidrs one per zone in zone order (AzCount, the prefix
+	// lengths and AvailabilityZoneIds, which the stack resolves to names, are not read).
+	// NatGateways infra.NatOnePerAz gives every zone its own NAT gateway; otherwise one NAT in
+	// the first zone serves all.
 	infra.NetworkSettings
 	// ClusterName is the value of the karpenter.sh/discovery tag on private subnets.
 	ClusterName string

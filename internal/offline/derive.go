@@ -26,13 +26,42 @@ import (
 type Derivation struct {
 	// Region and AccountID are the AWS region and account the values are made up for.
 	Region, AccountID string
-	// Zones are the availability zones getAvailabilityZones returns; nil means the region's
-	// a, b, c and d.
-	Zones []string
+	// Zones are the availability zones getAvailabilityZones returns, in order; nil means
+	// DefaultZones(Region).
+	Zones []Zone
 	// EKS, when set, is the API server the aws:eks/cluster:Cluster outputs point at (endpoint,
 	// certificateAuthority.data, identities[0].oidcs[0].issuer) instead of the example ones,
 	// and the issuer the OIDC provider's ARN is built from.
 	EKS *EKSEndpoint
+}
+
+// Zone is an availability zone as getAvailabilityZones returns it: its name, which maps to a
+// different zone in each account, and its zone ID, the same in every account.
+type Zone struct{ Name, ID string }
+
+// DefaultZones are the zones a Derivation without Zones returns for region: its zones a to d.
+// Their zone IDs take the form AWS describes: "the first three letters of the Region code,
+// followed by the number at the end of the Region code, followed by -az, followed by a number"
+// (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html,
+// read 2026-12-07; true of us-east-1's use1 and us-west-2's usw2, not of every region's). Names
+// map to zone IDs differently per account; here a, b, c and d are az1, az2, az4 and az3, an
+// account in which us-east-1's first three zones are ones EKS supports (use1-az3, which it does
+// not, is us-east-1d). A test puts use1-az3 first by setting Zones.
+func DefaultZones(region string) []Zone {
+	var letters, number string
+	for _, r := range region {
+		switch {
+		case unicode.IsLetter(r) && len(letters) < 3:
+			letters += string(r)
+		case unicode.IsDigit(r):
+			number += string(r)
+		}
+	}
+	var zones []Zone
+	for i, n := range []string{"1", "2", "4", "3"} {
+		zones = append(zones, Zone{Name: region + string(rune('a'+i)), ID: letters + number + "-az" + n})
+	}
+	return zones
 }
 
 // EKSEndpoint is a Kubernetes API server an aws:eks/cluster:Cluster's outputs describe.
@@ -348,15 +377,13 @@ func (d Derivation) Invoke(token string, args resource.PropertyMap) (resource.Pr
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
 		zones := d.Zones
 		if zones == nil {
-			for _, s := range []string{"a", "b", "c", "d"} {
-				zones = append(zones, d.Region+s)
-			}
+			zones = DefaultZones(d.Region)
 		}
-		names := make([]any, len(zones))
+		names, ids := make([]any, len(zones)), make([]any, len(zones))
 		for i, z := range zones {
-			names[i] = z
+			names[i], ids[i] = z.Name, z.ID
 		}
-		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "id": d.Region}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"names": names, "zoneIds": ids, "id": d.Region}), nil
 	}
 	return nil, fmt.Errorf("offline: unexpected invoke %q: the program may only call functions the derivation answers (add it to internal/offline if it is intended)", token)
 }

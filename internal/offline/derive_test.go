@@ -81,6 +81,7 @@ func TestMocksAnswerThroughTheDerivation(t *testing.T) {
 	want, err := testDerivation.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones", nil)
 	require.NoError(t, err)
 	assert.Equal(t, want.Mappable()["names"], zones["names"])
+	assert.Equal(t, want.Mappable()["zoneIds"], zones["zoneIds"])
 }
 
 // TestARNTypesFollowTheSDK: a type gets a generic arn exactly when pulumi-aws's schema has an
@@ -159,13 +160,27 @@ func TestDerivationInvokes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "eu-west-1", got["name"].StringValue())
 	d := testDerivation
-	d.Zones = []string{"z1"}
+	got, err = d.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones", nil)
+	require.NoError(t, err)
+	assert.Equal(t, []any{"eu-west-1a", "eu-west-1b", "eu-west-1c", "eu-west-1d"}, got.Mappable()["names"])
+	assert.Equal(t, []any{"euw1-az1", "euw1-az2", "euw1-az4", "euw1-az3"}, got.Mappable()["zoneIds"])
+	d.Zones = []Zone{{"z1", "zzz1-az3"}}
 	got, err = d.Invoke("aws:index/getAvailabilityZones:getAvailabilityZones", nil)
 	require.NoError(t, err)
 	assert.Equal(t, []any{"z1"}, got.Mappable()["names"])
+	assert.Equal(t, []any{"zzz1-az3"}, got.Mappable()["zoneIds"])
 	_, err = d.Invoke("aws:eks/getAddonVersion:getAddonVersion", nil)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"aws:eks/getAddonVersion:getAddonVersion"`)
+}
+
+// TestDefaultZones: the zone IDs have AWS's form for the regions the stacks use (us-east-1's
+// use1, us-west-2's usw2), and us-east-1's first three are not use1-az3, where EKS does not
+// allow cluster subnets.
+func TestDefaultZones(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, []Zone{{"us-east-1a", "use1-az1"}, {"us-east-1b", "use1-az2"}, {"us-east-1c", "use1-az4"}, {"us-east-1d", "use1-az3"}}, DefaultZones("us-east-1"))
+	assert.Equal(t, Zone{"us-west-2b", "usw2-az2"}, DefaultZones("us-west-2")[1])
 }
 
 // TestCheckNamesWhatResourceNames: every type Check auto-names is one Resource derives a name

@@ -63,8 +63,9 @@ type Recording struct {
 
 // Options adjust a run.
 type Options struct {
-	// Zones overrides the availability zones the mocked getAvailabilityZones returns.
-	Zones []string
+	// Zones overrides the availability zones the mocked getAvailabilityZones returns
+	// (DefaultZones of the stack's region when nil).
+	Zones []Zone
 }
 
 // RunStackFile runs the program for stack `stack` with the config of `<dir>/Pulumi.<stack>.yaml`.
@@ -194,7 +195,7 @@ type mocks struct {
 	mu        sync.Mutex
 	stack     string
 	region    string
-	zones     []string
+	zones     []Zone
 	resources []Resource
 	invokes   []Invoke
 }
