@@ -36,21 +36,17 @@ var tierGroups = map[string]string{"test": "TEST_TIERS", "test-fast": "TEST_FAST
 // Ubuntu 24.04 sets kernel.apparmor_restrict_unprivileged_userns=1.
 var liftUserns = regexp.MustCompile(`\bsudo sysctl (-w )?kernel\.apparmor_restrict_unprivileged_userns=0\b`)
 
+// workflow is what the checks read of the workflow: each job's runner, needs and steps.
 type workflow struct {
-	Jobs map[string]workflowJob `json:"jobs"`
-}
-
-type workflowJob struct {
-	RunsOn any            `json:"runs-on"`
-	Needs  stringOrList   `json:"needs"`
-	Steps  []workflowStep `json:"steps"`
-}
-
-type workflowStep struct {
-	Name string         `json:"name"`
-	Uses string         `json:"uses"`
-	Run  string         `json:"run"`
-	With map[string]any `json:"with"`
+	Jobs map[string]struct {
+		RunsOn any          `json:"runs-on"`
+		Needs  stringOrList `json:"needs"`
+		Steps  []struct {
+			Uses string         `json:"uses"`
+			Run  string         `json:"run"`
+			With map[string]any `json:"with"`
+		} `json:"steps"`
+	} `json:"jobs"`
 }
 
 // stringOrList is a workflow field that is one string or a list of them (needs).
@@ -87,9 +83,9 @@ func readWorkflow(t *testing.T, repo string) workflow {
 }
 
 // makeVar is a variable of the repository's Makefile as make expands it.
-func makeVar(t *testing.T, repo, name string) []string {
+func makeVar(t *testing.T, makeBin, repo, name string) []string {
 	t.Helper()
-	cmd := exec.Command("make", "-s", "--no-print-directory", "-C", repo,
+	cmd := exec.Command(makeBin, "-s", "--no-print-directory", "-C", repo,
 		"--eval", "print-var-for-test: ; @echo $("+name+")", "print-var-for-test")
 	out, err := cmd.Output()
 	if err != nil {
@@ -127,10 +123,10 @@ func makeTargets(script string) []string {
 	return targets
 }
 
-// stepTiers are the tiers a step runs, groups (make test, make test-fast) expanded.
-func stepTiers(step workflowStep, tiers []string, groups map[string][]string) []string {
+// stepTiers are the tiers a run: script runs, groups (make test, make test-fast) expanded.
+func stepTiers(run string, tiers []string, groups map[string][]string) []string {
 	var out []string
-	for _, target := range makeTargets(step.Run) {
+	for _, target := range makeTargets(run) {
 		if g, ok := groups[target]; ok {
 			out = append(out, g...)
 		} else if slices.Contains(tiers, target) {
@@ -149,18 +145,12 @@ func stepTiers(step workflowStep, tiers []string, groups map[string][]string) []
 // job ends first, so a shared key would leave the others' caches unsaved).
 func TestWorkflowRunsEachTierOncePreviewWaitsForFastTiers(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("make"); err != nil {
-		t.Fatalf("make is required: %v", err)
-	}
-	repo, err := filepath.Abs("..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	makeBin, repo := makeInRepo(t)
 	w := readWorkflow(t, repo)
-	tiers := makeVar(t, repo, "TEST_TIERS")
+	tiers := makeVar(t, makeBin, repo, "TEST_TIERS")
 	groups := map[string][]string{}
 	for target, name := range tierGroups {
-		groups[target] = makeVar(t, repo, name)
+		groups[target] = makeVar(t, makeBin, repo, name)
 	}
 	for _, slow := range slowTiers {
 		if !slices.Contains(tiers, slow) {
@@ -179,7 +169,7 @@ func TestWorkflowRunsEachTierOncePreviewWaitsForFastTiers(t *testing.T) {
 			t.Errorf("job %s: runs-on %v, want %s", name, job.RunsOn, workflowRunner)
 		}
 		for _, step := range job.Steps {
-			for _, tier := range stepTiers(step, tiers, groups) {
+			for _, tier := range stepTiers(step.Run, tiers, groups) {
 				jobTiers[name] = append(jobTiers[name], tier)
 				ran[tier] = append(ran[tier], name)
 			}
@@ -236,7 +226,7 @@ func TestWorkflowRunsEachTierOncePreviewWaitsForFastTiers(t *testing.T) {
 	for _, job := range ran["test-demo"] {
 		lifted := false
 		for _, step := range w.Jobs[job].Steps {
-			if slices.Contains(stepTiers(step, tiers, groups), "test-demo") {
+			if slices.Contains(stepTiers(step.Run, tiers, groups), "test-demo") {
 				if !lifted {
 					t.Errorf("job %s runs the demo tier (%q) without a step before it that runs `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`: on %s the runner user cannot create the tier's network namespace", job, step.Run, workflowRunner)
 				}
