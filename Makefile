@@ -8,7 +8,7 @@ CACHE_DIR ?= $(CURDIR)/.cache
 export GOTOOLCHAIN ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-unit test-verify lint plan preview up destroy refresh require-deploy-tools
+.PHONY: help build test test-fast test-unit test-verify lint plan preview up destroy refresh require-deploy-tools
 
 # What a user deploying the stack runs, in the order of README's quick start; `make help` lists
 # them first and every other documented target under "Develop".
@@ -33,11 +33,23 @@ plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account
 # tier starts takes a free port of its own on 127.0.0.1. Each waits on its servers and tools part
 # of the time, so two at a time keep both cores of a small CI machine busy; TEST_JOBS=1 runs them
 # one after the other.
-TEST_TIERS := test-demo test-engine test-twin test-integration test-unit test-verify
+# TEST_FAST_TIERS are the tiers that take a few minutes once their caches are warm, and that
+# build nothing big of their own beyond the integration tier's servers (BENCHMARKS.md); the
+# shipped workflow (.github/workflows/pulumi.yml) runs them, with lint, in the job a pull
+# request's `pulumi preview` waits for, and the engine and demo tiers as jobs of their own beside
+# it.
+TEST_FAST_TIERS := test-twin test-integration test-unit test-verify
+TEST_TIERS := test-demo test-engine $(TEST_FAST_TIERS)
 TEST_JOBS ?= 2
 
+# run-tiers TIERS: make them TEST_JOBS at a time, each tier's output printed whole when it ends.
+run-tiers = $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(1)
+
 test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine, demo tier's binaries
-	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_TIERS)
+	@$(call run-tiers,$(TEST_TIERS))
+
+test-fast: ## The tiers the workflow's preview waits for (all but test-engine and test-demo), TEST_JOBS at a time
+	@$(call run-tiers,$(TEST_FAST_TIERS))
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
 	$(GO) test -count=1 ./...

@@ -12,7 +12,9 @@
 #   make kwok              sigs.k8s.io/kwok/cmd/kwok (tests/demo/tools/kwok/go.mod)
 #   make karpenter-kwok    Karpenter's kwok provider (tests/demo/tools/karpenter/go.mod)
 #   make test-demo-tools   check that each starts and is the version its wrapper pins
-#   make test-demo         the whole tier: those checks, the worker supervisor, the scenarios
+#   make demo-netns        check that this user can create the tier's network namespace
+#   make test-demo         the whole tier: that check first, the tools' checks, the worker
+#                          supervisor, the scenarios
 #   make demo-timeline     the scenarios, writing their measured timeline into docs/scaling.md
 #   make lint-demo         gofmt + go vet of tests/demo
 #
@@ -39,7 +41,7 @@ KARPENTER_KWOK_BIN   ?= $(EVENTSCALE_CACHE)/karpenter-kwok-$(DEMO_KARPENTER_VERS
 
 export EVENTSCALE_CACHE
 
-.PHONY: demo-tools keda-operator keda-adapter kwok karpenter-kwok test-demo-tools test-demo demo-timeline lint-demo
+.PHONY: demo-tools keda-operator keda-adapter kwok karpenter-kwok demo-netns test-demo-tools test-demo demo-timeline lint-demo
 
 $(KEDA_OPERATOR_BIN):
 	GO="$(GO)" tests/integration/scripts/build-tool.sh keda-operator "$@"
@@ -84,6 +86,31 @@ DEMO_ENV = KUBE_SCHEDULER_BIN="$(abspath $(KUBE_SCHEDULER_BIN))" ETCD_BIN="$(abs
 DEMO_DOWNLOADS = $(GO) mod download && (cd tests/twin/karpenter && $(GO) mod download) && \
 	(cd tests/verify && $(GO) mod download github.com/aws/karpenter-provider-aws)
 
+# The tier's test binary re-executes itself under `unshare $(DEMO_UNSHARE_ARGS)` before any test
+# runs (tests/demo/netns_test.go, which builds the same arguments): a user other than root needs a
+# user namespace for it (--map-root-user). demo-netns tries that before the tier's builds (beside
+# them under make -j), and says why it fails. Ubuntu (from 24.04 by default) restricts unprivileged user
+# namespaces through AppArmor while DEMO_USERNS_SYSCTL, the sysctl
+# kernel.apparmor_restrict_unprivileged_userns, is 1; then util-linux's unshare fails with
+# "unshare failed: Operation not permitted" (the ubuntu-24.04 GitHub runners:
+# actions/runner-images issue 10443; the sysctl: https://ubuntu.com/blog/ubuntu-23-10-restricted-unprivileged-user-namespaces;
+# both read 2026-12-07). Both variables can be set, so that a test can stand in for a machine.
+DEMO_UNSHARE_ARGS    ?= --net$(if $(filter 0,$(shell id -u)),, --map-root-user)
+DEMO_USERNS_SYSCTL   ?= /proc/sys/kernel/apparmor_restrict_unprivileged_userns
+
+demo-netns: ## Check that this user can create the demo tier's network namespace (unshare), or say why not
+	@command -v unshare >/dev/null 2>&1 || { echo "make: unshare (util-linux) not found on PATH: the demo tier runs its servers in a network namespace of its own" >&2; exit 1; }
+	@out=$$(unshare $(DEMO_UNSHARE_ARGS) true 2>&1) && exit 0; \
+	echo "make: 'unshare $(DEMO_UNSHARE_ARGS) true' failed ($$out): the demo tier runs its servers in a network namespace of its own" >&2; \
+	case " $(DEMO_UNSHARE_ARGS) " in *" --map-root-user "*) ;; *) echo "make: as root that needs CAP_SYS_ADMIN (a container may withhold it)" >&2; exit 1;; esac; \
+	restrict=$$(cat "$(DEMO_USERNS_SYSCTL)" 2>/dev/null); \
+	if [ "$$restrict" = 1 ]; then \
+	  echo "make: for a user other than root that needs an unprivileged user namespace, and AppArmor forbids them here: kernel.apparmor_restrict_unprivileged_userns is 1 ($(DEMO_USERNS_SYSCTL); Ubuntu 24.04's default). Lift it with 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' (until the next boot), or run the tier as root" >&2; \
+	else \
+	  echo "make: for a user other than root that needs an unprivileged user namespace; kernel.apparmor_restrict_unprivileged_userns is $${restrict:-not set} here ($(DEMO_USERNS_SYSCTL)), so AppArmor is not what forbids it: look at user.max_user_namespaces and the kernel's or container's limits, or run the tier as root" >&2; \
+	fi; \
+	exit 1
+
 test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok, Karpenter's kwok provider) start and are the pinned versions
 	cd $(DEMO_DIR) && $(DEMO_ENV) $(GO) test -count=1 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestTool' ./...
 
@@ -96,12 +123,12 @@ test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok,
 # what they build or read there (the worker, the twin's kwok-instance-types command, Karpenter's
 # CRDs from the karpenter-provider-aws module that tests/verify pins) must find its modules in the
 # module cache: hence the downloads first.
-test-demo: demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks the timeline in docs/scaling.md
+test-demo: demo-netns demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks the timeline in docs/scaling.md
 	@command -v moto_server >/dev/null 2>&1 || { echo "moto_server not found on PATH: the demo tier needs moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
 	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) ./...
 
-demo-timeline: demo-tools ## Run the demo's scenarios and write their measured timeline into docs/scaling.md and docs/demo-timeline.md
+demo-timeline: demo-netns demo-tools ## Run the demo's scenarios and write their measured timeline into docs/scaling.md and docs/demo-timeline.md
 	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" DEMO_UPDATE=1 $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestDemo$$' ./...
 
