@@ -339,7 +339,15 @@ const CapacityTypeSpot = "spot"
 //   - Amazon EC2 User Guide, "Service-linked role for Spot Instance requests"
 //     (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html):
 //     the name, and "If you use the AWS CLI or an API to request a Spot Instance, you must first
-//     ensure that this role exists".
+//     ensure that this role exists"; on deleting it (its source, awsdocs/amazon-ec2-user-guide
+//     doc_source/spot-requests.md): "If you no longer need to use Spot Instances, we recommend
+//     that you delete the AWSServiceRoleForEC2Spot role", that is, only when the account uses spot
+//     no more, which one stack cannot know;
+//   - IAM API Reference, DeleteServiceLinkedRole
+//     (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceLinkedRole.html): "If
+//     you submit a deletion request for a service-linked role whose linked service is still
+//     accessing a resource, then the deletion task fails". Hence the component retains it on
+//     delete.
 const (
 	SpotServiceName           = "spot.amazonaws.com"
 	SpotServiceLinkedRoleName = "AWSServiceRoleForEC2Spot"
