@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -80,6 +81,26 @@ type KarpenterSettings struct {
 	// fetched from: an OCI registry path "oci://host[:port]/path" or a Helm HTTP repository
 	// "https://host[:port]/path" (a private mirror; the chart must keep its name and version).
 	ChartRepository string `json:"chartRepository"`
+	// CreateSpotServiceLinkedRole decides whether the stack creates the account's EC2 Spot
+	// service-linked role (SpotServiceLinkedRoleName), which EC2 needs before it launches a spot
+	// instance and which the controller's policy cannot create. nil (the default) means: when
+	// NodePool.CapacityTypes allows spot. The role exists once per account, so false is for an
+	// account that has it already (SpotServiceLinkedRoleWanted reads the effective value).
+	CreateSpotServiceLinkedRole *bool `json:"createSpotServiceLinkedRole"`
+}
+
+// AllowsSpot reports whether the NodePool may launch spot capacity.
+func (k KarpenterSettings) AllowsSpot() bool {
+	return slices.Contains(k.NodePool.CapacityTypes, CapacityTypeSpot)
+}
+
+// SpotServiceLinkedRoleWanted is the effective CreateSpotServiceLinkedRole: its value when set,
+// else whether the NodePool allows spot.
+func (k KarpenterSettings) SpotServiceLinkedRoleWanted() bool {
+	if k.CreateSpotServiceLinkedRole != nil {
+		return *k.CreateSpotServiceLinkedRole
+	}
+	return k.AllowsSpot()
 }
 
 // NodePoolSettings is `eventscale:karpenter.nodePool`: the plain values a Karpenter NodePool is built from.

@@ -318,3 +318,50 @@ func KarpenterInterruptionQueuePolicy(queueArn string) PolicyDocument {
 		denyHTTPStatement(queueArn),
 	)
 }
+
+// CapacityTypeSpot is the NodePool capacity type (karpenter.sh/capacity-type) of spot instances.
+const CapacityTypeSpot = "spot"
+
+// The EC2 Spot service-linked role: EC2 launches and manages spot instances as
+// SpotServiceLinkedRoleName, the role IAM creates for the service SpotServiceName. It exists at
+// most once per account, and a spot launch through the API (Karpenter's CreateFleet) fails while
+// it is missing unless the caller may create it, which Karpenter's controller policy does not
+// allow. Sources, read 2026-12-07:
+//   - Karpenter v1.14 "Getting Started with Karpenter"
+//     (https://karpenter.sh/v1.14/getting-started/getting-started-with-karpenter/; in
+//     aws/karpenter-provider-aws at 1d927085dd81, website/content/en/v1.14/getting-started/
+//     getting-started-with-karpenter/_index.md and scripts/step06-add-spot-role.sh): "Unless your
+//     AWS account has already onboarded to EC2 Spot, you will need to create the service linked
+//     role to avoid the ServiceLinkedRoleCreationNotPermitted error", by
+//     `aws iam create-service-linked-role --aws-service-name spot.amazonaws.com || true`; where the
+//     role exists, that call fails with InvalidInput "Service role name AWSServiceRoleForEC2Spot
+//     has been taken in this account";
+//   - Amazon EC2 User Guide, "Service-linked role for Spot Instance requests"
+//     (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/service-linked-roles-spot-instance-requests.html):
+//     the name, and "If you use the AWS CLI or an API to request a Spot Instance, you must first
+//     ensure that this role exists"; on deleting it (its source, awsdocs/amazon-ec2-user-guide
+//     doc_source/spot-requests.md): "If you no longer need to use Spot Instances, we recommend
+//     that you delete the AWSServiceRoleForEC2Spot role", that is, only when the account uses spot
+//     no more, which one stack cannot know;
+//   - IAM API Reference, DeleteServiceLinkedRole
+//     (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteServiceLinkedRole.html): "If
+//     you submit a deletion request for a service-linked role whose linked service is still
+//     accessing a resource, then the deletion task fails". Hence the component retains it on
+//     delete.
+const (
+	SpotServiceName           = "spot.amazonaws.com"
+	SpotServiceLinkedRoleName = "AWSServiceRoleForEC2Spot"
+)
+
+// SpotServiceLinkedRoleArn is the ARN of the account's EC2 Spot service-linked role, which is
+// also pulumi-aws's id of an aws:iam/serviceLinkedRole:ServiceLinkedRole and so the id
+// `pulumi import` takes for it. IAM puts service-linked roles under the path
+// /aws-service-role/<service>/. Sources, read 2026-12-07: pulumi-aws/sdk/v6@v6.83.4
+// go/aws/iam/serviceLinkedRole.go ("import IAM service-linked roles using role ARN", e.g.
+// arn:aws:iam::123456789012:role/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk),
+// and the provider it bridges, hashicorp/terraform-provider-aws
+// internal/service/iam/service_linked_role.go (the id is the role's ARN, of the form
+// arn:PARTITION:iam::ACCOUNTID:role/aws-service-role/SERVICENAME/ROLENAME).
+func SpotServiceLinkedRoleArn(partition, accountID string) string {
+	return "arn:" + partition + ":iam::" + accountID + ":role/aws-service-role/" + SpotServiceName + "/" + SpotServiceLinkedRoleName
+}

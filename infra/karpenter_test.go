@@ -295,3 +295,28 @@ func TestAmiFamily(t *testing.T) {
 	assert.Equal(t, "bottlerocket", AmiFamily("bottlerocket@latest"))
 	assert.Equal(t, "x", AmiFamily("x"))
 }
+
+// TestSpotServiceLinkedRoleWanted: unset follows the NodePool (spot allowed or not); set, the
+// setting wins either way.
+func TestSpotServiceLinkedRoleWanted(t *testing.T) {
+	t.Parallel()
+	yes, no := true, false
+	for _, c := range []struct {
+		capacityTypes []string
+		create        *bool
+		want          bool
+	}{
+		{[]string{"on-demand"}, nil, false},
+		{[]string{"reserved"}, nil, false},
+		{[]string{"spot"}, nil, true},
+		{[]string{"on-demand", "spot"}, nil, true},
+		{[]string{"spot", "on-demand"}, &no, false},
+		{[]string{"on-demand"}, &yes, true},
+	} {
+		k := KarpenterSettings{NodePool: NodePoolSettings{CapacityTypes: c.capacityTypes}, CreateSpotServiceLinkedRole: c.create}
+		assert.Equal(t, slices.Contains(c.capacityTypes, "spot"), k.AllowsSpot(), "%v", c.capacityTypes)
+		assert.Equal(t, c.want, k.SpotServiceLinkedRoleWanted(), "%v, create %v", c.capacityTypes, c.create)
+	}
+	assert.Equal(t, "arn:aws-us-gov:iam::111122223333:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot",
+		SpotServiceLinkedRoleArn("aws-us-gov", "111122223333"))
+}

@@ -336,6 +336,8 @@ func TestLoadDecodesStrictly(t *testing.T) {
 			[]string{"eventscale:monitoring.alarmEmail is not a known key", `did you mean "alarmEmails"`}},
 		{"monitoring wrong type", raw("eventscale:monitoring", `{"oldestMessageAgeSeconds":"5m"}`),
 			[]string{"eventscale:monitoring.oldestMessageAgeSeconds must be an integer, got a JSON string"}},
+		{"spot role not a boolean", raw("eventscale:karpenter", `{"createSpotServiceLinkedRole":"yes"}`),
+			[]string{"eventscale:karpenter.createSpotServiceLinkedRole must be true or false, got a JSON string"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

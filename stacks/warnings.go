@@ -9,15 +9,24 @@ import (
 
 // Warnings returns what a person planning this (valid) configuration on day `now` should know
 // but that does not make it invalid: a Kubernetes version leaving or out of EKS standard support,
-// or outside the range the pinned KEDA release is tested on. Each names the key and quotes the
-// value. `pulumi preview`/`up` print them as warnings and the offline plan prints them too; the
-// clock is a parameter so that tests can pin the day.
+// or outside the range the pinned KEDA release is tested on; the account's EC2 Spot
+// service-linked role asked for by a stack whose NodePool allows no spot. Each names the key and
+// quotes the value. `pulumi preview`/`up` print them as warnings and the offline plan prints them
+// too; the clock is a parameter so that tests can pin the day.
 func (c Config) Warnings(now time.Time) []string {
 	var out []string
 	if r, ok := infra.KubernetesReleaseOf(c.Cluster.Version); ok {
 		for _, w := range r.Warnings(now) {
 			out = append(out, fmt.Sprintf("%s %q: %s", key("cluster", "version"), c.Cluster.Version, w))
 		}
+	}
+	// Not an error: the role is harmless without spot, and keeping it in the stack while spot is
+	// off for a while spares the stack a failed create ("has been taken") when spot comes back.
+	k := c.Karpenter
+	if p := k.CreateSpotServiceLinkedRole; p != nil && *p && !k.AllowsSpot() {
+		out = append(out, fmt.Sprintf("%s true: the stack creates the account's EC2 Spot service-linked role (%s), "+
+			"but %s %q allows no spot; leave the key unset to create it only for spot", key("karpenter", "createSpotServiceLinkedRole"),
+			infra.SpotServiceLinkedRoleName, key("karpenter", "nodePool.capacityTypes"), k.NodePool.CapacityTypes))
 	}
 	return out
 }

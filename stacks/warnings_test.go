@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -52,5 +53,44 @@ func TestShippedStacksDoNotWarnToday(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, cfg.Warnings(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), stack)
 		assert.NotEmpty(t, cfg.Warnings(time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC)), stack+" on 1.35 after its standard support")
+	}
+}
+
+// TestSpotServiceLinkedRoleWarning: asking for the account's EC2 Spot service-linked role in a
+// stack whose NodePool allows no spot is valid (the role is harmless, and kept while spot is off
+// it spares a failed create when spot comes back) but warned about, naming the key and quoting
+// the capacity types; every other combination is silent.
+func TestSpotServiceLinkedRoleWarning(t *testing.T) {
+	t.Parallel()
+	on := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	yes, no := true, false
+	for _, c := range []struct {
+		name          string
+		capacityTypes []string
+		create        *bool
+		want          bool
+	}{
+		{"on-demand, unset", []string{"on-demand"}, nil, false},
+		{"on-demand, false", []string{"on-demand"}, &no, false},
+		{"on-demand, true", []string{"on-demand"}, &yes, true},
+		{"reserved and on-demand, true", []string{"reserved", "on-demand"}, &yes, true},
+		{"spot, unset", []string{"spot", "on-demand"}, nil, false},
+		{"spot, true", []string{"spot"}, &yes, false},
+		{"spot, false (the role exists already)", []string{"spot", "on-demand"}, &no, false},
+	} {
+		cfg := validConfig()
+		cfg.Karpenter.NodePool.CapacityTypes = c.capacityTypes
+		cfg.Karpenter.CreateSpotServiceLinkedRole = c.create
+		require.NoError(t, cfg.Validate(), c.name)
+		got := cfg.Warnings(on)
+		if !c.want {
+			assert.Empty(t, got, c.name)
+			continue
+		}
+		if assert.Len(t, got, 1, c.name) {
+			assert.True(t, strings.HasPrefix(got[0], "eventscale:karpenter.createSpotServiceLinkedRole true: "), got[0])
+			assert.Contains(t, got[0], "AWSServiceRoleForEC2Spot")
+			assert.Contains(t, got[0], fmt.Sprintf("eventscale:karpenter.nodePool.capacityTypes %q allows no spot", c.capacityTypes))
+		}
 	}
 }

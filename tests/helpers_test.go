@@ -17,6 +17,7 @@ const (
 	typePolicy         = "aws:iam/policy:Policy"
 	typeRolePolicy     = "aws:iam/rolePolicy:RolePolicy"
 	typeRoleAttachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+	typeServiceLinked  = "aws:iam/serviceLinkedRole:ServiceLinkedRole"
 	typeAccessEntry    = "aws:eks/accessEntry:AccessEntry"
 	typeSQSQueue       = "aws:sqs/queue:Queue"
 	typeQueuePolicy    = "aws:sqs/queuePolicy:QueuePolicy"

@@ -47,16 +47,24 @@ func karpenterStack(t *testing.T, stack string) karpenterRun {
 // runEdited runs the dev stack with some config keys replaced.
 func runEdited(t *testing.T, edits map[string]string) (karpenterRun, error) {
 	t.Helper()
-	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
+	return runStackEdited(t, "dev", func(raw map[string]string) {
+		for k, v := range edits {
+			raw[k] = v
+		}
+	})
+}
+
+// runStackEdited runs a shipped stack with its config map changed by edit.
+func runStackEdited(t *testing.T, stack string, edit func(raw map[string]string)) (karpenterRun, error) {
+	t.Helper()
+	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 	require.NoError(t, err)
-	for k, v := range edits {
-		raw[k] = v
-	}
-	rec, err := offline.Run("dev", raw, offline.Options{})
+	edit(raw)
+	rec, err := offline.Run(stack, raw, offline.Options{})
 	if err != nil {
 		return karpenterRun{rec: rec}, err
 	}
-	cfg, err := stacks.Load(raw, offline.Project, "dev")
+	cfg, err := stacks.Load(raw, offline.Project, stack)
 	require.NoError(t, err)
 	return karpenterFacts(t, rec, cfg), nil
 }
@@ -87,6 +95,12 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 			want[typePolicy] = append(want[typePolicy], "karpenter-controller-"+p.Key)
 			want[typeRoleAttachment] = append(want[typeRoleAttachment], "karpenter-controller-"+p.Key)
 		}
+		// prod allows spot, so it creates the account's spot service-linked role too.
+		spot := k.cfg.Karpenter.SpotServiceLinkedRoleWanted()
+		assert.Equal(t, stack == "prod", spot, "only prod asks for spot")
+		if spot {
+			want[typeServiceLinked] = []string{"karpenter-spot-service-linked-role"}
+		}
 		total := 0
 		for typ, names := range want {
 			for _, n := range names {
@@ -102,7 +116,11 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 			}
 		}
 		assert.Equal(t, total, children, "no unexpected children")
-		assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
+		if spot {
+			assert.Equal(t, 35, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources, spot role")
+		} else {
+			assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
+		}
 		// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
 		assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
 		assert.Empty(t, byType(k.rec, typeFlowSchema))
@@ -383,6 +401,58 @@ func TestKarpenterOrdering(t *testing.T) {
 	assert.Contains(t, nodeClass.Depends, u(typeAccessEntry, "karpenter-node-access-entry"))
 	for _, p := range infra.KarpenterNodePolicies {
 		assert.Contains(t, nodeClass.Depends, u(typeRoleAttachment, "karpenter-node-role-"+p.Key))
+	}
+}
+
+// TestKarpenterSpotServiceLinkedRole: a stack whose NodePool allows spot (prod) creates the
+// account's EC2 Spot service-linked role once, for spot.amazonaws.com, retained on delete (other
+// stacks and users of spot in the account rely on it), untagged (it is the account's), and the
+// NodePool waits for it, so Karpenter launches no spot before it exists. An on-demand stack (dev)
+// creates none; the key overrides the default either way.
+func TestKarpenterSpotServiceLinkedRole(t *testing.T) {
+	t.Parallel()
+	setKey := func(value string) func(map[string]string) {
+		return func(raw map[string]string) {
+			section := map[string]any{}
+			if v, ok := raw["eventscale:karpenter"]; ok {
+				require.NoError(t, json.Unmarshal([]byte(v), &section))
+			}
+			section["createSpotServiceLinkedRole"] = json.RawMessage(value)
+			b, err := json.Marshal(section)
+			require.NoError(t, err)
+			raw["eventscale:karpenter"] = string(b)
+		}
+	}
+	for _, c := range []struct {
+		name, stack string
+		edit        func(map[string]string)
+		want        bool
+	}{
+		{"prod: spot allowed", "prod", func(map[string]string) {}, true},
+		{"dev: on-demand only", "dev", func(map[string]string) {}, false},
+		{"prod, the key false (the role exists already)", "prod", setKey("false"), false},
+		{"prod, the key null (the default)", "prod", setKey("null"), true},
+		{"dev, the key true", "dev", setKey("true"), true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			k, err := runStackEdited(t, c.stack, c.edit)
+			require.NoError(t, err)
+			roles := byType(k.rec, typeServiceLinked)
+			if !c.want {
+				assert.Empty(t, roles)
+				return
+			}
+			require.Len(t, roles, 1, "exactly one spot service-linked role")
+			r := roles[0]
+			assert.Equal(t, "karpenter-spot-service-linked-role", r.Name)
+			assert.Equal(t, map[string]any{"awsServiceName": "spot.amazonaws.com"}, r.Inputs, "the spot service, no tags, no suffix")
+			assert.True(t, r.RetainOnDelete, "destroy leaves the account's role")
+			assert.False(t, r.Protect, "retained, not protected: destroy of the stack still completes")
+			assert.Equal(t, k.comp, r.Parent)
+			assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot", r.ID)
+			assert.Contains(t, one(t, k.rec, typeNodePool, "karpenter-nodepool").Depends, r.URN, "the NodePool waits for the role")
+		})
 	}
 }
 

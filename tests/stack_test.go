@@ -346,6 +346,11 @@ var untaggable = []string{
 	"aws:sns/topicSubscription:TopicSubscription",
 }
 
+// accountWide lists the taggable types the stack creates for the whole account, which carry none
+// of the stack's tags: the EC2 Spot service-linked role (TestKarpenterSpotServiceLinkedRole
+// asserts it has no tags).
+var accountWide = []string{typeServiceLinked}
+
 func TestTagsAppliedEverywhere(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, func(t *testing.T, stack string) {
@@ -354,7 +359,7 @@ func TestTagsAppliedEverywhere(t *testing.T) {
 		want := infra.BaseTags(offline.Project, stack, cfg.Tags)
 		checked := 0
 		for _, r := range rec.Resources {
-			if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) {
+			if r.StandIn || !r.Custom || !strings.HasPrefix(r.Type, "aws:") || slices.Contains(untaggable, r.Type) || slices.Contains(accountWide, r.Type) {
 				continue
 			}
 			tags := strMap(r.Inputs["tags"])

@@ -115,6 +115,8 @@ func printTree(w io.Writer, rec *offline.Recording) {
 				note = "   [component implemented by its provider: its children appear only in a real preview]"
 			case r.Protect:
 				note = "   [protected]"
+			case r.RetainOnDelete:
+				note = "   [retained: pulumi destroy leaves it]"
 			}
 			fmt.Fprintf(w, "%s%s  %s%s\n", strings.Repeat("  ", depth+1), r.Type, r.Name, note)
 			walk(r.URN, depth+1)

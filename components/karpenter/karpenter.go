@@ -87,6 +87,8 @@ func (a *Args) check(c *required.Check) {
 //     itself (infra.SystemNamespaces; the default, kube-system, is never created or owned);
 //   - outside kube-system, 2 flowcontrol.apiserver.k8s.io/v1 FlowSchema
 //     "<name>-flowschema-{leader-election,workload}" (infra.KarpenterFlowSchemas);
+//   - iam.ServiceLinkedRole "<name>-spot-service-linked-role" (AWSServiceRoleForEC2Spot, retained
+//     on delete) when SpotServiceLinkedRoleWanted;
 //   - helm/v4 Chart "<name>" (release "karpenter", with CRDs);
 //   - karpenter.k8s.aws/v1 EC2NodeClass and karpenter.sh/v1 NodePool.
 //
@@ -95,9 +97,9 @@ func (a *Args) check(c *required.Check) {
 //
 // Order: the chart waits for the cluster's system pods, the namespace and FlowSchemas (when
 // created) and the controller's permissions; the EC2NodeClass waits for the chart (its CRDs and
-// controller) and the node role's access; the NodePool waits for the EC2NodeClass. Pulumi
-// destroys in reverse, so the NodePool and the EC2NodeClass go while the controller can still
-// terminate their nodes.
+// controller) and the node role's access; the NodePool waits for the EC2NodeClass and the spot
+// service-linked role (when created). Pulumi destroys in reverse, so the NodePool and the
+// EC2NodeClass go while the controller can still terminate their nodes.
 type Karpenter struct {
 	pulumi.ResourceState
 
@@ -157,6 +159,25 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("creating the EKS access entry of the karpenter node role: %w", err)
 	}
 	nodeAccess = append(nodeAccess, entry)
+
+	// The account's EC2 Spot service-linked role, when the settings ask for it (by default when
+	// the NodePool allows spot): EC2 refuses Karpenter's first spot launch in an account without
+	// it, and the controller's policy may not create it (infra.SpotServiceLinkedRoleName). It is
+	// the account's, not the stack's: retained on delete, as other stacks and other users of spot
+	// in the account rely on it once it exists (and IAM fails its deletion while the service
+	// still uses it), and untagged, as the stack's tags would claim it. It exists once per
+	// account: where it does, its creation fails, and the stack sets
+	// KarpenterSettings.CreateSpotServiceLinkedRole false or imports it (README).
+	var nodePoolDeps []pulumi.Resource
+	if args.SpotServiceLinkedRoleWanted() {
+		spotRole, err := iam.NewServiceLinkedRole(ctx, name+"-spot-service-linked-role", &iam.ServiceLinkedRoleArgs{
+			AwsServiceName: pulumi.String(infra.SpotServiceName),
+		}, parent, pulumi.RetainOnDelete(true))
+		if err != nil {
+			return nil, fmt.Errorf("creating the EC2 Spot service-linked role: %w", err)
+		}
+		nodePoolDeps = append(nodePoolDeps, spotRole)
+	}
 
 	// Interruption queue and the rules that feed it.
 	queue, err := sqs.NewQueue(ctx, name+"-interruption-queue", &sqs.QueueArgs{
@@ -305,8 +326,10 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	if err != nil {
 		return nil, fmt.Errorf("creating karpenter EC2NodeClass: %w", err)
 	}
+	// The NodePool also waits for the spot role (when created): Karpenter launches nothing
+	// without a NodePool, so no spot launch comes before the role.
 	nodePool, err := kube.New(ctx, name+"-nodepool", infra.NodePoolObject(args.NodePool, args.NodeClass.Name), nil,
-		parent, k8s, pulumi.DependsOn([]pulumi.Resource{chart, nodeClass}), pulumi.DependsOnInputs(chartObjects))
+		parent, k8s, pulumi.DependsOn(append([]pulumi.Resource{chart, nodeClass}, nodePoolDeps...)), pulumi.DependsOnInputs(chartObjects))
 	if err != nil {
 		return nil, fmt.Errorf("creating karpenter NodePool: %w", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"unicode"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 // Derivation computes what an AWS resource or function of the program's would return without
@@ -187,6 +189,10 @@ var iamARNKinds = map[string]string{
 	"aws:iam/instanceProfile:InstanceProfile": "instance-profile",
 }
 
+// serviceLinkedRoleNames are the names IAM gives the service-linked role of a service (the
+// awsServiceName input); another service's role gets a made-up name.
+var serviceLinkedRoleNames = map[string]string{infra.SpotServiceName: infra.SpotServiceLinkedRoleName}
+
 // globalServices are the AWS services whose ARNs carry no region.
 var globalServices = map[string]bool{"iam": true}
 
@@ -225,6 +231,22 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		if token == "aws:iam/policy:Policy" {
 			id = arn // the provider addresses a managed policy by its ARN
 		}
+	case "aws:iam/serviceLinkedRole:ServiceLinkedRole":
+		// IAM names the role after the service and puts it under /aws-service-role/<service>/;
+		// pulumi-aws's id is the role's ARN (infra.SpotServiceLinkedRoleArn).
+		svc := ""
+		if v, ok := inputs["awsServiceName"]; ok && v.IsString() {
+			svc = v.StringValue()
+		}
+		n, ok := serviceLinkedRoleNames[svc]
+		if !ok {
+			n = "AWSServiceRoleFor" + shortHash(svc)
+		}
+		path := "/aws-service-role/" + svc + "/"
+		set("name", n)
+		set("path", path)
+		id = "arn:aws:iam::" + acct + ":role" + path + n
+		set("arn", id)
 	case "aws:sqs/queue:Queue":
 		n := nameOr("name")
 		if v, ok := inputs["fifoQueue"]; ok && v.IsBool() && v.BoolValue() && !strings.HasSuffix(n, ".fifo") {

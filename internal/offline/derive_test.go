@@ -13,6 +13,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 var testDerivation = Derivation{Region: "eu-west-1", AccountID: AccountID}
@@ -238,4 +240,18 @@ func TestDerivationMonitoringTypes(t *testing.T) {
 	assert.Equal(t, "arn:aws:kms:eu-west-1:123456789012:key/"+id, out["arn"].StringValue())
 	id2, _ := testDerivation.Resource("aws:kms/key:Key", "k", true, nil)
 	assert.Equal(t, id, id2, "stable for the name")
+}
+
+// TestDerivationServiceLinkedRole: the spot service's role gets the name, path and ARN IAM gives
+// it, and its id is the ARN, the id pulumi-aws (and `pulumi import`) uses.
+func TestDerivationServiceLinkedRole(t *testing.T) {
+	t.Parallel()
+	id, out := testDerivation.Resource("aws:iam/serviceLinkedRole:ServiceLinkedRole", "r", true,
+		resource.PropertyMap{"awsServiceName": resource.NewProperty(infra.SpotServiceName)})
+	assert.Equal(t, infra.SpotServiceLinkedRoleArn("aws", AccountID), id)
+	assert.Equal(t, "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot", id)
+	assert.Equal(t, id, out["arn"].StringValue())
+	assert.Equal(t, "AWSServiceRoleForEC2Spot", out["name"].StringValue())
+	assert.Equal(t, "/aws-service-role/spot.amazonaws.com/", out["path"].StringValue())
+	assert.Equal(t, infra.SpotServiceName, out["awsServiceName"].StringValue(), "the input is echoed")
 }

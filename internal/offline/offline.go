@@ -43,6 +43,9 @@ type Resource struct {
 	Inputs   map[string]any `json:"inputs"`
 	// Secrets lists the top-level input keys that were marked secret.
 	Secrets []string `json:"secrets,omitempty"`
+	// RetainOnDelete: `pulumi destroy` (or removing the resource from the program) drops it
+	// from the state without deleting it.
+	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 }
 
 // Invoke is one provider function call the program made.
@@ -226,6 +229,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.Depends = rpc.GetDependencies()
 		r.Protect = rpc.GetProtect()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
 		r.Remote = rpc.GetRemote()
 		parentType := tokens.Type("")
 		if p := resource.URN(rpc.GetParent()); p != "" && p.QualifiedType() != resource.RootStackType {

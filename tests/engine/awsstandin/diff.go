@@ -12,7 +12,8 @@ import (
 // pulumi-aws marks ForceNew (it bridges the Terraform AWS provider's schema; source:
 // hashicorp/terraform-provider-aws internal/service/sqs/queue.go, internal/service/iam/role.go,
 // internal/service/eks/cluster.go, internal/service/sns/{topic,topic_policy,topic_subscription}.go,
-// internal/service/cloudwatch/{metric_alarm,dashboard}.go and internal/service/kms/key.go, under
+// internal/service/cloudwatch/{metric_alarm,dashboard}.go, internal/service/kms/key.go and
+// internal/service/iam/service_linked_role.go (aws_service_name, custom_suffix), under
 // pulumi-aws's names for them in the v6.83.4 Go SDK (alarm_name is the alarm's name, topic_arn
 // the subscription's topic); for the security group the SDK's doc of go/aws/ec2/securityGroup.go).
 // A nested path (accessConfig.x) replaces only when the value at that path changes. Types not
@@ -33,6 +34,7 @@ var replacements = map[string][]string{
 	"aws:cloudwatch/metricAlarm:MetricAlarm":      {"name"},
 	"aws:cloudwatch/dashboard:Dashboard":          {"dashboardName"},
 	"aws:kms/key:Key":                             {"customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
+	"aws:iam/serviceLinkedRole:ServiceLinkedRole": {"awsServiceName", "customSuffix"},
 }
 
 var defaultReplacements = []string{"name", "namePrefix"}

@@ -215,6 +215,13 @@ func TestDiffReplacements(t *testing.T) {
 			detailed: map[string]pulumirpc.PropertyDiff_Kind{"assumeRolePolicy": pulumirpc.PropertyDiff_UPDATE},
 		},
 		{
+			name: "a service-linked role's service replaces, its description updates", typ: "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+			olds:     resource.PropertyMap{"awsServiceName": resource.NewProperty("spot.amazonaws.com"), "description": resource.NewProperty("a")},
+			news:     resource.PropertyMap{"awsServiceName": resource.NewProperty("ec2.amazonaws.com"), "description": resource.NewProperty("b")},
+			replaces: []string{"awsServiceName"},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"awsServiceName": pulumirpc.PropertyDiff_UPDATE_REPLACE, "description": pulumirpc.PropertyDiff_UPDATE},
+		},
+		{
 			name: "an EKS cluster's service CIDR replaces", typ: "aws:eks/cluster:Cluster",
 			olds:     resource.PropertyMap{"kubernetesNetworkConfig": obj("serviceIpv4Cidr", "10.100.0.0/16")},
 			news:     resource.PropertyMap{"kubernetesNetworkConfig": obj("serviceIpv4Cidr", "10.200.0.0/16")},
