@@ -165,12 +165,12 @@ func fargatePods(rec *offline.Recording, onFargate map[string]bool) ([]FargatePo
 		var err error
 		switch path.Base(fmt.Sprint(c.Inputs["chart"])) {
 		case infra.KarpenterChartName:
-			err = add("Karpenter controller", offline.Lookup(values, "replicas"), 1, offline.Lookup(values, "controller", "resources"))
+			err = add(karpenterPod, offline.Lookup(values, "replicas"), 1, offline.Lookup(values, "controller", "resources"))
 		case infra.KedaChart:
 			err = errors.Join(
-				add("KEDA operator", offline.Lookup(values, "operator", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "operator")),
-				add("KEDA metrics server", offline.Lookup(values, "metricsServer", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "metricServer")),
-				add("KEDA admission webhooks", offline.Lookup(values, "webhooks", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "webhooks")),
+				add(kedaOperator, offline.Lookup(values, "operator", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "operator")),
+				add(kedaMetrics, offline.Lookup(values, "metricsServer", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "metricServer")),
+				add(kedaWebhooks, offline.Lookup(values, "webhooks", "replicaCount"), kedaChartDefaultReplicas, offline.Lookup(values, "resources", "webhooks")),
 			)
 		}
 		if err != nil {
@@ -192,9 +192,24 @@ func fargatePods(rec *offline.Recording, onFargate map[string]bool) ([]FargatePo
 		if err != nil {
 			return nil, err
 		}
-		pods = append(pods, FargatePod{Name: "CoreDNS (EKS add-on)", Replicas: coreDNSReplicas, VCPU: vcpu, GiB: gib})
+		pods = append(pods, FargatePod{Name: coreDNSPod, Replicas: coreDNSReplicas, VCPU: vcpu, GiB: gib})
 	}
+	// The recording's order of the charts varies from run to run; list the pods in a fixed one.
+	sort.SliceStable(pods, func(i, j int) bool { return podRank(pods[i].Name) < podRank(pods[j].Name) })
 	return pods, nil
+}
+
+// The Fargate pods' names, in the order an estimate lists them.
+const (
+	karpenterPod = "Karpenter controller"
+	kedaOperator = "KEDA operator"
+	kedaMetrics  = "KEDA metrics server"
+	kedaWebhooks = "KEDA admission webhooks"
+	coreDNSPod   = "CoreDNS (EKS add-on)"
+)
+
+func podRank(name string) int {
+	return slices.Index([]string{karpenterPod, kedaOperator, kedaMetrics, kedaWebhooks, coreDNSPod}, name)
 }
 
 // podRequests reads a container's resources (requests, else limits) as vCPU and GiB.
