@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/eventscale/eventscale/internal/cost"
+	"github.com/eventscale/eventscale/internal/cost/prices"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
 )
@@ -88,7 +89,7 @@ func printCost(w io.Writer, rec *offline.Recording) error {
 	if err != nil {
 		return fmt.Errorf("estimating what the plan costs: %w", err)
 	}
-	fmt.Fprintf(w, "\nWhat it costs: stack %q in %s, US dollars a month, from AWS list prices read on %s.\n", e.Stack, e.Region, cost.PricesRead)
+	fmt.Fprintf(w, "\nWhat it costs: stack %q in %s, US dollars a month, from AWS list prices read on %s.\n", e.Stack, e.Region, prices.Read)
 	fmt.Fprintln(w, cost.Disclaimer)
 	fmt.Fprintln(w)
 	fmt.Fprint(w, e.Table())
