@@ -89,7 +89,7 @@ func printCost(w io.Writer, rec *offline.Recording) error {
 	if err != nil {
 		return fmt.Errorf("estimating what the plan costs: %w", err)
 	}
-	fmt.Fprintf(w, "\nWhat it costs: stack %q in %s, US dollars a month, from AWS list prices read on %s.\n", e.Stack, e.Region, prices.Read)
+	fmt.Fprintf(w, "\nWhat it costs: stack %q in %s, US dollars a month (prices of %s).\n", e.Stack, e.Region, prices.Read)
 	fmt.Fprintln(w, cost.Disclaimer)
 	fmt.Fprintln(w)
 	fmt.Fprint(w, e.Table())

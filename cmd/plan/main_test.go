@@ -59,7 +59,7 @@ func TestPlanPrintsTheCost(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		`What it costs: stack "prod" in us-east-1, US dollars a month, from AWS list prices read on ` + prices.Read,
+		`What it costs: stack "prod" in us-east-1, US dollars a month (prices of ` + prices.Read + ")",
 		"excluding data transfer and NAT gateway data processing",
 		"| NAT gateways | 3 | 3 | $0.045 / NAT gateway-hour | 98.55 | 98.55 |",
 		"| EKS control plane | 1 | 1 | $0.10 / cluster-hour (standard support) | 73.00 | 73.00 |",
