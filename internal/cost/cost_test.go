@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"maps"
 	"os"
 	"regexp"
 	"strings"
@@ -15,26 +16,12 @@ import (
 	"github.com/eventscale/eventscale/stacks"
 )
 
-// projectDir holds Pulumi.yaml, the stack files, README.md and docs/.
-const projectDir = "../.."
-
-var runs offline.Cache
-
-func shipped(t *testing.T, stack string) *offline.Recording {
-	t.Helper()
-	rec, err := runs.StackFile(projectDir, stack)
-	require.NoError(t, err)
-	return rec
-}
-
 // edited runs the dev stack with some config sections replaced.
 func edited(t *testing.T, edits map[string]string) *offline.Recording {
 	t.Helper()
 	raw, err := stacks.ReadStackFile(projectDir + "/Pulumi.dev.yaml")
 	require.NoError(t, err)
-	for k, v := range edits {
-		raw[k] = v
-	}
+	maps.Copy(raw, edits)
 	rec, err := offline.Run("dev", raw, offline.Options{})
 	require.NoError(t, err)
 	return rec
@@ -58,6 +45,19 @@ func line(t *testing.T, e Estimate, prefix string) Line {
 	}
 	require.Failf(t, "no line", "%q in %s", prefix, e.Table())
 	return Line{}
+}
+
+// projectDir holds Pulumi.yaml, the stack files, README.md and docs/.
+const projectDir = "../.."
+
+// runs runs each shipped stack once for this package's tests; shipped returns its recording.
+var runs offline.Cache
+
+func shipped(t *testing.T, stack string) *offline.Recording {
+	t.Helper()
+	rec, err := runs.StackFile(projectDir, stack)
+	require.NoError(t, err, stack)
+	return rec
 }
 
 func TestFargateSize(t *testing.T) {

@@ -79,14 +79,7 @@ func New(q Quantities) (Estimate, error) {
 			return err
 		}
 		l := Line{Item: item, IdleQty: qty, PeakQty: qty}
-		if ok {
-			l.Unit = fmt.Sprintf("%s / %s", dollars(v), p.Unit)
-			l.IdleCost = perMonth(v)
-			l.PeakCost = l.IdleCost
-			l.Priced = true
-		} else {
-			l.Unit, l.Note = "—", "no "+q.Region+" price found in a published source"
-		}
+		l.price(ok, q.Region, fmt.Sprintf("%s / %s", dollars(v), p.Unit), perMonth(v), perMonth(v))
 		e.Lines = append(e.Lines, l)
 		return nil
 	}
@@ -156,15 +149,9 @@ func (e *Estimate) fargate(q Quantities, price priceFunc) error {
 	for _, p := range q.Fargate {
 		qty := fmt.Sprintf("%d × %s vCPU / %s GB", p.Replicas, num(p.VCPU), num(p.GiB))
 		l := Line{Item: "Fargate: " + p.Name, IdleQty: qty, PeakQty: qty}
-		if okCPU && okGB {
-			perPod := p.VCPU*cpu + p.GiB*gb
-			l.Unit = fmt.Sprintf("%s / pod-hour (%s / vCPU-hour, %s / GB-hour)", dollars(perPod), dollars(cpu), dollars(gb))
-			l.IdleCost = float64(p.Replicas) * perPod * HoursPerMonth
-			l.PeakCost = l.IdleCost
-			l.Priced = true
-		} else {
-			l.Unit, l.Note = "—", "no "+q.Region+" price found in a published source"
-		}
+		perPod := p.VCPU*cpu + p.GiB*gb
+		monthly := float64(p.Replicas) * perPod * HoursPerMonth
+		l.price(okCPU && okGB, q.Region, fmt.Sprintf("%s / pod-hour (%s / vCPU-hour, %s / GB-hour)", dollars(perPod), dollars(cpu), dollars(gb)), monthly, monthly)
 		e.Lines = append(e.Lines, l)
 	}
 	return nil
@@ -196,14 +183,7 @@ func (e *Estimate) sqs(q Quantities, price priceFunc) error {
 	if !modelled {
 		l.PeakQty = millions(peak) + " / month + messages (not modelled: a workload's handler time is 0)"
 	}
-	if ok {
-		l.Unit = fmt.Sprintf("%s / %s", dollars(v), p.Unit)
-		l.IdleCost = idle / 1e6 * v
-		l.PeakCost = peak / 1e6 * v
-		l.Priced = true
-	} else {
-		l.Unit, l.Note = "—", "no "+q.Region+" price found in a published source"
-	}
+	l.price(ok, q.Region, fmt.Sprintf("%s / %s", dollars(v), p.Unit), idle/1e6*v, peak/1e6*v)
 	e.Lines = append(e.Lines, l)
 	return nil
 }
@@ -256,6 +236,16 @@ func (e *Estimate) nodes(q Quantities) error {
 	}
 	e.Lines = append(e.Lines, l)
 	return nil
+}
+
+// price sets the line's unit price and monthly costs when the region has a price (ok), and
+// otherwise marks it unpriced.
+func (l *Line) price(ok bool, region, unit string, idle, peak float64) {
+	if !ok {
+		l.Unit, l.Note = "—", "no "+region+" price found in a published source"
+		return
+	}
+	l.Unit, l.IdleCost, l.PeakCost, l.Priced = unit, idle, peak, true
 }
 
 func dollars(v float64) string {

@@ -14,7 +14,7 @@ const (
 )
 
 // Disclaimer says what an estimate is and what it leaves out.
-const Disclaimer = "An estimate from AWS list prices read on " + prices.Read + " (each price's source: `internal/cost/prices/prices.go`), " +
+const Disclaimer = "An estimate from AWS list prices read on " + prices.Read + " (each price's source: `internal/cost/prices/prices.json`), " +
 	"not a quote, excluding data transfer and NAT gateway data processing (per GB; not modelled). A month is 730 hours; " +
 	"\"peak\" is the scaling table's peak (every workload at maxReplicas) held the whole month, so a real month lies between the two columns. " +
 	"Also not included: the CloudWatch Logs volume, the nodes' EBS root volumes, the alarm topic's KMS key, ECR storage, SNS deliveries " +
