@@ -2,7 +2,8 @@
 // mocked resource monitor, with that stack's Pulumi.<stack>.yaml and no cloud credentials, prints
 // the resource tree and counts, and writes under out/<stack>/ each resource's inputs (JSON), every
 // Kubernetes object (YAML), every chart's values (YAML), every IAM policy document (JSON), every
-// CloudWatch alarm's definition and every dashboard's body (JSON).
+// CloudWatch alarm's definition and every dashboard's body (JSON), and prints what the stack
+// costs a month, idle and at the scaling table's peak (internal/cost).
 // It is an offline rendering, not `pulumi preview`: nothing talks to AWS or Kubernetes, and ids,
 // ARNs and the account (123456789012) are placeholders.
 package main
@@ -22,6 +23,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/eventscale/eventscale/internal/cost"
+	"github.com/eventscale/eventscale/internal/cost/prices"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
 )
@@ -66,10 +69,30 @@ func run(w io.Writer, dir, stack, outDir string) error {
 	printCounts(w, rec)
 	fmt.Fprintln(w)
 	printOutputs(w, rec)
+	if err := printCost(w, rec); err != nil {
+		return err
+	}
 	if err := printWarnings(w, dir, stack, time.Now()); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\nWrote %d files under %s/ (resources/, kubernetes/, charts/, iam/, alarms/, dashboards/, outputs.json).\n", files, target)
+	return nil
+}
+
+// printCost prints the stack's monthly cost estimate, idle and at the scaling table's peak.
+func printCost(w io.Writer, rec *offline.Recording) error {
+	q, err := cost.Count(rec)
+	if err != nil {
+		return fmt.Errorf("counting what the plan costs: %w", err)
+	}
+	e, err := cost.New(q)
+	if err != nil {
+		return fmt.Errorf("estimating what the plan costs: %w", err)
+	}
+	fmt.Fprintf(w, "\nWhat it costs: stack %q in %s, US dollars a month (prices of %s).\n", e.Stack, e.Region, prices.Read)
+	fmt.Fprintln(w, cost.Disclaimer)
+	fmt.Fprintln(w)
+	fmt.Fprint(w, e.Table())
 	return nil
 }
 

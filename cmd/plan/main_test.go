@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eventscale/eventscale/internal/cost/prices"
+	"github.com/eventscale/eventscale/internal/offline"
 )
 
 // TestPlanPrintsVersionWarnings: a stack on Kubernetes 1.34 planned on 2026-12-01 gets the
@@ -40,5 +43,30 @@ func TestPlanPrintsVersionWarnings(t *testing.T) {
 	}
 	if out.Len() != 0 {
 		t.Errorf("dev warns: %q", out.String())
+	}
+}
+
+// TestPlanPrintsTheCost: the plan ends with the stack's cost estimate, its prices' date and
+// what it leaves out.
+func TestPlanPrintsTheCost(t *testing.T) {
+	t.Parallel()
+	rec, err := offline.RunStackFile("../..", "prod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := printCost(&out, rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`What it costs: stack "prod" in us-east-1, US dollars a month (prices of ` + prices.Read + ")",
+		"excluding data transfer and NAT gateway data processing",
+		"| NAT gateways | 3 | 3 | $0.045 / NAT gateway-hour | 98.55 | 98.55 |",
+		"| EKS control plane | 1 | 1 | $0.10 / cluster-hour (standard support) | 73.00 | 73.00 |",
+		"| **total** |",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("plan output lacks %q:\n%s", want, out.String())
+		}
 	}
 }

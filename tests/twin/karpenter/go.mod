@@ -6,6 +6,7 @@ replace github.com/eventscale/eventscale => ../../..
 
 require (
 	github.com/aws/karpenter-provider-aws v1.14.1
+	github.com/eventscale/eventscale v0.0.0-00010101000000-000000000000
 	sigs.k8s.io/controller-runtime v0.23.1
 	sigs.k8s.io/karpenter v1.14.1-0.20260819221709-6e7eab7a0f48
 )
