@@ -85,6 +85,9 @@ type Need struct {
 	// Includes are the resource types a remote component creates inside itself, which the plan
 	// does not show: their entries apply too.
 	Includes []string
+	// Calls are the provider functions a remote component calls inside itself, which the plan
+	// does not show either.
+	Calls []string
 	// Source is where the actions were read (a terraform-provider-aws file, a pulumi-eks file).
 	Source string
 	// PlannedOnly marks an entry for a type no shipped stack registers yet; the table lists it
@@ -208,6 +211,7 @@ var Resources = map[string]Need{
 			"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
 			"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:eks/accessEntry:AccessEntry",
 		},
+		Calls:  []string{"aws:index/getPartition:getPartition", "aws:index/getRegion:getRegion"},
 		Source: "pulumi-eks v2.8.1 nodejs/eks/cluster.ts (createCore, createCluster), nodejs/eks/servicerole.ts, nodejs/eks/securitygroup.ts",
 	},
 	"aws:eks/cluster:Cluster": {
@@ -402,7 +406,6 @@ var Families = []Family{
 		"kedacore.github.io) anonymously."}},
 	{Prefix: "pulumi:providers:", Need: Need{Note: "no AWS permission: the Kubernetes provider object"}},
 	{Prefix: "eventscale:", Need: Need{Note: "no AWS permission: the program's component resources, which only group their children"}},
-	{Prefix: "pulumi:pulumi:Stack", Need: Need{Note: "no AWS permission: the stack itself"}},
 }
 
 // Resource returns the need of a resource type token: its own entry, else its family's.

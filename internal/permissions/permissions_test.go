@@ -1,6 +1,7 @@
 package permissions_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -13,6 +14,7 @@ import (
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/internal/permissions"
 	"github.com/eventscale/eventscale/internal/stacktest"
+	"github.com/eventscale/eventscale/stacks"
 )
 
 // The shipped stacks' plans, made once per test binary by the first test that needs them.
@@ -22,8 +24,46 @@ var (
 	planErr  error
 )
 
-// usage runs the program offline for every shipped stack (once) and returns what the plans
-// contain, with the recordings.
+// withOptions are settings the shipped stack files leave empty that add resource types to a plan:
+// an admin principal (an EKS access entry and its cluster-admin policy association) and an alarm
+// e-mail (an SNS subscription). Each stack is planned a second time with them, labelled
+// WithOptions, so the table covers what a user's stack can create too.
+var withOptions = map[string]map[string]any{
+	"cluster":    {"adminPrincipalArns": []string{"arn:aws:iam::" + offline.AccountID + ":role/platform-admin"}},
+	"monitoring": {"alarmEmails": []string{"oncall@example.com"}},
+}
+
+// WithOptions is the suffix of a stack's label in a plan with withOptions set.
+const WithOptions = " (with cluster.adminPrincipalArns and monitoring.alarmEmails)"
+
+// planWithOptions plans stack with its stack file's config plus withOptions.
+func planWithOptions(stack string) (*offline.Recording, error) {
+	raw, err := stacks.ReadStackFile(filepath.Join(stacktest.Root(), "Pulumi."+stack+".yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for section, keys := range withOptions {
+		key := stacks.Namespace + ":" + section
+		m := map[string]any{}
+		if v, ok := raw[key]; ok {
+			if err := json.Unmarshal([]byte(v), &m); err != nil {
+				return nil, fmt.Errorf("%s of stack %s: %w", key, stack, err)
+			}
+		}
+		for k, v := range keys {
+			m[k] = v
+		}
+		b, err := json.Marshal(m)
+		if err != nil {
+			return nil, err
+		}
+		raw[key] = string(b)
+	}
+	return offline.Run(stack, raw, offline.Options{})
+}
+
+// usage runs the program offline for every shipped stack, as shipped and with withOptions
+// (once), and returns what the plans contain, with the recordings by label.
 func usage(t *testing.T) (permissions.Usage, map[string]*offline.Recording) {
 	t.Helper()
 	names := stacktest.Names(t)
@@ -36,18 +76,23 @@ func usage(t *testing.T) (permissions.Usage, map[string]*offline.Recording) {
 				return
 			}
 			planRecs[stack] = rec
+			if rec, err = planWithOptions(stack); err != nil {
+				planErr = fmt.Errorf("planning stack %s%s: %w", stack, WithOptions, err)
+				return
+			}
+			planRecs[stack+WithOptions] = rec
 		}
 	})
 	if planErr != nil {
 		t.Fatal(planErr)
 	}
 	u := permissions.NewUsage()
-	for stack, rec := range planRecs {
+	for label, rec := range planRecs {
 		for _, r := range rec.Resources {
-			u.AddResource(r.Type, stack)
+			u.AddResource(r.Type, label)
 		}
 		for _, i := range rec.Invokes {
-			u.AddInvoke(i.Token, stack)
+			u.AddInvoke(i.Token, label)
 		}
 	}
 	return u, planRecs
@@ -143,6 +188,11 @@ func TestActionsAreWellFormed(t *testing.T) {
 		for _, inc := range n.Includes {
 			if _, ok := permissions.Resources[inc]; !ok {
 				t.Errorf("%s includes %s, which has no entry", token, inc)
+			}
+		}
+		for _, c := range n.Calls {
+			if _, ok := permissions.Invokes[c]; !ok {
+				t.Errorf("%s calls %s, which has no entry", token, c)
 			}
 		}
 	}

@@ -54,7 +54,7 @@ func Check(u Usage) (missing, unused []string) {
 		}
 	}
 	for _, t := range sortedKeys(Invokes) {
-		if len(u.Invokes[t]) == 0 {
+		if len(invokeStacksOf(u, t)) == 0 {
 			unused = append(unused, "function "+t)
 		}
 	}
@@ -64,9 +64,20 @@ func Check(u Usage) (missing, unused []string) {
 // stacksOf returns the stacks whose plan needs type t: directly, or through a type whose
 // Includes name it.
 func stacksOf(u Usage, t string) []string {
-	stacks := slices.Clone(u.Resources[t])
+	return through(u, u.Resources[t], func(n Need) bool { return slices.Contains(n.Includes, t) })
+}
+
+// invokeStacksOf returns the stacks whose plan needs function t: directly, or through a type
+// whose Calls name it.
+func invokeStacksOf(u Usage, t string) []string {
+	return through(u, u.Invokes[t], func(n Need) bool { return slices.Contains(n.Calls, t) })
+}
+
+// through adds to direct the stacks whose plan registers a type whose need satisfies inside.
+func through(u Usage, direct []string, inside func(Need) bool) []string {
+	stacks := slices.Clone(direct)
 	for parent, n := range Resources {
-		if slices.Contains(n.Includes, t) {
+		if inside(n) {
 			for _, s := range u.Resources[parent] {
 				if !slices.Contains(stacks, s) {
 					stacks = append(stacks, s)
@@ -89,7 +100,9 @@ func Render(u Usage) string {
 		"contain, the IAM actions that create, read, update, tag and delete it, and the actions that need care. " +
 		"The actions are the API calls of each type's terraform-provider-aws resource (pulumi-aws v6 bridges it), " +
 		"named as in each service's page of the AWS Service Authorization Reference; sources are in the table's " +
-		"\"source\" column and the package documentation of `internal/permissions`.\n\n")
+		"\"source\" column and the package documentation of `internal/permissions`. The \"stacks\" columns name the " +
+		"plans that need each entry: the shipped stacks, and each planned again with the optional settings that add " +
+		"resource types (named in its label).\n\n")
 
 	p("## Services\n\n| service | IAM prefix | actions, resources and condition keys |\n|---|---|---|\n")
 	for _, s := range usedServices() {
@@ -111,7 +124,7 @@ func Render(u Usage) string {
 	p("\n## Per resource type\n\n| resource type | stacks | actions | note | source |\n|---|---|---|---|---|\n")
 	for _, t := range sortedKeys(Resources) {
 		n := Resources[t]
-		p("| `%s` | %s | %s | %s | %s |\n", t, stacksText(u, t, n), actionsText(n), cell(n.Note, n.Includes), n.Source)
+		p("| `%s` | %s | %s | %s | %s |\n", t, stacksText(u, t, n), actionsText(n), cell(n), n.Source)
 	}
 	for _, f := range Families {
 		p("| `%s*` | %s | — | %s | |\n", f.Prefix, familyStacks(u, f.Prefix), f.Need.Note)
@@ -120,7 +133,10 @@ func Render(u Usage) string {
 	p("\n## Provider functions\n\n| function | stacks | actions | note | source |\n|---|---|---|---|---|\n")
 	for _, t := range sortedKeys(Invokes) {
 		n := Invokes[t]
-		stacks := strings.Join(u.Invokes[t], ", ")
+		stacks := strings.Join(invokeStacksOf(u, t), ", ")
+		if len(u.Invokes[t]) == 0 && stacks != "" {
+			stacks += " (inside a remote component)"
+		}
 		p("| `%s` | %s | %s | %s | %s |\n", t, orDash(stacks), actionsText(n), n.Note, n.Source)
 	}
 
@@ -243,15 +259,15 @@ func actionsText(n Need) string {
 	return orDash(strings.Join(parts, " "))
 }
 
-func cell(note string, includes []string) string {
-	if len(includes) == 0 {
-		return note
+func cell(n Need) string {
+	if len(n.Includes)+len(n.Calls) == 0 {
+		return n.Note
 	}
-	quoted := make([]string, len(includes))
-	for i, t := range includes {
-		quoted[i] = "`" + t + "`"
+	var quoted []string
+	for _, t := range append(slices.Clone(n.Includes), n.Calls...) {
+		quoted = append(quoted, "`"+t+"`")
 	}
-	return note + " Its entries apply: " + strings.Join(quoted, ", ") + "."
+	return n.Note + " Their entries apply: " + strings.Join(quoted, ", ") + "."
 }
 
 func conditionText(c map[string]map[string]string) string {
