@@ -135,6 +135,12 @@ var tags = struct{ ec2, eks, iamRole, iamPolicy, iamOIDC, sqs, events, cloudwatc
 	ecr:        []string{"ecr:TagResource", "ecr:UntagResource", "ecr:ListTagsForResource"},
 }
 
+// need is the entry of a type whose terraform-provider-aws resource is file and whose API calls
+// are actions plus, where it takes tags, tagging.
+func need(file string, tagging []string, actions ...string) Need {
+	return Need{Actions: with(actions, tagging), Source: tf(file)}
+}
+
 func with(lists ...[]string) []string {
 	var out []string
 	for _, l := range lists {
@@ -146,38 +152,20 @@ func with(lists ...[]string) []string {
 // Resources are the needs per Pulumi resource type token.
 var Resources = map[string]Need{
 	// Network.
-	"aws:ec2/vpc:Vpc": {
-		Actions: with([]string{"ec2:CreateVpc", "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:ModifyVpcAttribute",
-			"ec2:DescribeRouteTables", "ec2:DescribeNetworkAcls", "ec2:DescribeSecurityGroups", "ec2:DeleteVpc"}, tags.ec2),
-		Source: tf("ec2/vpc_.go"),
-	},
-	"aws:ec2/internetGateway:InternetGateway": {
-		Actions: with([]string{"ec2:CreateInternetGateway", "ec2:AttachInternetGateway", "ec2:DescribeInternetGateways",
-			"ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"}, tags.ec2),
-		Source: tf("ec2/vpc_internet_gateway.go"),
-	},
-	"aws:ec2/routeTable:RouteTable": {
-		Actions: with([]string{"ec2:CreateRouteTable", "ec2:DescribeRouteTables", "ec2:CreateRoute", "ec2:ReplaceRoute",
-			"ec2:DeleteRoute", "ec2:DeleteRouteTable"}, tags.ec2),
-		Source: tf("ec2/vpc_route_table.go"),
-	},
-	"aws:ec2/routeTableAssociation:RouteTableAssociation": {
-		Actions: []string{"ec2:AssociateRouteTable", "ec2:DescribeRouteTables", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"},
-		Source:  tf("ec2/vpc_route_table_association.go"),
-	},
-	"aws:ec2/subnet:Subnet": {
-		Actions: with([]string{"ec2:CreateSubnet", "ec2:DescribeSubnets", "ec2:ModifySubnetAttribute",
-			"ec2:DescribeNetworkInterfaces", "ec2:DeleteSubnet"}, tags.ec2),
-		Source: tf("ec2/vpc_subnet.go"),
-	},
-	"aws:ec2/eip:Eip": {
-		Actions: with([]string{"ec2:AllocateAddress", "ec2:DescribeAddresses", "ec2:DisassociateAddress", "ec2:ReleaseAddress"}, tags.ec2),
-		Source:  tf("ec2/ec2_eip.go"),
-	},
-	"aws:ec2/natGateway:NatGateway": {
-		Actions: with([]string{"ec2:CreateNatGateway", "ec2:DescribeNatGateways", "ec2:DeleteNatGateway"}, tags.ec2),
-		Source:  tf("ec2/vpc_nat_gateway.go"),
-	},
+	"aws:ec2/vpc:Vpc": need("ec2/vpc_.go", tags.ec2,
+		"ec2:CreateVpc", "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:ModifyVpcAttribute", "ec2:DescribeRouteTables", "ec2:DescribeNetworkAcls", "ec2:DescribeSecurityGroups", "ec2:DeleteVpc"),
+	"aws:ec2/internetGateway:InternetGateway": need("ec2/vpc_internet_gateway.go", tags.ec2,
+		"ec2:CreateInternetGateway", "ec2:AttachInternetGateway", "ec2:DescribeInternetGateways", "ec2:DetachInternetGateway", "ec2:DeleteInternetGateway"),
+	"aws:ec2/routeTable:RouteTable": need("ec2/vpc_route_table.go", tags.ec2,
+		"ec2:CreateRouteTable", "ec2:DescribeRouteTables", "ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute", "ec2:DeleteRouteTable"),
+	"aws:ec2/routeTableAssociation:RouteTableAssociation": need("ec2/vpc_route_table_association.go", nil,
+		"ec2:AssociateRouteTable", "ec2:DescribeRouteTables", "ec2:ReplaceRouteTableAssociation", "ec2:DisassociateRouteTable"),
+	"aws:ec2/subnet:Subnet": need("ec2/vpc_subnet.go", tags.ec2,
+		"ec2:CreateSubnet", "ec2:DescribeSubnets", "ec2:ModifySubnetAttribute", "ec2:DescribeNetworkInterfaces", "ec2:DeleteSubnet"),
+	"aws:ec2/eip:Eip": need("ec2/ec2_eip.go", tags.ec2,
+		"ec2:AllocateAddress", "ec2:DescribeAddresses", "ec2:DisassociateAddress", "ec2:ReleaseAddress"),
+	"aws:ec2/natGateway:NatGateway": need("ec2/vpc_nat_gateway.go", tags.ec2,
+		"ec2:CreateNatGateway", "ec2:DescribeNatGateways", "ec2:DeleteNatGateway"),
 	"aws:ec2/tag:Tag": {
 		Actions: []string{"ec2:CreateTags", "ec2:DescribeTags", "ec2:DeleteTags"},
 		Note:    "tags the security group EKS creates for the cluster (karpenter.sh/discovery)",
@@ -312,15 +300,10 @@ var Resources = map[string]Need{
 		Note:    "work queues, their DLQs and Karpenter's interruption queue",
 		Source:  tf("sqs/queue.go"),
 	},
-	"aws:sqs/queuePolicy:QueuePolicy": {
-		Actions: []string{"sqs:SetQueueAttributes", "sqs:GetQueueAttributes"},
-		Source:  tf("sqs/queue_policy.go"),
-	},
-	"aws:cloudwatch/eventRule:EventRule": {
-		Actions: with([]string{"events:PutRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule",
-			"events:ListTargetsByRule", "events:DeleteRule"}, tags.events),
-		Source: tf("events/rule.go"),
-	},
+	"aws:sqs/queuePolicy:QueuePolicy": need("sqs/queue_policy.go", nil,
+		"sqs:SetQueueAttributes", "sqs:GetQueueAttributes"),
+	"aws:cloudwatch/eventRule:EventRule": need("events/rule.go", tags.events,
+		"events:PutRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule", "events:ListTargetsByRule", "events:DeleteRule"),
 	"aws:cloudwatch/eventTarget:EventTarget": {
 		Actions: []string{"events:PutTargets", "events:ListTargetsByRule", "events:RemoveTargets"},
 		Note:    "the target is Karpenter's interruption queue, which its queue policy opens to EventBridge: no role is passed",
@@ -328,14 +311,10 @@ var Resources = map[string]Need{
 	},
 
 	// Monitoring and images.
-	"aws:cloudwatch/metricAlarm:MetricAlarm": {
-		Actions: with([]string{"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"}, tags.cloudwatch),
-		Source:  tf("cloudwatch/metric_alarm.go"),
-	},
-	"aws:cloudwatch/dashboard:Dashboard": {
-		Actions: []string{"cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"},
-		Source:  tf("cloudwatch/dashboard.go"),
-	},
+	"aws:cloudwatch/metricAlarm:MetricAlarm": need("cloudwatch/metric_alarm.go", tags.cloudwatch,
+		"cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"),
+	"aws:cloudwatch/dashboard:Dashboard": need("cloudwatch/dashboard.go", nil,
+		"cloudwatch:PutDashboard", "cloudwatch:GetDashboard", "cloudwatch:DeleteDashboards"),
 	"aws:kms/key:Key": {
 		Actions: with([]string{"kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
 			"kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion"}, tags.kms),
@@ -343,14 +322,10 @@ var Resources = map[string]Need{
 			"managing it after creation",
 		Source: tf("kms/key.go"),
 	},
-	"aws:sns/topic:Topic": {
-		Actions: with([]string{"sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic"}, tags.sns),
-		Source:  tf("sns/topic.go"),
-	},
-	"aws:sns/topicPolicy:TopicPolicy": {
-		Actions: []string{"sns:SetTopicAttributes", "sns:GetTopicAttributes"},
-		Source:  tf("sns/topic_policy.go"),
-	},
+	"aws:sns/topic:Topic": need("sns/topic.go", tags.sns,
+		"sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic"),
+	"aws:sns/topicPolicy:TopicPolicy": need("sns/topic_policy.go", nil,
+		"sns:SetTopicAttributes", "sns:GetTopicAttributes"),
 	"aws:sns/topicSubscription:TopicSubscription": {
 		Actions: []string{"sns:Subscribe", "sns:GetSubscriptionAttributes", "sns:SetSubscriptionAttributes", "sns:Unsubscribe"},
 		Note:    "e-mail subscriptions stay pending until the recipient confirms",

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/internal/permissions"
 	"github.com/eventscale/eventscale/internal/stacktest"
@@ -241,18 +243,11 @@ func TestDocIsGenerated(t *testing.T) {
 	doc := permissions.Render(u)
 	file := filepath.Join(stacktest.Root(), "docs", "permissions.md")
 	if os.Getenv("PERMISSIONS_UPDATE") == "1" {
-		if err := os.WriteFile(file, []byte(doc), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("wrote %s", file)
+		require.NoError(t, os.WriteFile(file, []byte(doc), 0o644))
 	}
 	got, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v: run `make permissions`", err)
-	}
-	if string(got) != doc {
-		t.Fatalf("%s is stale: run `make permissions` and commit it", file)
-	}
+	require.NoError(t, err, "run `make permissions`")
+	require.Equal(t, doc, string(got), "%s is stale: run `make permissions` and commit it", file)
 	for _, want := range []string{"iam:PassRole", "iam:CreateServiceLinkedRole", "iam:CreateOpenIDConnectProvider",
 		"AWSServiceRoleForAmazonEKS", "AWSServiceRoleForAmazonEKSForFargate", "AWSServiceRoleForEC2Spot", "bootstrapClusterCreatorAdminPermissions"} {
 		if !strings.Contains(doc, want) {
