@@ -8,7 +8,7 @@ CACHE_DIR ?= $(CURDIR)/.cache
 export GOTOOLCHAIN ?= local
 
 .DEFAULT_GOAL := help
-.PHONY: help build test test-fast test-unit test-verify lint plan preview up destroy refresh require-deploy-tools
+.PHONY: help build test test-fast test-unit test-verify lint plan permissions preview up destroy refresh require-deploy-tools
 
 # What a user deploying the stack runs, in the order of README's quick start; `make help` lists
 # them first and every other documented target under "Develop".
@@ -27,6 +27,9 @@ build: ## Compile the program and every command
 
 plan: ## MAIN JOB, offline: render everything STACK would create (no AWS account needed) into out/STACK/
 	$(GO) run ./cmd/plan -stack $(STACK)
+
+permissions: ## Regenerate docs/permissions.md (what the deploying identity needs) from internal/permissions and every stack's plan
+	PERMISSIONS_UPDATE=1 $(GO) test -count=1 -run 'TestDocIsGenerated' ./internal/permissions
 
 # The tiers, longest first. `make test` runs them TEST_JOBS at a time, each tier's output printed
 # whole when it ends (--output-sync): they share nothing but the build caches, and every server a
