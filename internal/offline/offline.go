@@ -43,6 +43,8 @@ type Resource struct {
 	Inputs   map[string]any `json:"inputs"`
 	// Secrets lists the top-level input keys that were marked secret.
 	Secrets []string `json:"secrets,omitempty"`
+	// IgnoreChanges are the input paths the engine keeps from the old inputs on an update.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 }
 
 // Invoke is one provider function call the program made.
@@ -225,6 +227,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Parent = rpc.GetParent()
 		r.Depends = rpc.GetDependencies()
 		r.Protect = rpc.GetProtect()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Remote = rpc.GetRemote()
 		parentType := tokens.Type("")
 		if p := resource.URN(rpc.GetParent()); p != "" && p.QualifiedType() != resource.RootStackType {
