@@ -263,6 +263,13 @@ func lifecycle(t *testing.T, stack string) {
 	}
 	t.Logf("no-change preview: %s, %v", p.took.Round(time.Second), pres.ChangeSummary)
 
+	cfg, err := stacks.Load(raw, offline.Project, stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	workers := newWorkerReplicas(t, c, cfg)
+	workers.check(t, ctx, true, 0, "up created the worker Deployments")
+
 	editStackFile(t, s, func(cfg map[string]any) {
 		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
 		maxReplicas := 2.0 // the default (stacks/defaults.go)
@@ -294,30 +301,23 @@ func lifecycle(t *testing.T, stack string) {
 		t.Fatalf("up after the edit: %v\n%s", err, tail(out, 120))
 	}
 	t.Logf("update: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
-	var updated []string
-	for urn, op := range steps {
-		switch op {
-		case "same":
-		case "update":
-			updated = append(updated, string(resource.URN(urn).Type())+" "+resource.URN(urn).Name())
-		default:
-			t.Errorf("the edit made %s a %s", urn, op)
-		}
-	}
-	slices.Sort(updated)
 	wantUpdated := []string{
 		"kubernetes:apps/v1:Deployment workload-worker-deployment",
 		"kubernetes:karpenter.sh/v1:NodePool karpenter-nodepool",
 		"kubernetes:keda.sh/v1alpha1:ScaledObject workload-worker-scaled-object",
 	}
-	if !slices.Equal(updated, wantUpdated) {
+	if updated := updatedResources(t, steps); !slices.Equal(updated, wantUpdated) {
 		t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
 	}
+	// The update before any scaler wrote the count (Pulumi's field manager still owns it) sends
+	// the live 0: without the ignored field in the apply the server would default it to 1.
+	workers.check(t, ctx, false, 0, "an update of the Deployment before anything scaled it")
+	// The HPA scales it; the next update (a new image) leaves the HPA's count.
+	workers.scaleAsHPA(t, ctx, 3)
+	workers.check(t, ctx, false, 3, "the HPA's scale update")
+	upNewImageTag(t, ctx, s, "engine-tier-edit-2", "workload-"+cfg.Workloads[0].Name+"-deployment")
+	workers.check(t, ctx, false, 3, "an update of the Deployment after the HPA scaled it")
 
-	cfg, err := stacks.Load(raw, offline.Project, stack)
-	if err != nil {
-		t.Fatal(err)
-	}
 	controllers := Finalizers(cfg.Karpenter.Namespace, cfg.Keda.Namespace)
 	checkDestroyOrder(t, ctx, s, controllers)
 
