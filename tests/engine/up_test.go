@@ -22,7 +22,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/yaml"
 
@@ -221,8 +220,10 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 // every resource the program registers (firstPreview); up creates everything and the API server
 // holds every object of the stack and of both charts as sent; a second preview shows no change;
 // an edit of the stack file (a workload's maxReplicas, the NodePool's CPU limit, the worker
-// image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in place; destroy
-// deletes every custom resource before its controller and leaves the API server empty.
+// image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in place; the
+// worker Deployment is created with 0 replicas, keeps 0 through that update and an HPA's 3 through
+// another (workerReplicas); destroy deletes every custom resource before its controller and leaves
+// the API server empty.
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, lifecycle)
