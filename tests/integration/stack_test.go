@@ -219,6 +219,11 @@ func TestStacks(t *testing.T) {
 					if r := replicas(res.Object); r != "0" {
 						t.Errorf("control: a forced apply with replicas 0 leaves replicas %s; the checks above prove nothing", r)
 					}
+					// Back to the deployed state (our manager owns replicas 0), so
+					// that later tests applying this object meet no HPA's count.
+					if _, err := e.client.Apply(ctx, a.Object, ApplyOptions{Force: true}); err != nil {
+						t.Errorf("restoring %s: %s", id, ErrorMessage(err))
+					}
 				}
 				if n == 0 {
 					t.Error("the stack applied no Deployment")
