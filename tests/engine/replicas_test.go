@@ -24,7 +24,7 @@ type workerReplicas struct {
 }
 
 // newWorkerReplicas reads the worker Deployments of cfg's workloads.
-func newWorkerReplicas(t *testing.T, c *integration.Cluster, cfg *stacks.Config) *workerReplicas {
+func newWorkerReplicas(t *testing.T, c *integration.Cluster, cfg stacks.Config) *workerReplicas {
 	t.Helper()
 	client, err := integration.NewClient(c.Config)
 	if err != nil {
