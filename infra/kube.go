@@ -61,9 +61,11 @@ type Deployment struct {
 	Spec     DeploymentSpec `json:"spec"`
 }
 
-// DeploymentSpec has no replicas field on purpose: KEDA (through its HPA) owns the replica
-// count, and a replicas value in the program would reset it on every update.
+// DeploymentSpec is a Deployment's spec. Replicas is always sent, 0 included: it is the count the
+// Deployment is created with (the API server defaults an absent one to 1); after that KEDA and its
+// HPA own it, and the program registers the Deployment with ReplicasPath ignored.
 type DeploymentSpec struct {
+	Replicas int32              `json:"replicas"`
 	Selector LabelSelector      `json:"selector"`
 	Strategy DeploymentStrategy `json:"strategy"`
 	Template PodTemplate        `json:"template"`

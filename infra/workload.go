@@ -36,6 +36,15 @@ const (
 	// SkipAwaitAnnotation stops Pulumi from waiting for the Deployment to become ready: KEDA owns
 	// its replica count (often 0) and the first image may not be pushed yet.
 	SkipAwaitAnnotation = "pulumi.com/skipAwait"
+
+	// InitialReplicas is the worker Deployment's replica count when it is created: 0, so no pod
+	// pulls an image that may not be pushed yet, and Karpenter launches no node for it, before
+	// KEDA first reads the queue. (An absent count is defaulted to 1 by the API server.)
+	InitialReplicas = 0
+	// ReplicasPath is the Deployment input the program sets only when it creates the Deployment:
+	// the component registers it with pulumi.IgnoreChanges on this path, so later updates leave
+	// the count KEDA and its HPA set (components/workload says how the provider sends it).
+	ReplicasPath = "spec.replicas"
 )
 
 // Zone spread modes of a workload (WorkloadSettings.ZoneSpread, `workloads[].zoneSpread`).
@@ -218,8 +227,9 @@ func WorkloadServiceAccount(s WorkloadObjectSettings) ServiceAccount {
 	}
 }
 
-// WorkloadDeployment is the worker Deployment: no replicas (KEDA owns them), requests = limits,
-// health probes, a locked-down security context, and a grace period longer than the drain timeout.
+// WorkloadDeployment is the worker Deployment: created with InitialReplicas (0; after that KEDA
+// owns the count, see ReplicasPath), requests = limits, health probes, a locked-down security
+// context, and a grace period longer than the drain timeout.
 // Its rolling update never surges: with the NodePool at its limit a surge pod could only stay
 // Pending and block the rollout, while a queue worker tolerates one pod less for a moment.
 func WorkloadDeployment(s WorkloadObjectSettings) Deployment {
@@ -234,6 +244,7 @@ func WorkloadDeployment(s WorkloadObjectSettings) Deployment {
 			Annotations: map[string]string{SkipAwaitAnnotation: "true"},
 		},
 		Spec: DeploymentSpec{
+			Replicas: InitialReplicas,
 			Selector: LabelSelector{MatchLabels: SelectorLabels(s.Name)},
 			Strategy: DeploymentStrategy{Type: "RollingUpdate", RollingUpdate: &RollingUpdateStrategy{MaxSurge: 0, MaxUnavailable: 1}},
 			Template: PodTemplate{

@@ -54,7 +54,7 @@ func TestWorkloadDeployment(t *testing.T) {
 	s := testWorkloadSettings()
 	d := toMap(t, WorkloadDeployment(s))
 	spec := d["spec"].(map[string]any)
-	assert.NotContains(t, spec, "replicas", "KEDA owns the replica count")
+	assert.Equal(t, float64(0), spec["replicas"], "created with 0 replicas, sent even though 0 (absent, the API server makes it 1)")
 	pod := spec["template"].(map[string]any)["spec"].(map[string]any)
 	assert.Equal(t, float64(40), pod["terminationGracePeriodSeconds"])
 	assert.Greater(t, TerminationGracePeriodSeconds(s.MaxProcessingSeconds), int64(ShutdownTimeout(s.MaxProcessingSeconds)/time.Second))

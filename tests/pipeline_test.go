@@ -350,7 +350,8 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 
 			d := r.one(t, typeDeployment, p+"-deployment")
 			spec := d.Inputs["spec"]
-			assert.NotContains(t, keysOf(spec), "replicas", "KEDA owns the replica count")
+			assert.Equal(t, int64(0), offline.Lookup(spec, "replicas"), "created with 0 replicas: no pod before KEDA's first poll")
+			assert.Equal(t, []string{"spec.replicas"}, d.IgnoreChanges, "after creation KEDA and its HPA own the replica count")
 			assert.Equal(t, w.Namespace, offline.Lookup(d.Inputs, "metadata", "namespace"))
 			pod := offline.Lookup(spec, "template", "spec")
 			for _, k := range []string{"nodeSelector", "affinity", "tolerations", "nodeName"} {

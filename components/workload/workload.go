@@ -75,8 +75,8 @@ func (a *Args) check(c *required.Check) {
 //
 // Resources: iam.Role (IRSA, trusted for system:serviceaccount:<namespace>:<name>) + iam.RolePolicy
 // (receive, delete, change visibility, get attributes on its queue only), and the Kubernetes objects
-// built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (no replicas:
-// KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
+// built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (created with 0
+// replicas, which it then ignores: KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
 // ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on DependsOn.
 type Workload struct {
 	pulumi.ResourceState
@@ -136,7 +136,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	// The pods start only once their service account and its role's permissions exist.
-	deploy, err := kube.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}))
+	//
+	// The Deployment is created with 0 replicas and its count is ignored afterwards. On an update
+	// the engine replaces an ignored input with the old one (pulumi/pkg/v3@v3.274.1
+	// resource/deploy/step_generator.go, processIgnoreChanges) and passes the paths to the
+	// provider's Update; the Kubernetes provider, in server-side apply mode (its default), reads
+	// the live object and, for each ignored path, leaves the field out of the apply when another
+	// field manager owns it and not Pulumi's, and otherwise sends the live value
+	// (pulumi-kubernetes/provider/v4, pkg/await/await.go, handleSSAIgnoreFields: the same at
+	// commit f47bc2d6f199, which the engine tier runs, and at v4.32.0, this SDK's release; read
+	// 2026-12-07). The HPA's and KEDA's writes through the scale subresource take ownership of
+	// spec.replicas from Pulumi (k8s.io/apimachinery@v0.35.4 pkg/util/managedfields/
+	// scalehandler.go, ToParent), so an update after a scale sends no replicas and keeps their
+	// count, and an update before any scale sends the live 0. Without the option the provider
+	// would send 0 on every update: a conflict with the HPA's manager that fails the update, or
+	// with pulumi.com/patchForce the count reset to 0.
+	deploy, err := kube.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}),
+		pulumi.IgnoreChanges([]string{infra.ReplicasPath}))
 	if err != nil {
 		return nil, err
 	}

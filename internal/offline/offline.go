@@ -46,6 +46,8 @@ type Resource struct {
 	// RetainOnDelete: `pulumi destroy` (or removing the resource from the program) drops it
 	// from the state without deleting it.
 	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
+	// IgnoreChanges are the input paths the engine keeps from the old inputs on an update.
+	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
 }
 
 // Invoke is one provider function call the program made.
@@ -230,6 +232,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.Depends = rpc.GetDependencies()
 		r.Protect = rpc.GetProtect()
 		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Remote = rpc.GetRemote()
 		parentType := tokens.Type("")
 		if p := resource.URN(rpc.GetParent()); p != "" && p.QualifiedType() != resource.RootStackType {

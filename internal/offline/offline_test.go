@@ -27,7 +27,7 @@ func TestUnknownInvokeFailsLoudly(t *testing.T) {
 	require.Len(t, m.invokes, 1, "the call is recorded before it is refused")
 }
 
-func TestRecordsParentDependsProtectAndRetain(t *testing.T) {
+func TestRecordsParentDependsProtectRetainAndIgnoreChanges(t *testing.T) {
 	t.Parallel()
 	m := &mocks{stack: "t", region: "us-west-2"}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -40,7 +40,8 @@ func TestRecordsParentDependsProtectAndRetain(t *testing.T) {
 			return err
 		}
 		return ctx.RegisterResource("aws:sqs/queue:Queue", "child", pulumi.Map{"name": pulumi.String("q")}, &child,
-			pulumi.Parent(&comp), pulumi.DependsOn([]pulumi.Resource{&dep}), pulumi.Protect(true), pulumi.RetainOnDelete(true))
+			pulumi.Parent(&comp), pulumi.DependsOn([]pulumi.Resource{&dep}), pulumi.Protect(true), pulumi.RetainOnDelete(true),
+			pulumi.IgnoreChanges([]string{"tags", "policy.statement"}))
 	}, pulumi.WithMocks(Project, "t", m))
 	require.NoError(t, err)
 	var child Resource
@@ -54,6 +55,7 @@ func TestRecordsParentDependsProtectAndRetain(t *testing.T) {
 	assert.Equal(t, []string{"urn:pulumi:t::eventscale::aws:sqs/queue:Queue::dep"}, child.Depends)
 	assert.True(t, child.Protect)
 	assert.True(t, child.RetainOnDelete)
+	assert.Equal(t, []string{"tags", "policy.statement"}, child.IgnoreChanges)
 	assert.Equal(t, "https://sqs.us-west-2.amazonaws.com/123456789012/q", child.ID)
 }
 

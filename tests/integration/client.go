@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,17 @@ func (c *Client) Delete(ctx context.Context, obj map[string]any, propagation met
 	return res.Namespace(ns).Delete(ctx, nameOf(obj), metav1.DeleteOptions{PropagationPolicy: &propagation})
 }
 
+// HPAFieldManager is the field manager of the HorizontalPodAutoscaler
+// controller's writes, which own a KEDA-scaled Deployment's replicas: it
+// updates the scale subresource without a field manager
+// (k8s.io/kubernetes@v1.35.4 pkg/controller/podautoscaler/horizontal.go,
+// Scales().Update with empty UpdateOptions), so the API server takes the
+// user agent up to its first "/" (k8s.io/apiserver@v0.35.4
+// pkg/endpoints/handlers/create.go, managerOrUserAgent), which client-go
+// starts with the binary's name (k8s.io/client-go@v0.35.4 rest/config.go,
+// DefaultKubernetesUserAgent; read 2026-12-07).
+const HPAFieldManager = "kube-controller-manager"
+
 // UpdateScale sets the replicas of obj's scale subresource as the given field
 // manager, the way the HorizontalPodAutoscaler that KEDA creates does.
 func (c *Client) UpdateScale(ctx context.Context, obj map[string]any, replicas int64, manager string) error {
@@ -180,6 +192,24 @@ func (c *Client) UpdateScale(ctx context.Context, obj map[string]any, replicas i
 	}
 	_, err = res.Namespace(ns).Update(ctx, scale, metav1.UpdateOptions{FieldManager: manager}, "scale")
 	return err
+}
+
+// ReplicasOwners are the field managers that own spec.replicas of obj (as the
+// server returns it, with metadata.managedFields), sorted.
+func ReplicasOwners(obj map[string]any) []string {
+	var owners []string
+	meta, _ := obj["metadata"].(map[string]any)
+	entries, _ := meta["managedFields"].([]any)
+	for _, e := range entries {
+		entry, _ := e.(map[string]any)
+		fields, _ := entry["fieldsV1"].(map[string]any)
+		spec, _ := fields["f:spec"].(map[string]any)
+		if _, ok := spec["f:replicas"]; ok {
+			owners = append(owners, fmt.Sprint(entry["manager"]))
+		}
+	}
+	slices.Sort(owners)
+	return owners
 }
 
 // Namespaced reports whether the server serves apiVersion/kind as a

@@ -3,8 +3,11 @@ package integration
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/tests/verify"
@@ -16,11 +19,6 @@ var requiredKinds = []string{"Namespace", "ServiceAccount", "Deployment", "NodeP
 
 // requiredCharts are the charts each stack installs.
 var requiredCharts = []string{"karpenter", "keda"}
-
-// hpaManager is the field manager of the HorizontalPodAutoscaler controller
-// (part of kube-controller-manager), which owns a KEDA-scaled Deployment's
-// replicas.
-const hpaManager = "kube-controller-manager"
 
 func TestServerVersion(t *testing.T) {
 	e := deployed(t, "dev")
@@ -152,46 +150,79 @@ func TestStacks(t *testing.T) {
 			})
 
 			t.Run("KEDA owns the Deployment's replicas", func(t *testing.T) {
-				// The HPA that KEDA creates sets replicas through the scale
-				// subresource. The server does not record a field manager for
-				// such an update while nobody owns spec.replicas, so a
-				// Deployment that set replicas would not even conflict: each
-				// apply would silently reset the HPA's count. So: we must not
-				// set replicas, and our re-apply must leave the HPA's value.
+				// The program creates the worker Deployment with replicas 0 and
+				// ignores the field afterwards (pulumi.IgnoreChanges). The HPA
+				// that KEDA creates sets replicas through the scale subresource;
+				// that update takes spec.replicas over from the applying manager,
+				// which is what makes the Kubernetes provider leave an ignored
+				// field out of its next apply (components/workload). So: the
+				// object sends 0 and ignores it; after the HPA's update to 3 the
+				// HPA's manager owns the field and ours does not; our re-apply
+				// without the field (the provider's) leaves 3; with it, as an
+				// update without the option would send it, it conflicts, and
+				// forced it resets the count to 0.
 				ctx := context.Background()
+				ignored := map[string][]string{}
+				for _, r := range e.stack.Resources {
+					ignored[r.URN] = r.IgnoreChanges
+				}
 				n := 0
 				for _, a := range d.Applied {
 					if a.Source.Chart != "" || a.Object["kind"] != "Deployment" || a.Err != nil {
 						continue
 					}
 					n++
-					if spec, _ := a.Object["spec"].(map[string]any); spec["replicas"] != nil {
-						t.Errorf("%s sets spec.replicas=%v: it would fight KEDA's HPA", Identity(a.Object), spec["replicas"])
+					id := Identity(a.Object)
+					if r := replicas(a.Object); r != "0" {
+						t.Errorf("%s sets spec.replicas=%s, want 0: an absent count is created as 1", id, r)
 					}
-					if err := e.client.UpdateScale(ctx, a.Object, 3, hpaManager); err != nil {
-						t.Fatalf("scaling %s as the HPA: %v", Identity(a.Object), err)
+					if got := ignored[a.Source.URN]; !slices.Equal(got, []string{infra.ReplicasPath}) {
+						t.Errorf("%s: ignoreChanges %v, want [%s]: KEDA owns the count after creation", id, got, infra.ReplicasPath)
 					}
-					res, err := e.client.Apply(ctx, a.Object, ApplyOptions{})
+					live, err := e.client.Get(ctx, a.Object)
 					if err != nil {
-						t.Errorf("re-applying %s after the HPA scaled it: %s", Identity(a.Object), ErrorMessage(err))
-						continue
+						t.Fatalf("reading %s: %v", id, err)
 					}
-					if r := replicas(res.Object); r != "3" {
-						t.Errorf("%s: replicas %s after our re-apply, want the HPA's 3", Identity(a.Object), r)
+					if r := replicas(live); r != "0" {
+						t.Errorf("%s: replicas %s after our apply, want 0", id, r)
 					}
-					// Control: the same object with replicas set does reset the
-					// HPA's count (dry run), so the check above can fail.
-					withReplicas, err := verify.DeepCopyJSON(a.Object)
+					if err := e.client.UpdateScale(ctx, a.Object, 3, HPAFieldManager); err != nil {
+						t.Fatalf("scaling %s as the HPA: %v", id, err)
+					}
+					if live, err = e.client.Get(ctx, a.Object); err != nil {
+						t.Fatalf("reading %s: %v", id, err)
+					}
+					if owners := ReplicasOwners(live); !slices.Equal(owners, []string{HPAFieldManager}) {
+						t.Errorf("%s: spec.replicas owned by %v after the HPA's scale update, want only %s", id, owners, HPAFieldManager)
+					}
+					without, err := verify.DeepCopyJSON(a.Object)
 					if err != nil {
 						t.Fatal(err)
 					}
-					withReplicas["spec"].(map[string]any)["replicas"] = 1
-					res, err = e.client.Apply(ctx, withReplicas, ApplyOptions{DryRun: true})
+					delete(without["spec"].(map[string]any), "replicas")
+					res, err := e.client.Apply(ctx, without, ApplyOptions{})
 					if err != nil {
-						t.Fatalf("dry-run apply with replicas: %s", ErrorMessage(err))
+						t.Errorf("re-applying %s without replicas after the HPA scaled it: %s", id, ErrorMessage(err))
+						continue
 					}
-					if r := replicas(res.Object); r != "1" {
-						t.Errorf("control: an apply with replicas 1 leaves replicas %s; the HPA check above proves nothing", r)
+					if r := replicas(res.Object); r != "3" {
+						t.Errorf("%s: replicas %s after our re-apply, want the HPA's 3", id, r)
+					}
+					// Controls: the object as sent, with its replicas 0.
+					if _, err := e.client.Apply(ctx, a.Object, ApplyOptions{DryRun: true}); !apierrors.IsConflict(err) {
+						t.Errorf("control: an apply with replicas 0 after the HPA's update: %v, want a conflict on .spec.replicas", err)
+					}
+					res, err = e.client.Apply(ctx, a.Object, ApplyOptions{DryRun: true, Force: true})
+					if err != nil {
+						t.Fatalf("forced dry-run apply with replicas: %s", ErrorMessage(err))
+					}
+					if r := replicas(res.Object); r != "0" {
+						t.Errorf("control: a forced apply with replicas 0 leaves replicas %s; the checks above prove nothing", r)
+					}
+					// Back to the deployed state (our manager owns replicas 0), so
+					// that later tests applying this object meet no HPA's count.
+					if _, err := e.client.Apply(ctx, a.Object, ApplyOptions{Force: true}); err != nil {
+						t.Errorf("restoring %s: %s", id, ErrorMessage(err))
 					}
 				}
 				if n == 0 {

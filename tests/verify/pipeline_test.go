@@ -241,8 +241,10 @@ func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 			if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace {
 				t.Errorf("namespaces %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, w.Namespace)
 			}
-			if d.Spec.Replicas != nil {
-				t.Errorf("%s: the Deployment sets replicas %d; KEDA owns them", w.Name, *d.Spec.Replicas)
+			if d.Spec.Replicas == nil {
+				t.Errorf("%s: the Deployment sets no replicas, want %d: the API server would create it with 1", w.Name, infra.InitialReplicas)
+			} else if *d.Spec.Replicas != infra.InitialReplicas {
+				t.Errorf("%s: the Deployment's replicas %d, want %d", w.Name, *d.Spec.Replicas, infra.InitialReplicas)
 			}
 			pod := d.Spec.Template.Spec
 			if pod.ServiceAccountName != sa.Name {
