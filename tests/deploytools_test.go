@@ -145,17 +145,10 @@ func TestDemoNetnsNamesTheAppArmorSysctl(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			cmd := exec.Command(makeBin, "--no-print-directory", "-C", repo, c.target, c.args,
+			// The order checked here is make's without -j.
+			cmd := topLevelMake(makeBin, "--no-print-directory", "-C", repo, c.target, c.args,
 				"DEMO_USERNS_SYSCTL="+sysctl, "EVENTSCALE_CACHE="+t.TempDir(), "GO="+filepath.Join(bin, "go"))
-			// A make above this test (make test-unit) passes its -j and jobserver down in
-			// MAKEFLAGS; the order checked here is make's without -j.
-			cmd.Env = []string{"PATH=" + bin + string(os.PathListSeparator) + os.Getenv("PATH")}
-			for _, kv := range os.Environ() {
-				name, _, _ := strings.Cut(kv, "=")
-				if name != "PATH" && name != "MAKEFLAGS" && name != "MFLAGS" && name != "MAKELEVEL" {
-					cmd.Env = append(cmd.Env, kv)
-				}
-			}
+			cmd.Env = append(cmd.Env, "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"))
 			out, err := cmd.CombinedOutput()
 			logged, _ := os.ReadFile(calls)
 			if (err != nil) != c.fails {
@@ -192,6 +185,20 @@ func makeInRepo(t *testing.T) (makeBin, repo string) {
 		t.Fatal(err)
 	}
 	return makeBin, repo
+}
+
+// topLevelMake is make run as if from a shell: a make above the test (make test-unit
+// under .ci/run) passes its -j and jobserver down in MAKEFLAGS, which makes the child warn
+// on stderr and reorder its output, so they are left out.
+func topLevelMake(makeBin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(makeBin, args...)
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != "MAKEFLAGS" && name != "MFLAGS" && name != "MAKELEVEL" {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	return cmd
 }
 
 // goModVersion is the go line of a go.mod: the oldest Go that builds the module.

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -127,7 +126,7 @@ func makeFiles(t *testing.T) []string {
 // deployTargets returns the targets `make help` lists under "Deploy".
 func deployTargets(t *testing.T) map[string]string {
 	t.Helper()
-	out, err := exec.Command("make", "-s", "-C", projectDir, "help").CombinedOutput()
+	out, err := topLevelMake("make", "-s", "-C", projectDir, "help").CombinedOutput()
 	require.NoError(t, err, "make help: %s", out)
 	deploy, _, ok := strings.Cut(string(out), "\nDevelop:\n")
 	require.True(t, ok, "make help has no Develop group:\n%s", out)
@@ -249,7 +248,7 @@ func TestQuickStartCommands(t *testing.T) {
 // (DEPLOY_TARGETS) first, each with its description.
 func TestMakeHelpGroups(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("make", "-s", "-C", projectDir, "help").CombinedOutput()
+	out, err := topLevelMake("make", "-s", "-C", projectDir, "help").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	text := string(out)
 	require.True(t, strings.HasPrefix(text, "Deploy (STACK="), "make help starts with the deploy group:\n%s", text)

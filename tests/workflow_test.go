@@ -3,7 +3,6 @@ package tests
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -85,7 +84,7 @@ func readWorkflow(t *testing.T, repo string) workflow {
 // makeVar is a variable of the repository's Makefile as make expands it.
 func makeVar(t *testing.T, makeBin, repo, name string) []string {
 	t.Helper()
-	cmd := exec.Command(makeBin, "-s", "--no-print-directory", "-C", repo,
+	cmd := topLevelMake(makeBin, "-s", "--no-print-directory", "-C", repo,
 		"--eval", "print-var-for-test: ; @echo $("+name+")", "print-var-for-test")
 	out, err := cmd.Output()
 	if err != nil {
