@@ -277,6 +277,16 @@ func WithPodSecurity(labels map[string]string, level string) map[string]string {
 	return out
 }
 
+// NetworkPolicySpec is a NetworkPolicy's spec.
+type NetworkPolicySpec struct {
+	// PodSelector selects the pods the policy applies to; empty, every pod of the namespace.
+	PodSelector PolicySelector `json:"podSelector"`
+	// PolicyTypes is always explicit: listing Ingress with no ingress rules (this type has
+	// none) denies all ingress to the selected pods; listing Egress allows only Egress.
+	PolicyTypes []string                  `json:"policyTypes"`
+	Egress      []NetworkPolicyEgressRule `json:"egress,omitempty"`
+}
+
 // NetworkPolicy is a networking.k8s.io/v1 NetworkPolicy.
 type NetworkPolicy struct {
 	KubeTypeMeta
@@ -284,25 +294,10 @@ type NetworkPolicy struct {
 	Spec     NetworkPolicySpec `json:"spec"`
 }
 
-// NetworkPolicySpec is a NetworkPolicy's spec. PolicyTypes is always explicit: a policy that
-// lists Ingress and Egress with no ingress rules denies all ingress to the pods it selects.
-type NetworkPolicySpec struct {
-	PodSelector PolicySelector             `json:"podSelector"`
-	PolicyTypes []string                   `json:"policyTypes"`
-	Ingress     []NetworkPolicyIngressRule `json:"ingress,omitempty"`
-	Egress      []NetworkPolicyEgressRule  `json:"egress,omitempty"`
-}
-
 // PolicySelector is a label selector that may be empty: no labels select everything (every pod
 // of the namespace, or every namespace).
 type PolicySelector struct {
 	MatchLabels map[string]string `json:"matchLabels,omitempty"`
-}
-
-// NetworkPolicyIngressRule allows traffic from its peers to its ports.
-type NetworkPolicyIngressRule struct {
-	From  []NetworkPolicyPeer `json:"from,omitempty"`
-	Ports []NetworkPolicyPort `json:"ports,omitempty"`
 }
 
 // NetworkPolicyEgressRule allows traffic to its peers on its ports.
