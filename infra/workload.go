@@ -329,8 +329,10 @@ func WorkloadNetworkPolicyName(workload string) string { return workload + "-def
 //
 // What enforces it: the vpc-cni add-on's network policy agent, on EC2 nodes only (Karpenter's,
 // where the workers run); Fargate pods are not subject to it (EKS user guide, "Configure your
-// cluster for Kubernetes network policies", considerations). Without an enforcing CNI the API
-// server stores the policy and nothing applies it.
+// cluster for Kubernetes network policies", considerations: "you can apply the policies to
+// Amazon EC2 Linux nodes only", https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html,
+// awsdocs/amazon-eks-user-guide doc_source/cni-network-policy.md, read 2026-12-07). Without an
+// enforcing CNI the API server stores the policy and nothing applies it.
 func WorkloadNetworkPolicy(s WorkloadObjectSettings) NetworkPolicy {
 	port := func(protocol string, p int32) NetworkPolicyPort {
 		return NetworkPolicyPort{Protocol: protocol, Port: p}
