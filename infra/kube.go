@@ -3,9 +3,9 @@ package infra
 import "maps"
 
 // Kubernetes object mirror types: the parts of the k8s.io/api types (core/v1 Namespace,
-// ServiceAccount, pod spec; apps/v1 Deployment) that the platform sets, field for field with the
-// same JSON names, shared by the builders of several components (the workloads' objects,
-// Karpenter's and KEDA's namespaces). The verification tier decodes every object built from them
+// ServiceAccount, pod spec; apps/v1 Deployment; networking.k8s.io/v1 NetworkPolicy) that the
+// platform sets, field for field with the same JSON names, shared by the builders of several
+// components (the workloads' objects, Karpenter's and KEDA's namespaces). The verification tier decodes every object built from them
 // strictly into the upstream types.
 
 // KubeTypeMeta is an object's apiVersion and kind.
@@ -102,7 +102,10 @@ type PodMeta struct {
 // PodSpec is the part of a pod spec the platform sets. It has no nodeSelector, affinity or
 // tolerations: the NodePool takes any pod that is not on Fargate.
 type PodSpec struct {
-	ServiceAccountName            string             `json:"serviceAccountName"`
+	ServiceAccountName string `json:"serviceAccountName"`
+	// AutomountServiceAccountToken is always sent (false included): whether the pod gets a token
+	// for the Kubernetes API. IRSA's token is not this one (WorkloadDeployment).
+	AutomountServiceAccountToken  bool               `json:"automountServiceAccountToken"`
 	TerminationGracePeriodSeconds int64              `json:"terminationGracePeriodSeconds"`
 	SecurityContext               PodSecurityContext `json:"securityContext"`
 	Containers                    []Container        `json:"containers"`
@@ -203,4 +206,121 @@ type EmptyDirSource struct {
 type VolumeMount struct {
 	Name      string `json:"name"`
 	MountPath string `json:"mountPath"`
+}
+
+// Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/;
+// EKS Best Practices Guide, "Pod Security", https://docs.aws.amazon.com/eks/latest/best-practices/pod-security.html;
+// CIS Amazon EKS Benchmark v1.7 4.2.x, "Pod Security Standards"): the built-in PodSecurity
+// admission plugin reads a namespace's labels. Label keys and levels as
+// k8s.io/pod-security-admission@v0.35.4 api/constants.go defines them (read 2026-12-07).
+const (
+	// PodSecurityRestricted is the hardened level (non-root, no privilege escalation, all
+	// capabilities dropped, a seccomp profile, restricted volume types).
+	PodSecurityRestricted = "restricted"
+	// PodSecurityBaseline prevents known privilege escalations (no host namespaces, no
+	// privileged containers, no host paths).
+	PodSecurityBaseline = "baseline"
+	// PodSecurityPrivileged is unrestricted.
+	PodSecurityPrivileged = "privileged"
+
+	// PodSecurityVersion is the policy version every namespace the stack owns is pinned to, for
+	// enforce, audit and warn: the checks of that Kubernetes minor. Pinned rather than "latest"
+	// (the default when the label is absent) so that a cluster upgrade never changes which pods are
+	// admitted without a change here; a newer server evaluates a pinned version with that
+	// version's checks. It follows DefaultKubernetesVersion (TestPodSecurityVersionFollowsDefault):
+	// bumping the default means reading the new minor's policy changes and bumping this with it.
+	// A cluster older than the pin (cluster.version below the default) evaluates it as its own
+	// newest checks.
+	PodSecurityVersion = "v1.35"
+
+	// PodSecurityLabelPrefix prefixes the PodSecurity admission labels of a namespace.
+	PodSecurityLabelPrefix = "pod-security.kubernetes.io/"
+
+	// WorkloadPodSecurityLevel is the level of every workload namespace: the worker's pods pass
+	// restricted (tests/integration proves it against the real API server).
+	WorkloadPodSecurityLevel = PodSecurityRestricted
+	// KedaPodSecurityLevel is the level of KEDA's namespace: the strictest level every pod of the
+	// KEDA chart (infra.KedaVersion, rendered with the program's values) is admitted at, found by
+	// trying each level against the real API server (tests/integration,
+	// TestChartPodsStrictestLevel): restricted. The chart's defaults set runAsNonRoot, drop ALL
+	// capabilities, forbid privilege escalation and select the RuntimeDefault seccomp profile.
+	KedaPodSecurityLevel = PodSecurityRestricted
+	// KarpenterPodSecurityLevel is the level of Karpenter's namespace when the stack creates it
+	// (karpenter.namespace other than a namespace Kubernetes creates; kube-system, the default, is
+	// not the stack's and is never labelled): the strictest level the Karpenter chart's pods pass,
+	// found like KedaPodSecurityLevel: restricted.
+	KarpenterPodSecurityLevel = PodSecurityRestricted
+)
+
+// PodSecurityLevels are the Pod Security Standards levels, strictest first.
+var PodSecurityLevels = []string{PodSecurityRestricted, PodSecurityBaseline, PodSecurityPrivileged}
+
+// PodSecurityLabels are the namespace labels that enforce, audit and warn at level, each pinned
+// to PodSecurityVersion.
+func PodSecurityLabels(level string) map[string]string {
+	l := map[string]string{}
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		l[PodSecurityLabelPrefix+mode] = level
+		l[PodSecurityLabelPrefix+mode+"-version"] = PodSecurityVersion
+	}
+	return l
+}
+
+// WithPodSecurity returns labels plus the PodSecurity labels of level (which win over any
+// label of the same key).
+func WithPodSecurity(labels map[string]string, level string) map[string]string {
+	out := maps.Clone(labels)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, PodSecurityLabels(level))
+	return out
+}
+
+// NetworkPolicySpec is a NetworkPolicy's spec.
+type NetworkPolicySpec struct {
+	// PodSelector selects the pods the policy applies to; empty, every pod of the namespace.
+	PodSelector PolicySelector `json:"podSelector"`
+	// PolicyTypes is always explicit: listing Ingress with no ingress rules (this type has
+	// none) denies all ingress to the selected pods; listing Egress allows only Egress.
+	PolicyTypes []string                  `json:"policyTypes"`
+	Egress      []NetworkPolicyEgressRule `json:"egress,omitempty"`
+}
+
+// NetworkPolicy is a networking.k8s.io/v1 NetworkPolicy.
+type NetworkPolicy struct {
+	KubeTypeMeta
+	Metadata KubeMeta          `json:"metadata"`
+	Spec     NetworkPolicySpec `json:"spec"`
+}
+
+// PolicySelector is a label selector that may be empty: no labels select everything (every pod
+// of the namespace, or every namespace).
+type PolicySelector struct {
+	MatchLabels map[string]string `json:"matchLabels,omitempty"`
+}
+
+// NetworkPolicyEgressRule allows traffic to its peers on its ports.
+type NetworkPolicyEgressRule struct {
+	To    []NetworkPolicyPeer `json:"to,omitempty"`
+	Ports []NetworkPolicyPort `json:"ports,omitempty"`
+}
+
+// NetworkPolicyPeer is one peer: pods (by namespace and pod labels, both in one peer meaning
+// both must match) or an address block.
+type NetworkPolicyPeer struct {
+	NamespaceSelector *PolicySelector `json:"namespaceSelector,omitempty"`
+	PodSelector       *PolicySelector `json:"podSelector,omitempty"`
+	IPBlock           *IPBlock        `json:"ipBlock,omitempty"`
+}
+
+// IPBlock is a CIDR peer.
+type IPBlock struct {
+	CIDR string `json:"cidr"`
+}
+
+// NetworkPolicyPort is a protocol and port.
+type NetworkPolicyPort struct {
+	Protocol string `json:"protocol"`
+	Port     int32  `json:"port"`
 }

@@ -9,8 +9,9 @@ import (
 	"github.com/eventscale/eventscale/internal/workerenv"
 )
 
-// Kubernetes objects of a queue-driven workload: a Namespace, a ServiceAccount carrying the
-// workload's IRSA role, the worker Deployment (from the mirror types in kube.go), and the KEDA
+// Kubernetes objects of a queue-driven workload: a Namespace (Pod Security Standards
+// restricted), its NetworkPolicy, a ServiceAccount carrying the workload's IRSA role, the worker
+// Deployment (from the mirror types in kube.go), and the KEDA
 // TriggerAuthentication and ScaledObject (keda.go) that scale it on queue depth. The verification
 // tier decodes them strictly into the upstream types and validates them against the real CRDs.
 
@@ -150,6 +151,7 @@ type WorkloadObjectSettings struct {
 // WorkloadObjects are the Kubernetes objects of one workload.
 type WorkloadObjects struct {
 	Namespace             KubeNamespace
+	NetworkPolicy         NetworkPolicy
 	ServiceAccount        ServiceAccount
 	Deployment            Deployment
 	TriggerAuthentication TriggerAuthentication
@@ -208,7 +210,8 @@ func goDuration(d time.Duration) string { return fmt.Sprintf("%ds", int64(d/time
 // NewWorkloadObjects builds all Kubernetes objects of a workload.
 func NewWorkloadObjects(s WorkloadObjectSettings) WorkloadObjects {
 	return WorkloadObjects{
-		Namespace:             NewKubeNamespace(s.Namespace, WorkloadLabels(s)),
+		Namespace:             NewKubeNamespace(s.Namespace, WithPodSecurity(WorkloadLabels(s), WorkloadPodSecurityLevel)),
+		NetworkPolicy:         WorkloadNetworkPolicy(s),
 		ServiceAccount:        WorkloadServiceAccount(s),
 		Deployment:            WorkloadDeployment(s),
 		TriggerAuthentication: WorkloadTriggerAuthentication(s),
@@ -250,7 +253,18 @@ func WorkloadDeployment(s WorkloadObjectSettings) Deployment {
 			Template: PodTemplate{
 				Metadata: PodMeta{Labels: labels},
 				Spec: PodSpec{
-					ServiceAccountName:            s.Name,
+					ServiceAccountName: s.Name,
+					// The worker never calls the Kubernetes API, so its pods get no token for it
+					// (CIS Amazon EKS Benchmark v1.7 4.1.6; EKS Best Practices Guide, Identity and
+					// Access Management, "Disable auto-mounting of service account tokens",
+					// https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html).
+					// IRSA does not need it: the EKS pod identity webhook adds its own projected
+					// volume (aws-iam-token, audience sts.amazonaws.com, at
+					// /var/run/secrets/eks.amazonaws.com/serviceaccount) and AWS_ROLE_ARN and
+					// AWS_WEB_IDENTITY_TOKEN_FILE to pods of an annotated service account
+					// (https://docs.aws.amazon.com/eks/latest/userguide/iam-roles-for-service-accounts-technical-overview.html;
+					// github.com/aws/amazon-eks-pod-identity-webhook v0.6.8 README; read 2026-12-07).
+					AutomountServiceAccountToken:  false,
 					TerminationGracePeriodSeconds: TerminationGracePeriodSeconds(s.MaxProcessingSeconds),
 					SecurityContext: PodSecurityContext{
 						RunAsNonRoot: true, RunAsUser: WorkerUID, RunAsGroup: WorkerUID,
@@ -274,6 +288,72 @@ func WorkloadDeployment(s WorkloadObjectSettings) Deployment {
 					}},
 					Volumes:                   []Volume{{Name: "tmp", EmptyDir: &EmptyDirSource{SizeLimit: "64Mi"}}},
 					TopologySpreadConstraints: ZoneSpreadConstraints(s.ZoneSpread, s.Name),
+				},
+			},
+		},
+	}
+}
+
+// Workload network policy: the peers and ports a worker may reach.
+const (
+	// KubeDNSNamespace is where the cluster DNS runs (the EKS CoreDNS add-on: kube-system).
+	KubeDNSNamespace = "kube-system"
+	// KubeDNSLabelKey and KubeDNSLabelValue are the cluster DNS pods' label (CoreDNS keeps
+	// kube-dns's k8s-app=kube-dns).
+	KubeDNSLabelKey   = "k8s-app"
+	KubeDNSLabelValue = "kube-dns"
+	// LabelNamespaceName is the label the API server sets on every namespace to its name.
+	LabelNamespaceName = "kubernetes.io/metadata.name"
+	// AWSEndpointsCIDR is where a worker's HTTPS calls to AWS go: STS (IRSA's
+	// AssumeRoleWithWebIdentity) and SQS. Without VPC interface endpoints for them (the stack
+	// creates none) their addresses are public and not fixed, so the only CIDR that covers them
+	// is 0.0.0.0/0, on port 443 only.
+	AWSEndpointsCIDR = "0.0.0.0/0"
+)
+
+// WorkloadNetworkPolicyName is the name of a workload's NetworkPolicy.
+func WorkloadNetworkPolicyName(workload string) string { return workload + "-default-deny" }
+
+// WorkloadNetworkPolicy is the workload namespace's NetworkPolicy: every pod of the namespace
+// (empty podSelector) is denied all ingress and all egress except DNS to CoreDNS (UDP and TCP 53)
+// and HTTPS (TCP 443) to AWS's endpoints (AWSEndpointsCIDR). EKS Best Practices Guide, Network
+// Security, "Create a default deny policy" and "Create a rule to allow DNS queries"
+// (https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html); CIS Amazon EKS
+// Benchmark v1.7 4.3.2 (every namespace has network policies).
+//
+// No ingress rule is needed for the kubelet's probes (/healthz, /readyz on WorkerHealthPort): the
+// VPC CNI's network policy agent allows traffic from the node's own IP to its pods by itself
+// (aws/aws-network-policy-agent issue 56, the maintainers' answer: the agent adds the node IP to
+// the allowed CIDRs; aws/amazon-vpc-cni-k8s issue 2571: fixed in VPC CNI v1.15.1; read
+// 2026-12-07).
+//
+// What enforces it: the vpc-cni add-on's network policy agent, on EC2 nodes only (Karpenter's,
+// where the workers run); Fargate pods are not subject to it (EKS user guide, "Configure your
+// cluster for Kubernetes network policies", considerations: "you can apply the policies to
+// Amazon EC2 Linux nodes only", https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html,
+// awsdocs/amazon-eks-user-guide doc_source/cni-network-policy.md, read 2026-12-07). Without an
+// enforcing CNI the API server stores the policy and nothing applies it.
+func WorkloadNetworkPolicy(s WorkloadObjectSettings) NetworkPolicy {
+	port := func(protocol string, p int32) NetworkPolicyPort {
+		return NetworkPolicyPort{Protocol: protocol, Port: p}
+	}
+	return NetworkPolicy{
+		KubeTypeMeta: KubeTypeMeta{"networking.k8s.io/v1", "NetworkPolicy"},
+		Metadata:     KubeMeta{Name: WorkloadNetworkPolicyName(s.Name), Namespace: s.Namespace, Labels: WorkloadLabels(s)},
+		Spec: NetworkPolicySpec{
+			PodSelector: PolicySelector{},
+			PolicyTypes: []string{"Ingress", "Egress"},
+			Egress: []NetworkPolicyEgressRule{
+				{
+					To: []NetworkPolicyPeer{{
+						NamespaceSelector: &PolicySelector{MatchLabels: map[string]string{LabelNamespaceName: KubeDNSNamespace}},
+						PodSelector:       &PolicySelector{MatchLabels: map[string]string{KubeDNSLabelKey: KubeDNSLabelValue}},
+					}},
+					Ports: []NetworkPolicyPort{port("UDP", 53), port("TCP", 53)},
+				},
+				{
+					To:    []NetworkPolicyPeer{{IPBlock: &IPBlock{CIDR: AWSEndpointsCIDR}}},
+					Ports: []NetworkPolicyPort{port("TCP", 443)},
 				},
 			},
 		},

@@ -190,3 +190,50 @@ func TestECRRepositoryName(t *testing.T) {
 		assert.Equal(t, want, ECRRepositoryName(in), in)
 	}
 }
+
+func TestWorkloadPodsGetNoKubernetesAPIToken(t *testing.T) {
+	t.Parallel()
+	pod := toMap(t, WorkloadDeployment(testWorkloadSettings()))["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	v, sent := pod["automountServiceAccountToken"]
+	assert.True(t, sent, "sent explicitly: absent, the API server mounts the token")
+	assert.Equal(t, false, v)
+}
+
+func TestWorkloadNamespaceIsRestricted(t *testing.T) {
+	t.Parallel()
+	ns := NewWorkloadObjects(testWorkloadSettings()).Namespace
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		assert.Equal(t, "restricted", ns.Metadata.Labels["pod-security.kubernetes.io/"+mode], mode)
+		assert.Equal(t, PodSecurityVersion, ns.Metadata.Labels["pod-security.kubernetes.io/"+mode+"-version"], mode)
+	}
+	assert.Equal(t, "worker", ns.Metadata.Labels["app.kubernetes.io/name"], "the workload labels stay")
+}
+
+func TestWorkloadNetworkPolicy(t *testing.T) {
+	t.Parallel()
+	s := testWorkloadSettings()
+	s.Namespace = "jobs"
+	np := toMap(t, NewWorkloadObjects(s).NetworkPolicy)
+	assert.Equal(t, "networking.k8s.io/v1", np["apiVersion"])
+	assert.Equal(t, "NetworkPolicy", np["kind"])
+	meta := np["metadata"].(map[string]any)
+	assert.Equal(t, "worker-default-deny", meta["name"])
+	assert.Equal(t, "jobs", meta["namespace"])
+	assert.Equal(t, map[string]any{
+		"podSelector": map[string]any{},
+		"policyTypes": []any{"Ingress", "Egress"},
+		"egress": []any{
+			map[string]any{
+				"to": []any{map[string]any{
+					"namespaceSelector": map[string]any{"matchLabels": map[string]any{"kubernetes.io/metadata.name": "kube-system"}},
+					"podSelector":       map[string]any{"matchLabels": map[string]any{"k8s-app": "kube-dns"}},
+				}},
+				"ports": []any{map[string]any{"protocol": "UDP", "port": float64(53)}, map[string]any{"protocol": "TCP", "port": float64(53)}},
+			},
+			map[string]any{
+				"to":    []any{map[string]any{"ipBlock": map[string]any{"cidr": "0.0.0.0/0"}}},
+				"ports": []any{map[string]any{"protocol": "TCP", "port": float64(443)}},
+			},
+		},
+	}, np["spec"], "every pod: no ingress at all, egress only DNS to CoreDNS and HTTPS")
+}

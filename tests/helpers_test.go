@@ -29,6 +29,7 @@ const (
 	typeNamespace      = "kubernetes:core/v1:Namespace"
 	typeSA             = "kubernetes:core/v1:ServiceAccount"
 	typeDeployment     = "kubernetes:apps/v1:Deployment"
+	typeNetworkPolicy  = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 	typeFlowSchema     = "kubernetes:flowcontrol.apiserver.k8s.io/v1:FlowSchema"
 	typeNodeClass      = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
 	typeNodePool       = "kubernetes:karpenter.sh/v1:NodePool"

@@ -207,6 +207,11 @@ func TestKarpenterNamespaceAndFlowSchemas(t *testing.T) {
 				assert.Equal(t, e.comp, ns.Parent)
 				assert.True(t, strings.HasPrefix(ns.Provider, prov+"::"))
 				assert.Contains(t, chart.Depends, ns.URN, "the chart installs into the namespace after it exists")
+				labels := map[string]string{}
+				for k, v := range offline.Lookup(ns.Inputs, "metadata", "labels").(map[string]any) {
+					labels[k] = str(v)
+				}
+				assert.Equal(t, infra.PodSecurityLabels(infra.KarpenterPodSecurityLevel), labels, "a namespace the stack creates is labelled")
 			} else {
 				for _, ns := range byType(e.rec, typeNamespace) {
 					assert.NotEqual(t, "karpenter-namespace", ns.Name)

@@ -179,9 +179,60 @@ func TestPipelineResourcesAndParents(t *testing.T) {
 			wl := "workload-" + w.Name
 			expectChildren(workload.TypeToken, wl, map[string]string{
 				wl + "-role": typeRole, wl + "-role-policy": typeRolePolicy, wl + "-namespace": typeNamespace,
-				wl + "-service-account": typeSA, wl + "-deployment": typeDeployment,
+				wl + "-network-policy": typeNetworkPolicy, wl + "-service-account": typeSA, wl + "-deployment": typeDeployment,
 				wl + "-trigger-auth": typeTriggerAuth, wl + "-scaled-object": typeScaledObject,
 			})
+		}
+	})
+}
+
+// TestPipelinePodSecurityAndNetworkPolicy: every namespace the stack creates carries the Pod
+// Security Standards labels (enforce, audit, warn, each pinned to infra.PodSecurityVersion):
+// restricted for the workloads, KEDA's level for KEDA's. Each workload namespace has a
+// default-deny NetworkPolicy that exists before the worker's pods, and the worker's pods get no
+// Kubernetes API token.
+func TestPipelinePodSecurityAndNetworkPolicy(t *testing.T) {
+	t.Parallel()
+	forEachPipelineCase(t, func(t *testing.T, r pipelineRun) {
+		want := map[string]string{r.cfg.Keda.Namespace: infra.KedaPodSecurityLevel}
+		for _, w := range r.cfg.Workloads {
+			want[w.Namespace] = infra.PodSecurityRestricted
+		}
+		namespaces := byType(r.rec, typeNamespace)
+		assert.Len(t, namespaces, len(want), "kube-system (Karpenter's default namespace) is not the stack's and is never sent")
+		for _, ns := range namespaces {
+			name := str(offline.Lookup(ns.Inputs, "metadata", "name"))
+			level, ok := want[name]
+			if !assert.True(t, ok, "unexpected namespace %s", name) {
+				continue
+			}
+			labels := offline.Lookup(ns.Inputs, "metadata", "labels").(map[string]any)
+			for _, mode := range []string{"enforce", "audit", "warn"} {
+				assert.Equal(t, level, labels["pod-security.kubernetes.io/"+mode], "%s: %s", name, mode)
+				assert.Equal(t, infra.PodSecurityVersion, labels["pod-security.kubernetes.io/"+mode+"-version"], "%s: %s version", name, mode)
+			}
+		}
+		for _, w := range r.cfg.Workloads {
+			wl := "workload-" + w.Name
+			ns := r.one(t, typeNamespace, wl+"-namespace")
+			np := r.one(t, typeNetworkPolicy, wl+"-network-policy")
+			assert.Equal(t, w.Name+"-default-deny", offline.Lookup(np.Inputs, "metadata", "name"))
+			assert.Equal(t, w.Namespace, offline.Lookup(np.Inputs, "metadata", "namespace"))
+			spec := specOf(np)
+			assert.Equal(t, map[string]any{}, spec["podSelector"], "every pod of the namespace")
+			assert.Equal(t, []any{"Ingress", "Egress"}, spec["policyTypes"])
+			assert.NotContains(t, spec, "ingress", "no ingress allowed")
+			egress := spec["egress"].([]any)
+			require.Len(t, egress, 2)
+			assert.Equal(t, []any{map[string]any{"protocol": "UDP", "port": int64(53)}, map[string]any{"protocol": "TCP", "port": int64(53)}},
+				offline.Lookup(egress[0], "ports"), "DNS")
+			assert.Equal(t, []any{map[string]any{"ipBlock": map[string]any{"cidr": "0.0.0.0/0"}}}, offline.Lookup(egress[1], "to"), "HTTPS to AWS")
+			assert.Equal(t, []any{map[string]any{"protocol": "TCP", "port": int64(443)}}, offline.Lookup(egress[1], "ports"), "HTTPS to AWS")
+			assert.Contains(t, np.Depends, ns.URN, "the policy is created in its namespace")
+
+			d := r.one(t, typeDeployment, wl+"-deployment")
+			assert.Contains(t, d.Depends, np.URN, "no worker pod runs before its namespace's policy exists")
+			assert.Equal(t, false, offline.Lookup(d.Inputs, "spec", "template", "spec", "automountServiceAccountToken"))
 		}
 	})
 }

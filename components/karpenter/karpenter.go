@@ -84,7 +84,8 @@ func (a *Args) check(c *required.Check) {
 //   - iam.Role "<name>-controller-role" (IRSA) + 6 iam.Policy (the upstream managed policies)
 //   - 6 iam.RolePolicyAttachment;
 //   - kubernetes core/v1 Namespace "<name>-namespace", unless Namespace is one Kubernetes creates
-//     itself (infra.SystemNamespaces; the default, kube-system, is never created or owned);
+//     itself (infra.SystemNamespaces; the default, kube-system, is never created, owned or
+//     labelled), with the Pod Security Standards labels of infra.KarpenterPodSecurityLevel;
 //   - outside kube-system, 2 flowcontrol.apiserver.k8s.io/v1 FlowSchema
 //     "<name>-flowschema-{leader-election,workload}" (infra.KarpenterFlowSchemas);
 //   - iam.ServiceLinkedRole "<name>-spot-service-linked-role" (AWSServiceRoleForEC2Spot, retained
@@ -264,12 +265,13 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 
 	// The controller's namespace (selected by the cluster's Fargate profile): created only when
 	// it is not one Kubernetes creates itself. Owning kube-system (the default) would delete it,
-	// and every system pod, on `pulumi destroy`.
+	// and every system pod, on `pulumi destroy`. A namespace the stack creates is labelled with
+	// the strictest Pod Security Standards level the chart's pods pass.
 	k8s := pulumi.Provider(args.Provider)
 	namespace := pulumi.String(args.Namespace).ToStringOutput()
 	chartDeps := []pulumi.Resource{}
 	if !infra.IsSystemNamespace(args.Namespace) {
-		ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, nil), nil, parent, k8s)
+		ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, infra.PodSecurityLabels(infra.KarpenterPodSecurityLevel)), nil, parent, k8s)
 		if err != nil {
 			return nil, fmt.Errorf("creating karpenter namespace: %w", err)
 		}

@@ -66,7 +66,7 @@ func (a *Args) check(c *required.Check) {
 // webhooks'); the role is trusted for exactly system:serviceaccount:<namespace>:keda-operator and
 // may only call sqs:GetQueueAttributes on the work queues.
 //
-// Resources: the Namespace, iam.Role + iam.RolePolicy (no policy when there are no queues), and a
+// Resources: the Namespace (Pod Security Standards labels at infra.KedaPodSecurityLevel), iam.Role + iam.RolePolicy (no policy when there are no queues), and a
 // kubernetes helm/v4 Chart (which also installs and upgrades KEDA's CRDs).
 type Keda struct {
 	pulumi.ResourceState
@@ -94,9 +94,11 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 
-	ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, map[string]string{
+	// KEDA's pods pass Pod Security Standards at infra.KedaPodSecurityLevel (the chart's pods are
+	// tried at each level against the real API server in tests/integration).
+	ns, err := kube.New(ctx, name+"-namespace", infra.NewKubeNamespace(args.Namespace, infra.WithPodSecurity(map[string]string{
 		"app.kubernetes.io/part-of": "eventscale", "app.kubernetes.io/managed-by": "pulumi",
-	}), nil, parent, pulumi.Provider(args.Provider))
+	}, infra.KedaPodSecurityLevel)), nil, parent, pulumi.Provider(args.Provider))
 	if err != nil {
 		return nil, fmt.Errorf("creating keda namespace: %w", err)
 	}

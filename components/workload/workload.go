@@ -75,8 +75,11 @@ func (a *Args) check(c *required.Check) {
 //
 // Resources: iam.Role (IRSA, trusted for system:serviceaccount:<namespace>:<name>) + iam.RolePolicy
 // (receive, delete, change visibility, get attributes on its queue only), and the Kubernetes objects
-// built in infra: Namespace, ServiceAccount (annotated with the role), Deployment (created with 0
-// replicas, which it then ignores: KEDA owns them), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
+// built in infra: Namespace (Pod Security Standards restricted, enforced, audited and warned at
+// infra.PodSecurityVersion), NetworkPolicy (every pod of the namespace: no ingress, egress only
+// DNS to CoreDNS and HTTPS; infra.WorkloadNetworkPolicy), ServiceAccount (annotated with the
+// role), Deployment (created with 0 replicas, which it then ignores: KEDA owns them; no
+// Kubernetes API token mounted; it depends on the NetworkPolicy), TriggerAuthentication (pod identity, provider aws, identityOwner keda) and
 // ScaledObject (trigger aws-sqs-queue). The two KEDA objects depend on DependsOn.
 type Workload struct {
 	pulumi.ResourceState
@@ -131,6 +134,12 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, err
 	}
 	inNS := []pulumi.Resource{ns}
+	// The namespace's default-deny policy exists before any pod of the workload does, so no
+	// pod ever runs unrestricted.
+	netpol, err := kube.New(ctx, name+"-network-policy", objs.NetworkPolicy, &b, parent, k8s, pulumi.DependsOn(inNS))
+	if err != nil {
+		return nil, err
+	}
 	sa, err := kube.New(ctx, name+"-service-account", objs.ServiceAccount, &b, parent, k8s, pulumi.DependsOn(inNS))
 	if err != nil {
 		return nil, err
@@ -151,7 +160,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// count, and an update before any scale sends the live 0. Without the option the provider
 	// would send 0 on every update: a conflict with the HPA's manager that fails the update, or
 	// with pulumi.com/patchForce the count reset to 0.
-	deploy, err := kube.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, sa, policy}),
+	deploy, err := kube.New(ctx, name+"-deployment", objs.Deployment, &b, parent, k8s, pulumi.DependsOn([]pulumi.Resource{ns, netpol, sa, policy}),
 		pulumi.IgnoreChanges([]string{infra.ReplicasPath}))
 	if err != nil {
 		return nil, err

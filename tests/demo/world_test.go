@@ -25,6 +25,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/internal/sqstest"
 	"github.com/eventscale/eventscale/stacks"
@@ -562,7 +563,7 @@ func (w *world) applyStack() {
 		kind, _ := o.Body["kind"].(string)
 		body := o.Body
 		switch kind {
-		case "Namespace", "ServiceAccount", "Deployment", "TriggerAuthentication", "ScaledObject":
+		case "Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "TriggerAuthentication", "ScaledObject":
 		case "NodePool":
 			tmpl := body["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 			t.Logf("NodePool %s: nodeClassRef %v rewritten to the KWOKNodeClass %s (the only change to the program's objects)",
@@ -584,6 +585,16 @@ func (w *world) applyStack() {
 	}
 	if w.deployment == "" {
 		t.Fatal("the stack emits no Deployment")
+	}
+	// The workload namespace, as the server holds it, enforces the program's Pod Security
+	// Standards level: the worker pods the ReplicaSet controller creates in it are admitted by
+	// PodSecurity (the NetworkPolicy is stored; no CNI here enforces it).
+	ns, err := w.kube.CoreV1().Namespaces().Get(t.Context(), w.namespace, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ns.Labels[infra.PodSecurityLabelPrefix+"enforce"]; got != infra.WorkloadPodSecurityLevel {
+		t.Fatalf("namespace %s enforces Pod Security level %q, want %q: the demo's pods would not prove the level", w.namespace, got, infra.WorkloadPodSecurityLevel)
 	}
 }
 

@@ -13,9 +13,9 @@ import (
 	"github.com/eventscale/eventscale/tests/verify"
 )
 
-// requiredKinds are the kinds the design (DESIGN §1, §4) promises each stack
+// requiredKinds are the kinds the design (DESIGN §1, §4, §6) promises each stack
 // emits itself, besides what its charts render.
-var requiredKinds = []string{"Namespace", "ServiceAccount", "Deployment", "NodePool", "EC2NodeClass", "ScaledObject", "TriggerAuthentication"}
+var requiredKinds = []string{"Namespace", "NetworkPolicy", "ServiceAccount", "Deployment", "NodePool", "EC2NodeClass", "ScaledObject", "TriggerAuthentication"}
 
 // requiredCharts are the charts each stack installs.
 var requiredCharts = []string{"karpenter", "keda"}

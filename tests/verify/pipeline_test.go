@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -222,7 +224,8 @@ func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 			nsObj := r.object(t, "kubernetes:core/v1:Namespace", p+"-namespace")
 			saObj := r.object(t, "kubernetes:core/v1:ServiceAccount", p+"-service-account")
 			dObj := r.object(t, "kubernetes:apps/v1:Deployment", p+"-deployment")
-			for _, o := range []map[string]any{nsObj, saObj, dObj} {
+			npObj := r.object(t, "kubernetes:networking.k8s.io/v1:NetworkPolicy", p+"-network-policy")
+			for _, o := range []map[string]any{nsObj, saObj, dObj, npObj} {
 				if err := verify.ValidateBuiltin(o); err != nil {
 					t.Errorf("%s: %v", w.Name, err)
 				}
@@ -230,16 +233,42 @@ func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 			var ns corev1.Namespace
 			var sa corev1.ServiceAccount
 			var d appsv1.Deployment
+			var np networkingv1.NetworkPolicy
 			for _, dec := range []struct {
 				obj  map[string]any
 				into runtime.Object
-			}{{nsObj, &ns}, {saObj, &sa}, {dObj, &d}} {
+			}{{nsObj, &ns}, {saObj, &sa}, {dObj, &d}, {npObj, &np}} {
 				if err := verify.DecodeStrict(dec.obj, dec.into); err != nil {
 					t.Fatalf("%s: %v", w.Name, err)
 				}
 			}
-			if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace {
-				t.Errorf("namespaces %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, w.Namespace)
+			if ns.Name != w.Namespace || sa.Namespace != w.Namespace || d.Namespace != w.Namespace || np.Namespace != w.Namespace {
+				t.Errorf("namespaces %q %q %q %q, want %q", ns.Name, sa.Namespace, d.Namespace, np.Namespace, w.Namespace)
+			}
+			for _, mode := range []string{"enforce", "audit", "warn"} {
+				key := "pod-security.kubernetes.io/" + mode
+				if ns.Labels[key] != "restricted" || ns.Labels[key+"-version"] != infra.PodSecurityVersion {
+					t.Errorf("%s: namespace labels %s=%q, %s-version=%q, want restricted at %s", w.Name, key, ns.Labels[key], key, ns.Labels[key+"-version"], infra.PodSecurityVersion)
+				}
+			}
+			// The policy as the API types read it: every pod, both directions, egress only to
+			// CoreDNS (UDP and TCP 53) and to 443.
+			if !reflect.DeepEqual(np.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress}) ||
+				len(np.Spec.PodSelector.MatchLabels)+len(np.Spec.PodSelector.MatchExpressions) != 0 || len(np.Spec.Ingress) != 0 || len(np.Spec.Egress) != 2 {
+				t.Fatalf("%s: NetworkPolicy spec %+v, want every pod, Ingress and Egress, no ingress rule, two egress rules", w.Name, np.Spec)
+			}
+			dns, https := np.Spec.Egress[0], np.Spec.Egress[1]
+			if len(dns.To) != 1 || dns.To[0].NamespaceSelector == nil || dns.To[0].PodSelector == nil ||
+				dns.To[0].NamespaceSelector.MatchLabels[corev1.LabelMetadataName] != "kube-system" || dns.To[0].PodSelector.MatchLabels["k8s-app"] != "kube-dns" {
+				t.Errorf("%s: DNS egress peers %+v, want CoreDNS's pods in kube-system (one peer, both selectors)", w.Name, dns.To)
+			}
+			if len(dns.Ports) != 2 || *dns.Ports[0].Protocol != corev1.ProtocolUDP || dns.Ports[0].Port.IntValue() != 53 ||
+				*dns.Ports[1].Protocol != corev1.ProtocolTCP || dns.Ports[1].Port.IntValue() != 53 {
+				t.Errorf("%s: DNS egress ports %+v, want UDP and TCP 53", w.Name, dns.Ports)
+			}
+			if len(https.To) != 1 || https.To[0].IPBlock == nil || https.To[0].IPBlock.CIDR != "0.0.0.0/0" ||
+				len(https.Ports) != 1 || *https.Ports[0].Protocol != corev1.ProtocolTCP || https.Ports[0].Port.IntValue() != 443 {
+				t.Errorf("%s: HTTPS egress %+v, want TCP 443 to 0.0.0.0/0", w.Name, https)
 			}
 			if d.Spec.Replicas == nil {
 				t.Errorf("%s: the Deployment sets no replicas, want %d: the API server would create it with 1", w.Name, infra.InitialReplicas)
@@ -247,6 +276,9 @@ func TestPipelineBuiltinsDecodeStrictly(t *testing.T) {
 				t.Errorf("%s: the Deployment's replicas %d, want %d", w.Name, *d.Spec.Replicas, infra.InitialReplicas)
 			}
 			pod := d.Spec.Template.Spec
+			if pod.AutomountServiceAccountToken == nil || *pod.AutomountServiceAccountToken {
+				t.Errorf("%s: automountServiceAccountToken %v, want false (the worker never calls the Kubernetes API)", w.Name, pod.AutomountServiceAccountToken)
+			}
 			if pod.ServiceAccountName != sa.Name {
 				t.Errorf("pod service account %q, want %q", pod.ServiceAccountName, sa.Name)
 			}
