@@ -20,6 +20,7 @@ func validConfig() Config {
 	c.Cluster.Name = "eventscale-test"
 	w := DefaultWorkload()
 	w.Name, w.Namespace = "worker", "worker"
+	w.ImageTag = "1.0.0" // the default repository is IMMUTABLE, which refuses "latest"
 	c.Workloads = []infra.WorkloadSettings{w}
 	return c
 }
@@ -357,6 +358,7 @@ func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
 		"eventscale:network", `{"natGateways":"onePerAz"}`,
 		"eventscale:karpenter", `{"nodePool":{"limitCpu":"8"}}`,
 		"eventscale:workloads", `[{"name":"a","maxReplicas":5},{"name":"b","namespace":"jobs"}]`,
+		"eventscale:registry", `{"imageTagMutability":"MUTABLE"}`, // the workloads' default tag is latest
 		"eventscale:tags", `{"team":"platform"}`,
 		"kubernetes:context", "ignored: other namespaces belong to providers",
 	), "eventscale", "staging")
@@ -372,6 +374,8 @@ func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
 	assert.Equal(t, "3Gi", cfg.Workloads[1].Memory, "each workload gets the workload defaults")
 	assert.Equal(t, "jobs", cfg.Workloads[1].Namespace)
 	assert.Equal(t, map[string]string{"team": "platform"}, cfg.Tags)
+	assert.Equal(t, infra.MutableTags, cfg.Registry.ImageTagMutability)
+	assert.Equal(t, 14, cfg.Registry.UntaggedExpiryDays, "the registry's other keys keep their defaults")
 }
 
 func TestDefaultsAreNotShared(t *testing.T) {
@@ -432,7 +436,8 @@ func TestSpreadSettingsAccepted(t *testing.T) {
 		c.Karpenter.NodePool.LimitCPU = "256" // above every request here
 		assert.NoError(t, c.Validate(), "maxInstanceCpu %v, cpu %s", tc.max, tc.cpu)
 	}
-	cfg, err := Load(raw("eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":16}}`, "eventscale:workloads", `[{"name":"a","zoneSpread":"preferred"},{"name":"b"}]`), "eventscale", "staging")
+	cfg, err := Load(raw("eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":16}}`, "eventscale:registry", `{"imageTagMutability":"MUTABLE"}`,
+		"eventscale:workloads", `[{"name":"a","zoneSpread":"preferred"},{"name":"b"}]`), "eventscale", "staging")
 	require.NoError(t, err)
 	assert.Equal(t, 16, *cfg.Karpenter.NodePool.MaxInstanceCPU)
 	assert.Equal(t, "preferred", cfg.Workloads[0].ZoneSpread)

@@ -127,6 +127,9 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	e.network, err = network.New(ctx, "network", &network.Args{
 		NetworkSettings: net,
 		ClusterName:     cfg.Cluster.Name,
+		Partition:       e.partition,
+		Region:          cfg.Region,
+		AccountID:       e.accountID,
 		Tags:            e.tags,
 	})
 	if err != nil {

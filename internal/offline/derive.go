@@ -180,6 +180,7 @@ var ec2IDPrefixes = map[string]string{
 	"aws:ec2/natGateway:NatGateway":           "nat-",
 	"aws:ec2/eip:Eip":                         "eipalloc-",
 	"aws:ec2/routeTable:RouteTable":           "rtb-",
+	"aws:ec2/flowLog:FlowLog":                 "fl-",
 }
 
 // iamARNKinds are the resource-type segments of the IAM ARNs Resource derives.
@@ -305,6 +306,20 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("arn", "arn:aws:ecr:"+region+":"+acct+":repository/"+n)
 		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+n)
 		id = n
+	case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
+		// The provider addresses the policy by its repository's name.
+		if v, ok := inputs["repository"]; ok && v.IsString() {
+			id = v.StringValue()
+		}
+		set("registryId", acct)
+	case "aws:cloudwatch/logGroup:LogGroup":
+		n := nameOr("name")
+		setDefault("name", n)
+		// The log group's ARN as the provider reports it, without the ":*" of DescribeLogGroups.
+		set("arn", "arn:aws:logs:"+region+":"+acct+":log-group:"+n)
+		id = n
+	case "aws:ec2/flowLog:FlowLog":
+		set("arn", "arn:aws:ec2:"+region+":"+acct+":vpc-flow-log/"+id)
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
 		host := d.oidcHost()
 		if v, ok := inputs["url"]; ok && v.IsString() && v.StringValue() != "" {
