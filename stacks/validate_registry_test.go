@@ -82,3 +82,22 @@ func TestDefaultsAreTheSafeChoices(t *testing.T) {
 	assert.False(t, d.Network.Protect)
 	assert.Equal(t, infra.RegistrySettings{ImageTagMutability: "IMMUTABLE", KeepTaggedImages: 30, UntaggedExpiryDays: 14, ForceDelete: false}, d.Registry)
 }
+
+// TestLoadDecodesFlowLogsAndRegistryStrictly: a misspelt key inside flowLogs or registry is
+// refused with its full path, and a value of the wrong type names its key.
+func TestLoadDecodesFlowLogsAndRegistryStrictly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw  map[string]string
+		want string
+	}{
+		{raw("eventscale:network", `{"flowLogs":{"retention":30}}`), "eventscale:network.flowLogs.retention"},
+		{raw("eventscale:registry", `{"imageTagMutable":"MUTABLE"}`), "eventscale:registry.imageTagMutable"},
+		{raw("eventscale:registry", `{"keepTaggedImages":"ten"}`), "eventscale:registry.keepTaggedImages"},
+		{raw("eventscale:regsitry", `{}`), `unknown config key "eventscale:regsitry"`},
+	} {
+		_, err := Load(tc.raw, "eventscale", "staging")
+		require.Error(t, err, tc.want)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
