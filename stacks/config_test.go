@@ -52,13 +52,32 @@ func intp(i int) *int { return &i }
 
 // TestValidateRejects holds one case per rule: each mutates a valid config and asserts that
 // Validate names the key and quotes the value.
+// rejectCase is a change to validConfig that Validate must refuse, and substrings of its error.
+type rejectCase struct {
+	name   string
+	mutate func(*Config)
+	want   []string
+}
+
+// checkRejects runs each case as a parallel subtest on a fresh validConfig.
+func checkRejects(t *testing.T, cases []rejectCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := validConfig()
+			tc.mutate(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
 func TestValidateRejects(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		mutate func(*Config)
-		want   []string // substrings of the error
-	}{
+	cases := []rejectCase{
 		{"missing region", func(c *Config) { c.Region = "" }, []string{"aws:region is required"}},
 		{"bad region", func(c *Config) { c.Region = "Oregon" }, []string{"aws:region", `"Oregon"`}},
 		{"vpc cidr syntax", func(c *Config) { c.Network.VpcCidr = "10.0.0.0/33" }, []string{"eventscale:network.vpcCidr", `"10.0.0.0/33"`}},
@@ -279,18 +298,7 @@ func TestValidateRejects(t *testing.T) {
 		{"platform tag", func(c *Config) { c.Tags = map[string]string{"managed-by": "me"} }, []string{`eventscale:tags["managed-by"] is not allowed`}},
 	}
 	require.GreaterOrEqual(t, len(cases), 30)
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c := validConfig()
-			tc.mutate(&c)
-			err := c.Validate()
-			require.Error(t, err)
-			for _, w := range tc.want {
-				assert.Contains(t, err.Error(), w)
-			}
-		})
-	}
+	checkRejects(t, cases)
 }
 
 // TestValidateReportsEveryProblem proves problems are collected, not returned one at a time.

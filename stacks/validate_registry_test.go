@@ -14,11 +14,7 @@ import (
 // on "latest", naming the workload's key.
 func TestValidateRejectsNetworkAndRegistry(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		mutate func(*Config)
-		want   []string
-	}{
+	checkRejects(t, []rejectCase{
 		{"flow log traffic type", func(c *Config) { c.Network.FlowLogs.TrafficType = "all" },
 			[]string{`eventscale:network.flowLogs.trafficType must be one of ACCEPT, REJECT, ALL, got "all"`}},
 		{"flow log traffic type empty", func(c *Config) { c.Network.FlowLogs.TrafficType = "" },
@@ -35,19 +31,7 @@ func TestValidateRejectsNetworkAndRegistry(t *testing.T) {
 			[]string{"eventscale:registry.untaggedExpiryDays must be 1 or more", "got -1"}},
 		{"latest in an immutable repository", func(c *Config) { c.Workloads[0].ImageTag = "latest" },
 			[]string{`eventscale:workloads[0].imageTag is "latest", but eventscale:registry.imageTagMutability is "IMMUTABLE"`}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c := validConfig()
-			tc.mutate(&c)
-			err := c.Validate()
-			require.Error(t, err)
-			for _, w := range tc.want {
-				assert.Contains(t, err.Error(), w)
-			}
-		})
-	}
+	})
 }
 
 // TestValidateAcceptsNetworkAndRegistry: what the rules above must not refuse.

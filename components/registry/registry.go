@@ -27,15 +27,6 @@ type Args struct {
 	Tags map[string]string
 }
 
-// kind is the Registry component's error prefix, type token and presence checks.
-var kind = component.Kind[Args]{Name: "registry", Type: TypeToken, Check: (*Args).check}
-
-// check adds a message for each value New needs that is missing. The settings' ranges are
-// stacks.Validate's, which names the config key.
-func (a *Args) check(c *required.Check) {
-	c.Strings("Name", a.Name, "ImageTagMutability", a.ImageTagMutability)
-}
-
 // Registry is an ECR repository that scans every image on push, with ImageTagMutability and a
 // lifecycle policy that expires untagged images UntaggedExpiryDays after their push and tagged
 // images beyond the KeepTaggedImages most recently pushed (infra.ImageLifecyclePolicy).
@@ -51,6 +42,15 @@ type Registry struct {
 	RepositoryURL pulumi.StringOutput `pulumi:"repositoryUrl"`
 	// Arn is the repository's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
+}
+
+// kind is the Registry component's error prefix, type token and presence checks.
+var kind = component.Kind[Args]{Name: "registry", Type: TypeToken, Check: (*Args).check}
+
+// check adds a message for each value New needs that is missing. The settings' ranges are
+// stacks.Validate's, which names the config key.
+func (a *Args) check(c *required.Check) {
+	c.Strings("Name", a.Name, "ImageTagMutability", a.ImageTagMutability)
 }
 
 // New creates a Registry.

@@ -190,6 +190,13 @@ var iamARNKinds = map[string]string{
 	"aws:iam/instanceProfile:InstanceProfile": "instance-profile",
 }
 
+// namedARNKinds are the service and resource-type segments of the ARNs of the types Resource
+// addresses by their name: arn:aws:<service>:<region>:<account>:<kind>:<name>.
+var namedARNKinds = map[string]struct{ service, kind string }{
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {"cloudwatch", "alarm"},
+	"aws:cloudwatch/logGroup:LogGroup":       {"logs", "log-group"},
+}
+
 // serviceLinkedRoleNames are the names IAM gives the service-linked role of a service (the
 // awsServiceName input); another service's role gets a made-up name.
 var serviceLinkedRoleNames = map[string]string{infra.SpotServiceName: infra.SpotServiceLinkedRoleName}
@@ -285,10 +292,13 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		arn := topic + ":" + uuidLike(name)
 		set("arn", arn)
 		id = arn
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+	case "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/logGroup:LogGroup":
+		// Addressed by name; a log group's ARN is the one the provider reports, without the
+		// ":*" DescribeLogGroups appends.
 		n := nameOr("name")
 		setDefault("name", n)
-		set("arn", "arn:aws:cloudwatch:"+region+":"+acct+":alarm:"+n)
+		k := namedARNKinds[token]
+		set("arn", "arn:aws:"+k.service+":"+region+":"+acct+":"+k.kind+":"+n)
 		id = n
 	case "aws:cloudwatch/dashboard:Dashboard":
 		n := nameOr("dashboardName")
@@ -307,17 +317,8 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+n)
 		id = n
 	case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
-		// The provider addresses the policy by its repository's name.
-		if v, ok := inputs["repository"]; ok && v.IsString() {
-			id = v.StringValue()
-		}
+		id = nameOr("repository") // the provider addresses the policy by its repository's name
 		set("registryId", acct)
-	case "aws:cloudwatch/logGroup:LogGroup":
-		n := nameOr("name")
-		setDefault("name", n)
-		// The log group's ARN as the provider reports it, without the ":*" of DescribeLogGroups.
-		set("arn", "arn:aws:logs:"+region+":"+acct+":log-group:"+n)
-		id = n
 	case "aws:ec2/flowLog:FlowLog":
 		set("arn", "arn:aws:ec2:"+region+":"+acct+":vpc-flow-log/"+id)
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":

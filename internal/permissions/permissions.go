@@ -112,10 +112,11 @@ const (
 	EKSClusterRolePattern = "arn:aws:iam::*:role/cluster-eks-eksRole-role-*"
 	// FargatePodExecutionRolePattern matches the Fargate pod execution role of the cluster component.
 	FargatePodExecutionRolePattern = "arn:aws:iam::*:role/cluster-fargate-pod-role-*"
-	// FlowLogRolePattern matches the role the network component's VPC flow log publishes with
-	// (components/network, component "network": "network-flow-log-role" and a random suffix).
-	FlowLogRolePattern = "arn:aws:iam::*:role/network-flow-log-role-*"
 )
+
+// FlowLogRolePattern matches the role the network component's VPC flow log publishes with
+// (components/network, component "network": "network-flow-log-role" and a random suffix).
+const FlowLogRolePattern = "arn:aws:iam::*:role/network-flow-log-role-*"
 
 // serviceLinkedRole is the ARN pattern of a service-linked role: IAM keeps them under the path
 // aws-service-role/<service principal>/.
