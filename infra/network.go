@@ -32,6 +32,72 @@ type NetworkSettings struct {
 	// the stack resolves them to the account's zone names. At most one of AvailabilityZones and
 	// AvailabilityZoneIds is set.
 	AvailabilityZoneIds []string `json:"availabilityZoneIds"`
+	// FlowLogs records the VPC's IP traffic in a CloudWatch Logs log group.
+	FlowLogs FlowLogSettings `json:"flowLogs"`
+	// Protect marks the VPC, its subnets and the flow-log group `protect`, so `pulumi destroy`
+	// (or a change that would replace them) stops at them (prod).
+	Protect bool `json:"protect"`
+}
+
+// FlowLogSettings is `eventscale:network`'s flowLogs: the VPC flow log. On by default, as the EKS
+// Best Practices Guide advises ("Log network traffic metadata",
+// https://docs.aws.amazon.com/eks/latest/best-practices/network-security.html, read 2026-12-07) and
+// the CIS AWS Foundations Benchmark requires ("Ensure VPC flow logging is enabled in all VPCs",
+// 3.7 in v3.0.0; terraform-aws-modules/vpc v6.6.0 leaves enable_flow_log false).
+type FlowLogSettings struct {
+	// Enabled creates the flow log, its log group and the role it publishes with.
+	Enabled bool `json:"enabled"`
+	// TrafficType is the traffic recorded: FlowLogTrafficTypes (ACCEPT, REJECT or ALL).
+	TrafficType string `json:"trafficType"`
+	// RetentionDays is how long the log group keeps the records: one of LogRetentionDays.
+	RetentionDays int `json:"retentionDays"`
+}
+
+// FlowLogTrafficTypes are the flow log traffic types EC2 accepts (CreateFlowLogs' TrafficType;
+// terraform-aws-modules/vpc v6.6.0 variables.tf, flow_log_traffic_type: "Valid values: ACCEPT,
+// REJECT, ALL", default "ALL"; read 2026-12-07).
+var FlowLogTrafficTypes = []string{"ACCEPT", "REJECT", "ALL"}
+
+// FlowLogGroupName is the name of the log group a cluster's VPC flow log publishes to, under the
+// /aws/vpc-flow-log/ prefix terraform-aws-modules/vpc v6.6.0 gives its flow-log groups
+// (variables.tf, flow_log_cloudwatch_log_group_name_prefix).
+func FlowLogGroupName(clusterName string) string { return "/aws/vpc-flow-log/" + clusterName }
+
+// FlowLogService is the service principal that publishes flow logs with the role it is given.
+const FlowLogService = "vpc-flow-logs.amazonaws.com"
+
+// FlowLogTrust lets the VPC flow logs service assume the flow log's role, for this account's flow
+// logs in region only: the aws:SourceAccount and aws:SourceArn conditions the Amazon VPC User
+// Guide recommends against the confused deputy ("IAM role for publishing flow logs to CloudWatch
+// Logs", https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html, read
+// 2026-12-07; the flow log's id is not known before it exists, so its ARN is a wildcard there,
+// as that page allows).
+func FlowLogTrust(partition, region, accountID string) PolicyDocument {
+	return ServiceTrust(FlowLogService, map[string]map[string]any{
+		"StringEquals": {"aws:SourceAccount": accountID},
+		"ArnLike":      {"aws:SourceArn": fmt.Sprintf("arn:%s:ec2:%s:%s:vpc-flow-log/*", partition, region, accountID)},
+	})
+}
+
+// FlowLogPolicy lets the flow log's role publish to its log group and nothing else: the actions
+// terraform-aws-modules/vpc v6.6.0 grants its flow-log role (vpc-flow-logs.tf,
+// vpc_flow_log_cloudwatch: CreateLogStream, PutLogEvents, DescribeLogGroups, DescribeLogStreams on
+// the group's ARNs). The Amazon VPC User Guide's minimum (page above) adds logs:CreateLogGroup on
+// "*", which a role whose group the program creates does not need. The resources are the log group
+// (LogGroupArn) and its streams (":*"; the log-stream ARN of the Service Authorization Reference,
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html).
+func FlowLogPolicy(logGroupArn string) PolicyDocument {
+	return NewPolicy(Statement{
+		Sid:    "PublishFlowLogs",
+		Effect: "Allow",
+		Action: []string{
+			"logs:CreateLogStream",
+			"logs:PutLogEvents",
+			"logs:DescribeLogGroups",
+			"logs:DescribeLogStreams",
+		},
+		Resource: []string{logGroupArn, logGroupArn + ":*"},
+	})
 }
 
 // OneNatPerAz reports whether every zone gets its own NAT gateway (otherwise one NAT in the

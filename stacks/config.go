@@ -27,6 +27,7 @@ type Config struct {
 	Keda       infra.KedaSettings       `json:"keda"`
 	Queue      infra.QueueSettings      `json:"queue"`
 	Monitoring infra.MonitoringSettings `json:"monitoring"`
+	Registry   infra.RegistrySettings   `json:"registry"`
 	Workloads  []infra.WorkloadSettings `json:"workloads"`
 	// Tags go on every taggable AWS resource.
 	Tags map[string]string `json:"tags"`

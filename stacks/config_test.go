@@ -20,6 +20,7 @@ func validConfig() Config {
 	c.Cluster.Name = "eventscale-test"
 	w := DefaultWorkload()
 	w.Name, w.Namespace = "worker", "worker"
+	w.ImageTag = "1.0.0" // the default repository is IMMUTABLE, which refuses "latest"
 	c.Workloads = []infra.WorkloadSettings{w}
 	return c
 }
@@ -51,13 +52,32 @@ func intp(i int) *int { return &i }
 
 // TestValidateRejects holds one case per rule: each mutates a valid config and asserts that
 // Validate names the key and quotes the value.
+// rejectCase is a change to validConfig that Validate must refuse, and substrings of its error.
+type rejectCase struct {
+	name   string
+	mutate func(*Config)
+	want   []string
+}
+
+// checkRejects runs each case as a parallel subtest on a fresh validConfig.
+func checkRejects(t *testing.T, cases []rejectCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := validConfig()
+			tc.mutate(&c)
+			err := c.Validate()
+			require.Error(t, err)
+			for _, w := range tc.want {
+				assert.Contains(t, err.Error(), w)
+			}
+		})
+	}
+}
+
 func TestValidateRejects(t *testing.T) {
 	t.Parallel()
-	cases := []struct {
-		name   string
-		mutate func(*Config)
-		want   []string // substrings of the error
-	}{
+	cases := []rejectCase{
 		{"missing region", func(c *Config) { c.Region = "" }, []string{"aws:region is required"}},
 		{"bad region", func(c *Config) { c.Region = "Oregon" }, []string{"aws:region", `"Oregon"`}},
 		{"vpc cidr syntax", func(c *Config) { c.Network.VpcCidr = "10.0.0.0/33" }, []string{"eventscale:network.vpcCidr", `"10.0.0.0/33"`}},
@@ -278,18 +298,7 @@ func TestValidateRejects(t *testing.T) {
 		{"platform tag", func(c *Config) { c.Tags = map[string]string{"managed-by": "me"} }, []string{`eventscale:tags["managed-by"] is not allowed`}},
 	}
 	require.GreaterOrEqual(t, len(cases), 30)
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c := validConfig()
-			tc.mutate(&c)
-			err := c.Validate()
-			require.Error(t, err)
-			for _, w := range tc.want {
-				assert.Contains(t, err.Error(), w)
-			}
-		})
-	}
+	checkRejects(t, cases)
 }
 
 // TestValidateReportsEveryProblem proves problems are collected, not returned one at a time.
@@ -357,6 +366,7 @@ func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
 		"eventscale:network", `{"natGateways":"onePerAz"}`,
 		"eventscale:karpenter", `{"nodePool":{"limitCpu":"8"}}`,
 		"eventscale:workloads", `[{"name":"a","maxReplicas":5},{"name":"b","namespace":"jobs"}]`,
+		"eventscale:registry", `{"imageTagMutability":"MUTABLE"}`, // the workloads' default tag is latest
 		"eventscale:tags", `{"team":"platform"}`,
 		"kubernetes:context", "ignored: other namespaces belong to providers",
 	), "eventscale", "staging")
@@ -372,6 +382,8 @@ func TestLoadAppliesDefaultsAndOverrides(t *testing.T) {
 	assert.Equal(t, "3Gi", cfg.Workloads[1].Memory, "each workload gets the workload defaults")
 	assert.Equal(t, "jobs", cfg.Workloads[1].Namespace)
 	assert.Equal(t, map[string]string{"team": "platform"}, cfg.Tags)
+	assert.Equal(t, infra.MutableTags, cfg.Registry.ImageTagMutability)
+	assert.Equal(t, 14, cfg.Registry.UntaggedExpiryDays, "the registry's other keys keep their defaults")
 }
 
 func TestDefaultsAreNotShared(t *testing.T) {
@@ -432,7 +444,8 @@ func TestSpreadSettingsAccepted(t *testing.T) {
 		c.Karpenter.NodePool.LimitCPU = "256" // above every request here
 		assert.NoError(t, c.Validate(), "maxInstanceCpu %v, cpu %s", tc.max, tc.cpu)
 	}
-	cfg, err := Load(raw("eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":16}}`, "eventscale:workloads", `[{"name":"a","zoneSpread":"preferred"},{"name":"b"}]`), "eventscale", "staging")
+	cfg, err := Load(raw("eventscale:karpenter", `{"nodePool":{"maxInstanceCpu":16}}`, "eventscale:registry", `{"imageTagMutability":"MUTABLE"}`,
+		"eventscale:workloads", `[{"name":"a","zoneSpread":"preferred"},{"name":"b"}]`), "eventscale", "staging")
 	require.NoError(t, err)
 	assert.Equal(t, 16, *cfg.Karpenter.NodePool.MaxInstanceCPU)
 	assert.Equal(t, "preferred", cfg.Workloads[0].ZoneSpread)

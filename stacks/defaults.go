@@ -15,6 +15,16 @@ func Defaults() Config {
 			PrivateSubnetPrefixLength: 19,
 			PublicSubnetPrefixLength:  24,
 			NatGateways:               infra.NatSingle,
+			FlowLogs: infra.FlowLogSettings{
+				Enabled: true,
+				// terraform-aws-modules/vpc v6.6.0's flow_log_traffic_type default (variables.tf):
+				// rejected and accepted traffic alike.
+				TrafficType: "ALL",
+				// Three months of records to investigate with; CloudWatch Logs keeps them forever
+				// unless told (and so does terraform-aws-modules/vpc v6.6.0, whose
+				// flow_log_cloudwatch_log_group_retention_in_days defaults to null).
+				RetentionDays: 90,
+			},
 		},
 		Cluster: infra.ClusterSettings{
 			Version:               infra.DefaultKubernetesVersion,
@@ -80,6 +90,24 @@ func Defaults() Config {
 			// start. Prod sets a strict 300 s in Pulumi.prod.yaml.
 			OldestMessageAgeSeconds: 900,
 			AlarmEmails:             []string{},
+		},
+		Registry: infra.RegistrySettings{
+			// terraform-aws-modules/ecr v3.2.0's repository_image_tag_mutability default
+			// (variables.tf), and the EKS Best Practices Guide's "Use immutable tags with ECR"
+			// (https://docs.aws.amazon.com/eks/latest/best-practices/image-security.html, read
+			// 2026-12-07): a pushed tag cannot be overwritten with another image.
+			ImageTagMutability: infra.ImmutableTags,
+			// terraform-aws-modules/ecr v3.2.0 ships no lifecycle rules of its own
+			// (repository_lifecycle_policy defaults to ""); its examples/complete keeps the last
+			// 30 tagged images, and the Amazon ECR User Guide's lifecycle policy example expires
+			// untagged images after 14 days
+			// (https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_examples.html,
+			// read 2026-12-07).
+			KeepTaggedImages:   30,
+			UntaggedExpiryDays: 14,
+			// terraform-aws-modules/ecr v3.2.0's repository_force_delete: unset, so destroy fails
+			// while the repository holds images (dev's stack file sets true).
+			ForceDelete: false,
 		},
 		Workloads: []infra.WorkloadSettings{},
 		Tags:      map[string]string{},

@@ -21,7 +21,7 @@ import (
 const RegionKey = "aws:region"
 
 // sections are the keys of this project's namespace, in the order they are documented.
-var sections = []string{"network", "cluster", "fargate", "karpenter", "keda", "queue", "monitoring", "workloads", "tags"}
+var sections = []string{"network", "cluster", "fargate", "karpenter", "keda", "queue", "monitoring", "registry", "workloads", "tags"}
 
 // Load builds the stack's Config from the engine's raw config map (namespaced keys such as
 // "eventscale:network" with JSON values for objects, as Pulumi passes them to programs).

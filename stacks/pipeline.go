@@ -1,15 +1,14 @@
 package stacks
 
 import (
-	"fmt"
 	"strings"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/keda"
 	"github.com/eventscale/eventscale/components/monitoring"
 	"github.com/eventscale/eventscale/components/queue"
+	"github.com/eventscale/eventscale/components/registry"
 	"github.com/eventscale/eventscale/components/workload"
 	"github.com/eventscale/eventscale/infra"
 )
@@ -25,23 +24,17 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 	cfg := e.cfg
 
 	// One image repository per stack, for the workloads that do not name an image.
-	var repo *ecr.Repository
-	for _, w := range cfg.Workloads {
-		if w.Image != "" {
-			continue
-		}
+	var repo *registry.Registry
+	if cfg.imageRepositoryUsed() {
 		var err error
-		repo, err = ecr.NewRepository(ctx, "worker-images", &ecr.RepositoryArgs{
-			Name:                       pulumi.String(infra.ECRRepositoryName(cfg.Cluster.Name)),
-			ImageTagMutability:         pulumi.String("MUTABLE"),
-			ImageScanningConfiguration: &ecr.RepositoryImageScanningConfigurationArgs{ScanOnPush: pulumi.Bool(true)},
-			ForceDelete:                pulumi.Bool(!cfg.Queue.Protect),
-			Tags:                       pulumi.ToStringMap(e.tags),
+		repo, err = registry.New(ctx, "worker-images", &registry.Args{
+			RegistrySettings: cfg.Registry,
+			Name:             infra.ECRRepositoryName(cfg.Cluster.Name),
+			Tags:             e.tags,
 		})
 		if err != nil {
-			return fmt.Errorf("creating worker image repository: %w", err)
+			return err
 		}
-		break
 	}
 
 	queues := make([]*queue.Queue, len(cfg.Workloads))
@@ -82,7 +75,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 		q := queues[i]
 		image := pulumi.String(w.Image).ToStringOutput()
 		if w.Image == "" {
-			image = pulumi.Sprintf("%s:%s", repo.RepositoryUrl, w.ImageTag)
+			image = pulumi.Sprintf("%s:%s", repo.RepositoryURL, w.ImageTag)
 		}
 		wl, err := workload.New(ctx, "workload-"+w.Name, &workload.Args{
 			WorkloadSettings: w,
@@ -119,7 +112,7 @@ func deployPipeline(ctx *pulumi.Context, e *env) error {
 	ctx.Export("kedaRoleArn", kedaComp.RoleArn)
 	ctx.Export("kedaNamespace", kedaComp.Namespace)
 	if repo != nil {
-		ctx.Export("imageRepositoryUrl", repo.RepositoryUrl)
+		ctx.Export("imageRepositoryUrl", repo.RepositoryURL)
 	}
 	// One command per workload, one per line, in config order.
 	ctx.Export("sendTestMessages", pulumi.All(commands...).ApplyT(func(urls []any) string {

@@ -126,8 +126,11 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 	net.AvailabilityZoneIds = nil // resolved to names in AvailabilityZones
 	e.network, err = network.New(ctx, "network", &network.Args{
 		NetworkSettings: net,
-		ClusterName:     cfg.Cluster.Name,
 		Tags:            e.tags,
+		Partition:       e.partition,
+		Region:          cfg.Region,
+		AccountID:       e.accountID,
+		ClusterName:     cfg.Cluster.Name,
 	})
 	if err != nil {
 		return err

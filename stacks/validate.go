@@ -12,6 +12,8 @@ import (
 	"unicode"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 var (
@@ -37,6 +39,7 @@ func (c Config) Validate() error {
 	c.validateKeda(v)
 	c.validateQueue(v)
 	c.validateMonitoring(v)
+	c.validateRegistry(v)
 	c.validateWorkloads(v)
 	c.validateCapacity(v)
 	c.validateTags(v)
@@ -51,6 +54,14 @@ func (v *validator) add(format string, args ...any) {
 func (v *validator) err() error { return errors.Join(v.errs...) }
 
 func key(section, field string) string { return Namespace + ":" + section + "." + field }
+
+// checkLogRetention checks a log group's retention in days against the values CloudWatch Logs
+// accepts (infra.LogRetentionDays).
+func checkLogRetention(v *validator, name string, days int) {
+	if !infra.IsLogRetentionDays(days) {
+		v.add("%s must be one of the retention periods CloudWatch Logs accepts (%s days), got %d", name, infra.LogRetentionDaysList(), days)
+	}
+}
 
 func checkDNSLabel(v *validator, name, val string) {
 	if len(val) > 63 || !dnsLabelRe.MatchString(val) {

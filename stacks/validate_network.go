@@ -41,6 +41,12 @@ func (c Config) validateNetwork(v *validator) {
 		}
 		return true
 	}
+	if f := n.FlowLogs; f.Enabled {
+		if !slices.Contains(infra.FlowLogTrafficTypes, f.TrafficType) {
+			v.add("%s must be one of %s, got %q", key("network", "flowLogs.trafficType"), strings.Join(infra.FlowLogTrafficTypes, ", "), f.TrafficType)
+		}
+		checkLogRetention(v, key("network", "flowLogs.retentionDays"), f.RetentionDays)
+	}
 	okPriv := checkPrefixLen("privateSubnetPrefixLength", n.PrivateSubnetPrefixLength)
 	okPub := checkPrefixLen("publicSubnetPrefixLength", n.PublicSubnetPrefixLength)
 	if !vpc.IsValid() || n.AzCount < 2 || n.AzCount > 6 {

@@ -539,8 +539,8 @@ func TestPipelineImageRepository(t *testing.T) {
 		repo := repos[0]
 		assert.Equal(t, infra.ECRRepositoryName(r.cfg.Cluster.Name), repo.Inputs["name"])
 		assert.Equal(t, map[string]any{"scanOnPush": true}, repo.Inputs["imageScanningConfiguration"])
-		assert.Equal(t, "MUTABLE", repo.Inputs["imageTagMutability"])
-		assert.Equal(t, !r.cfg.Queue.Protect, repo.Inputs["forceDelete"], "force delete only when not protected")
+		assert.Equal(t, r.cfg.Registry.ImageTagMutability, repo.Inputs["imageTagMutability"])
+		assert.Equal(t, r.cfg.Registry.ForceDelete, repo.Inputs["forceDelete"], "force delete follows registry.forceDelete")
 		assert.Equal(t, offline.AccountID+".dkr.ecr."+r.cfg.Region+".amazonaws.com/"+str(repo.Inputs["name"]), r.output(t, "imageRepositoryUrl"))
 	})
 }

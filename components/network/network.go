@@ -4,7 +4,9 @@ package network
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/internal/component"
@@ -23,10 +25,16 @@ type Args struct {
 	// PrivateSubnetCidrs and PublicSubnetCidrs one per zone in zone order (AzCount, the prefix
 	// lengths and AvailabilityZoneIds, which the stack resolves to names, are not read).
 	// NatGateways infra.NatOnePerAz gives every zone its own NAT gateway; otherwise one NAT in
-	// the first zone serves all.
+	// the first zone serves all. FlowLogs decides the flow log; Protect marks the VPC, the
+	// subnets and the flow-log group protected.
 	infra.NetworkSettings
-	// ClusterName is the value of the karpenter.sh/discovery tag on private subnets.
+	// ClusterName is the value of the karpenter.sh/discovery tag on private subnets, and names
+	// the flow-log group (infra.FlowLogGroupName).
 	ClusterName string
+	// Partition, Region and AccountID place the flow log: its role's trust conditions and
+	// policy name the account's flow logs and the log group's ARN. Required when
+	// FlowLogs.Enabled.
+	Partition, Region, AccountID string
 	// Tags go on every taggable resource.
 	Tags map[string]string
 }
@@ -44,6 +52,9 @@ func (a *Args) check(c *required.Check) {
 	c.That(len(a.PrivateSubnetCidrs) == n && len(a.PublicSubnetCidrs) == n,
 		fmt.Sprintf("need one private and one public subnet CIDR per zone: %d zones, %d private, %d public", n, len(a.PrivateSubnetCidrs), len(a.PublicSubnetCidrs)))
 	c.That(a.ClusterName != "", "ClusterName is required (it is the karpenter.sh/discovery tag value)")
+	if a.FlowLogs.Enabled {
+		c.Strings("Partition", a.Partition, "Region", a.Region, "AccountID", a.AccountID)
+	}
 }
 
 // Network is a VPC over N availability zones with, in each zone, a public subnet (internet
@@ -52,7 +63,13 @@ func (a *Args) check(c *required.Check) {
 //
 // Resources: ec2.Vpc, ec2.InternetGateway, per zone ec2.Subnet ×2 and ec2.RouteTableAssociation ×2,
 // one public ec2.RouteTable, one private ec2.RouteTable per NAT gateway, and ec2.Eip + ec2.NatGateway
-// (one, or one per zone).
+// (one, or one per zone). With FlowLogs.Enabled: a cloudwatch.LogGroup (infra.FlowLogGroupName,
+// RetentionDays), an iam.Role only the VPC flow logs service of this account may assume
+// (infra.FlowLogTrust), an iam.RolePolicy letting it write to that group only
+// (infra.FlowLogPolicy), and an ec2.FlowLog of the VPC's TrafficType into the group. With Protect,
+// the VPC, the subnets and the log group are protected: they run the cluster's nodes and pods,
+// the NAT gateways and load balancers, and keep the flow records; `pulumi destroy` (and any
+// change that would replace one) stops at them.
 type Network struct {
 	pulumi.ResourceState
 
@@ -73,13 +90,18 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	tags := func(extra map[string]string) pulumi.StringMap {
 		return pulumi.ToStringMap(infra.WithTags(args.Tags, extra))
 	}
+	// kept are the options of what Protect guards.
+	kept := []pulumi.ResourceOption{parent}
+	if args.Protect {
+		kept = append(kept, pulumi.Protect(true))
+	}
 
 	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
 		CidrBlock:          pulumi.String(args.VpcCidr),
 		EnableDnsHostnames: pulumi.Bool(true), // EKS private endpoint and node registration need both
 		EnableDnsSupport:   pulumi.Bool(true),
 		Tags:               tags(map[string]string{"Name": name + "-vpc"}),
-	}, parent)
+	}, kept...)
 	if err != nil {
 		return nil, fmt.Errorf("creating VPC: %w", err)
 	}
@@ -111,7 +133,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				"Name":                   fmt.Sprintf("%s-public-%s", name, az),
 				"kubernetes.io/role/elb": "1",
 			}),
-		}, parent)
+		}, kept...)
 		if err != nil {
 			return nil, fmt.Errorf("creating public subnet in %s: %w", az, err)
 		}
@@ -168,7 +190,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 				"kubernetes.io/role/internal-elb": "1",
 				infra.DiscoveryTagKey:             args.ClusterName,
 			}),
-		}, parent)
+		}, kept...)
 		if err != nil {
 			return nil, fmt.Errorf("creating private subnet in %s: %w", az, err)
 		}
@@ -184,8 +206,54 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		privateIDs = append(privateIDs, sub.ID())
 	}
 
+	if args.FlowLogs.Enabled {
+		if err := flowLog(ctx, name, args, vpc, tags(nil), kept); err != nil {
+			return nil, err
+		}
+	}
+
 	comp.VpcID = vpc.ID().ToStringOutput()
 	comp.PrivateSubnetIDs = privateIDs.ToStringArrayOutput()
 	comp.PublicSubnetIDs = publicIDs.ToStringArrayOutput()
 	return component.Finish(ctx, comp)
+}
+
+// flowLog creates the VPC's flow log into a log group of its own, and the role it publishes with.
+func flowLog(ctx *pulumi.Context, name string, args *Args, vpc *ec2.Vpc, tags pulumi.StringMap, kept []pulumi.ResourceOption) error {
+	parent := kept[0]
+	groupName := infra.FlowLogGroupName(args.ClusterName)
+	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-log-group", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(groupName),
+		RetentionInDays: pulumi.Int(args.FlowLogs.RetentionDays),
+		Tags:            tags,
+	}, kept...)
+	if err != nil {
+		return fmt.Errorf("creating flow log group: %w", err)
+	}
+	role, err := iam.NewRole(ctx, name+"-flow-log-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(infra.FlowLogTrust(args.Partition, args.Region, args.AccountID).JSON()),
+		Description:      pulumi.String("VPC flow log of " + args.ClusterName + ": publishes to " + groupName),
+		Tags:             tags,
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating flow log role: %w", err)
+	}
+	policy, err := iam.NewRolePolicy(ctx, name+"-flow-log-policy", &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: pulumi.String(infra.FlowLogPolicy(infra.LogGroupArn(args.Partition, args.Region, args.AccountID, groupName)).JSON()),
+	}, parent)
+	if err != nil {
+		return fmt.Errorf("creating flow log role policy: %w", err)
+	}
+	if _, err := ec2.NewFlowLog(ctx, name+"-flow-log", &ec2.FlowLogArgs{
+		VpcId:              vpc.ID(),
+		TrafficType:        pulumi.String(args.FlowLogs.TrafficType),
+		LogDestinationType: pulumi.String("cloud-watch-logs"),
+		LogDestination:     group.Arn,
+		IamRoleArn:         role.Arn,
+		Tags:               tags,
+	}, parent, pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
+		return fmt.Errorf("creating flow log: %w", err)
+	}
+	return nil
 }

@@ -28,6 +28,12 @@ func TestArgsValidate(t *testing.T) {
 		"ClusterName is required (it is the karpenter.sh/discovery tag value)",
 	},
 		requiredtest.C("a zone without its public subnet", requiredtest.Without(validArgs, func(a *Args) { a.PublicSubnetCidrs = a.PublicSubnetCidrs[:1] }), []string{"need one private and one public subnet CIDR per zone: 2 zones, 2 private, 1 public"}),
+		requiredtest.C("flow logs need the account's placement", requiredtest.Without(validArgs, func(a *Args) {
+			a.FlowLogs.Enabled = true
+		}), []string{"Partition is required", "Region is required", "AccountID is required"}),
+		requiredtest.C("flow logs placed", requiredtest.Without(validArgs, func(a *Args) {
+			a.FlowLogs.Enabled, a.Partition, a.Region, a.AccountID = true, "aws", "us-west-2", "123456789012"
+		}), nil),
 		requiredtest.C("one zone and a CIDR that is not one: stacks' rules, not checked here", requiredtest.Without(validArgs, func(a *Args) {
 			a.VpcCidr, a.AvailabilityZones = "10.0.0.0/33", a.AvailabilityZones[:1]
 			a.PrivateSubnetCidrs, a.PublicSubnetCidrs = a.PrivateSubnetCidrs[:1], a.PublicSubnetCidrs[:1]

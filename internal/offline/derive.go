@@ -180,6 +180,7 @@ var ec2IDPrefixes = map[string]string{
 	"aws:ec2/natGateway:NatGateway":           "nat-",
 	"aws:ec2/eip:Eip":                         "eipalloc-",
 	"aws:ec2/routeTable:RouteTable":           "rtb-",
+	"aws:ec2/flowLog:FlowLog":                 "fl-",
 }
 
 // iamARNKinds are the resource-type segments of the IAM ARNs Resource derives.
@@ -187,6 +188,13 @@ var iamARNKinds = map[string]string{
 	"aws:iam/role:Role":                       "role",
 	"aws:iam/policy:Policy":                   "policy",
 	"aws:iam/instanceProfile:InstanceProfile": "instance-profile",
+}
+
+// namedARNKinds are the service and resource-type segments of the ARNs of the types Resource
+// addresses by their name: arn:aws:<service>:<region>:<account>:<kind>:<name>.
+var namedARNKinds = map[string]struct{ service, kind string }{
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {"cloudwatch", "alarm"},
+	"aws:cloudwatch/logGroup:LogGroup":       {"logs", "log-group"},
 }
 
 // serviceLinkedRoleNames are the names IAM gives the service-linked role of a service (the
@@ -284,10 +292,13 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		arn := topic + ":" + uuidLike(name)
 		set("arn", arn)
 		id = arn
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+	case "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/logGroup:LogGroup":
+		// Addressed by name; a log group's ARN is the one the provider reports, without the
+		// ":*" DescribeLogGroups appends.
 		n := nameOr("name")
 		setDefault("name", n)
-		set("arn", "arn:aws:cloudwatch:"+region+":"+acct+":alarm:"+n)
+		k := namedARNKinds[token]
+		set("arn", "arn:aws:"+k.service+":"+region+":"+acct+":"+k.kind+":"+n)
 		id = n
 	case "aws:cloudwatch/dashboard:Dashboard":
 		n := nameOr("dashboardName")
@@ -305,6 +316,11 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("arn", "arn:aws:ecr:"+region+":"+acct+":repository/"+n)
 		set("repositoryUrl", acct+".dkr.ecr."+region+".amazonaws.com/"+n)
 		id = n
+	case "aws:ecr/lifecyclePolicy:LifecyclePolicy":
+		id = nameOr("repository") // the provider addresses the policy by its repository's name
+		set("registryId", acct)
+	case "aws:ec2/flowLog:FlowLog":
+		set("arn", "arn:aws:ec2:"+region+":"+acct+":vpc-flow-log/"+id)
 	case "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
 		host := d.oidcHost()
 		if v, ok := inputs["url"]; ok && v.IsString() && v.StringValue() != "" {

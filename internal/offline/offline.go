@@ -17,6 +17,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
 	"github.com/eventscale/eventscale/stacks"
 )
@@ -48,6 +49,9 @@ type Resource struct {
 	RetainOnDelete bool `json:"retainOnDelete,omitempty"`
 	// IgnoreChanges are the input paths the engine keeps from the old inputs on an update.
 	IgnoreChanges []string `json:"ignoreChanges,omitempty"`
+	// Aliases are the URNs the resource's aliases name: a resource of the state under one of
+	// them is this resource (renamed or moved), and is updated rather than replaced.
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Invoke is one provider function call the program made.
@@ -239,6 +243,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 			parentType = p.QualifiedType()
 		}
 		r.URN = string(resource.NewURN(tokens.QName(m.stack), tokens.PackageName(Project), parentType, tokens.Type(args.TypeToken), args.Name))
+		r.Aliases = m.aliasURNs(rpc, parentType, args.TypeToken, args.Name)
 	}
 	id, outs := m.outputs(args)
 	r.ID = id
@@ -246,6 +251,40 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	m.resources = append(m.resources, r)
 	m.mu.Unlock()
 	return id, outs, nil
+}
+
+// aliasURNs resolves a registration's aliases to URNs the way the engine does: a spec's name,
+// type, stack and project default to the resource's own, its parent to the resource's parent
+// unless it names another (or none).
+func (m *mocks) aliasURNs(rpc *pulumirpc.RegisterResourceRequest, parentType tokens.Type, typ, name string) []string {
+	urns := append([]string(nil), rpc.GetAliasURNs()...)
+	for _, a := range rpc.GetAliases() {
+		if u := a.GetUrn(); u != "" {
+			urns = append(urns, u)
+			continue
+		}
+		spec := a.GetSpec()
+		or := func(v, def string) string {
+			if v == "" {
+				return def
+			}
+			return v
+		}
+		pt := parentType
+		switch {
+		case spec.GetNoParent():
+			pt = ""
+		case spec.GetParentUrn() != "":
+			if p := resource.URN(spec.GetParentUrn()); p.QualifiedType() != resource.RootStackType {
+				pt = p.QualifiedType()
+			} else {
+				pt = ""
+			}
+		}
+		urns = append(urns, string(resource.NewURN(tokens.QName(or(spec.GetStack(), m.stack)), tokens.PackageName(or(spec.GetProject(), Project)),
+			pt, tokens.Type(or(spec.GetType(), typ)), or(spec.GetName(), name))))
+	}
+	return urns
 }
 
 // derivation is the Derivation the mocks answer through: the run's region and zones, the

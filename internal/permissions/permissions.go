@@ -54,6 +54,7 @@ var Services = []Service{
 	{"events", "Amazon EventBridge", sar + "list_amazoneventbridge.html"},
 	{"iam", "AWS Identity and Access Management (IAM)", sar + "list_awsidentityandaccessmanagementiam.html"},
 	{"kms", "AWS Key Management Service", sar + "list_awskeymanagementservice.html"},
+	{"logs", "Amazon CloudWatch Logs", sar + "list_amazoncloudwatchlogs.html"},
 	{"sns", "Amazon SNS", sar + "list_amazonsns.html"},
 	{"sqs", "Amazon SQS", sar + "list_amazonsqs.html"},
 	{"sts", "AWS Security Token Service", sar + "list_awssecuritytokenservice.html"},
@@ -113,6 +114,10 @@ const (
 	FargatePodExecutionRolePattern = "arn:aws:iam::*:role/cluster-fargate-pod-role-*"
 )
 
+// FlowLogRolePattern matches the role the network component's VPC flow log publishes with
+// (components/network, component "network": "network-flow-log-role" and a random suffix).
+const FlowLogRolePattern = "arn:aws:iam::*:role/network-flow-log-role-*"
+
 // serviceLinkedRole is the ARN pattern of a service-linked role: IAM keeps them under the path
 // aws-service-role/<service principal>/.
 func serviceLinkedRole(principal, name string) string {
@@ -166,6 +171,20 @@ var Resources = map[string]Need{
 		"ec2:AllocateAddress", "ec2:DescribeAddresses", "ec2:DisassociateAddress", "ec2:ReleaseAddress"),
 	"aws:ec2/natGateway:NatGateway": need("ec2/vpc_nat_gateway.go", tags.ec2,
 		"ec2:CreateNatGateway", "ec2:DescribeNatGateways", "ec2:DeleteNatGateway"),
+	"aws:ec2/flowLog:FlowLog": {
+		Actions: with([]string{"ec2:CreateFlowLogs", "ec2:DescribeFlowLogs", "ec2:DeleteFlowLogs"}, tags.ec2),
+		Guarded: []Guarded{
+			{Action: "iam:PassRole", Resource: FlowLogRolePattern,
+				Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}},
+				Why: "CreateFlowLogs passes the flow log's role to the VPC flow logs service (Amazon VPC User Guide, " +
+					"\"IAM role for publishing flow logs to CloudWatch Logs\": the creator needs iam:PassRole on it)"},
+		},
+		Note:   "network.flowLogs.enabled (the default)",
+		Source: tf("ec2/vpc_flow_log.go"),
+	},
+	"aws:cloudwatch/logGroup:LogGroup": need("logs/group.go",
+		[]string{"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"},
+		"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:DeleteLogGroup"),
 	"aws:ec2/tag:Tag": {
 		Actions: []string{"ec2:CreateTags", "ec2:DescribeTags", "ec2:DeleteTags"},
 		Note:    "tags the security group EKS creates for the cluster (karpenter.sh/discovery)",
@@ -333,9 +352,11 @@ var Resources = map[string]Need{
 	"aws:ecr/repository:Repository": {
 		Actions: with([]string{"ecr:CreateRepository", "ecr:DescribeRepositories", "ecr:PutImageTagMutability",
 			"ecr:PutImageScanningConfiguration", "ecr:DeleteRepository"}, tags.ecr),
-		Note:   "forceDelete (where the queues are not protected) deletes the images with the repository",
+		Note:   "registry.forceDelete (dev) deletes the images with the repository",
 		Source: tf("ecr/repository.go"),
 	},
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy": need("ecr/lifecycle_policy.go", nil,
+		"ecr:PutLifecyclePolicy", "ecr:GetLifecyclePolicy", "ecr:DeleteLifecyclePolicy"),
 }
 
 // Invokes are the needs per provider function token.

@@ -336,25 +336,37 @@ func lifecycle(t *testing.T, stack string) {
 	dres, err := s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
 	fc.Stop()
 	events := fc.Events()
-	if cfg.Queue.Protect {
-		// A stack that protects its queues (prod): destroy deletes everything else, then fails
-		// naming the queues, which stay (with what they need: the stack, their component, the
-		// provider). One way on Pulumi's message names: `pulumi state unprotect`, then destroy.
+	if cfg.Queue.Protect || cfg.Network.Protect {
+		// A stack that protects its queues and its network (prod): destroy deletes everything
+		// else, then fails naming them, and they stay (with what they need: the stack, their
+		// components, the provider). One way on Pulumi's message names: `pulumi state unprotect`,
+		// then destroy.
 		if err == nil || !strings.Contains(dout.String(), "because it is protected") {
-			t.Fatalf("destroy of a stack with protected queues: %v\n%s", err, tail(dout.String(), 40))
+			t.Fatalf("destroy of a stack with protected resources: %v\n%s", err, tail(dout.String(), 40))
 		}
-		t.Logf("destroy, refused for the protected queues: %s; controllers: %v", time.Since(start).Round(time.Second), events)
-		kept := 0
+		t.Logf("destroy, refused for the protected resources: %s; controllers: %v", time.Since(start).Round(time.Second), events)
+		kept := map[string]int{}
 		for _, r := range state(t, ctx, s).Resources {
 			switch {
-			case r.Protect && r.Type == "aws:sqs/queue:Queue":
-				kept++
+			case r.Protect:
+				kept[string(r.Type)]++
 			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
 				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
 			}
 		}
-		if want := 2 * len(cfg.Workloads); kept != want {
-			t.Errorf("the refused destroy kept %d protected queues, want %d (each workload's queue and DLQ)", kept, want)
+		want := map[string]int{}
+		if cfg.Queue.Protect {
+			want["aws:sqs/queue:Queue"] = 2 * len(cfg.Workloads) // each workload's queue and DLQ
+		}
+		if cfg.Network.Protect {
+			want["aws:ec2/vpc:Vpc"] = 1
+			want["aws:ec2/subnet:Subnet"] = 2 * cfg.Network.AzCount // a private and a public one per zone
+			if cfg.Network.FlowLogs.Enabled {
+				want["aws:cloudwatch/logGroup:LogGroup"] = 1
+			}
+		}
+		if !maps.Equal(kept, want) {
+			t.Errorf("the refused destroy kept the protected %v, want %v", kept, want)
 		}
 		if _, stderr, _, err := s.Workspace().PulumiCommand().Run(ctx, s.Workspace().WorkDir(), nil, nil, nil, envList(s.Workspace().GetEnvVars()),
 			"state", "unprotect", "--all", "--yes", "--stack", s.Name()); err != nil {

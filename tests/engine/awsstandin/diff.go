@@ -15,7 +15,11 @@ import (
 // internal/service/cloudwatch/{metric_alarm,dashboard}.go, internal/service/kms/key.go and
 // internal/service/iam/service_linked_role.go (aws_service_name, custom_suffix), under
 // pulumi-aws's names for them in the v6.83.4 Go SDK (alarm_name is the alarm's name, topic_arn
-// the subscription's topic); for the security group the SDK's doc of go/aws/ec2/securityGroup.go).
+// the subscription's topic); for the security group the SDK's doc of go/aws/ec2/securityGroup.go;
+// internal/service/ec2/vpc_flow_log.go (every argument but tags), internal/service/logs/group.go
+// (name, name_prefix, log_group_class) and internal/service/ecr/lifecycle_policy.go (repository,
+// policy: it has no update), read 2026-12-07 on the repository's main branch, not at the tag
+// pulumi-aws v6.83.4 bridges; the flow log's regional_nat_gateway_id there is newer and not listed).
 // A nested path (accessConfig.x) replaces only when the value at that path changes. Types not
 // listed replace on name and namePrefix (defaultReplacements), the fields most AWS resources
 // cannot rename in place; every other change is an update.
@@ -35,6 +39,12 @@ var replacements = map[string][]string{
 	"aws:cloudwatch/dashboard:Dashboard":          {"dashboardName"},
 	"aws:kms/key:Key":                             {"customerMasterKeySpec", "keyUsage", "multiRegion", "customKeyStoreId", "xksKeyId"},
 	"aws:iam/serviceLinkedRole:ServiceLinkedRole": {"awsServiceName", "customSuffix"},
+	"aws:ec2/flowLog:FlowLog": {
+		"vpcId", "subnetId", "eniId", "transitGatewayId", "transitGatewayAttachmentId", "iamRoleArn", "logDestination",
+		"logDestinationType", "logFormat", "maxAggregationInterval", "trafficType", "deliverCrossAccountRole", "destinationOptions",
+	},
+	"aws:cloudwatch/logGroup:LogGroup":        {"name", "namePrefix", "logGroupClass"},
+	"aws:ecr/lifecyclePolicy:LifecyclePolicy": {"repository", "policy"},
 }
 
 var defaultReplacements = []string{"name", "namePrefix"}
