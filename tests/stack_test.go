@@ -186,7 +186,7 @@ func TestCluster(t *testing.T) {
 		assert.Equal(t, "API", in["authenticationMode"])
 		assert.Equal(t, true, in["createOidcProvider"])
 		assert.Equal(t, true, in["skipDefaultNodeGroup"])
-		assert.Equal(t, []any{"api", "audit", "authenticator"}, in["enabledClusterLogTypes"])
+		assert.Equal(t, []any{"api", "audit", "authenticator", "controllerManager", "scheduler"}, in["enabledClusterLogTypes"])
 		assert.Equal(t, cfg.Cluster.EndpointPrivateAccess, in["endpointPrivateAccess"])
 		assert.Equal(t, cfg.Cluster.EndpointPublicAccess, in["endpointPublicAccess"])
 		assert.NotContains(t, in, "fargate", "Fargate is explicit, not pulumi-eks' kubectl-patching option")
@@ -257,7 +257,12 @@ func TestAdminAccessEntries(t *testing.T) {
 		raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
 		if admins != nil {
-			b, err := json.Marshal(map[string]any{"adminPrincipalArns": admins})
+			section := map[string]any{}
+			if s, ok := raw["eventscale:cluster"]; ok {
+				require.NoError(t, json.Unmarshal([]byte(s), &section))
+			}
+			section["adminPrincipalArns"] = admins
+			b, err := json.Marshal(section)
 			require.NoError(t, err)
 			raw["eventscale:cluster"] = string(b)
 		}
@@ -343,7 +348,7 @@ var untaggable = []string{
 	"aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventTarget:EventTarget",
 	"aws:iam/rolePolicy:RolePolicy", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy", offline.TypeDashboard, "aws:sns/topicPolicy:TopicPolicy",
-	"aws:sns/topicSubscription:TopicSubscription",
+	"aws:sns/topicSubscription:TopicSubscription", "aws:kms/alias:Alias",
 }
 
 // accountWide lists the taggable types the stack creates for the whole account, which carry none

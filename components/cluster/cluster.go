@@ -159,12 +159,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// issuer and its ARN is arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>.
 	// Both are built from the EKS cluster here rather than read from cl.Core: pulumi-eks 2.8.1's
 	// Go SDK cannot decode `core` once pulumi-eks has created an access entry (it creates one for
-	// its instance role in API mode), and every read of it fails `pulumi up` with "expected a
-	// eks.AccessEntry, got a resource of type *eks.AccessEntry" (pulumi/pulumi-eks#1435 and
-	// #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). Found under the real engine; the
-	// mocked monitor's cluster now returns that access entry too, so a read fails under the mocks
-	// as well (internal/offline's TestMockedEKSCoreHoldsAccessEntries). The outputs depend on the pulumi-eks
-	// component, so the IRSA roles that use them wait for the provider to exist.
+	// its default instance role in API mode unless instanceRoles is given), and every read of it
+	// fails `pulumi up` with "expected a eks.AccessEntry, got a resource of type *eks.AccessEntry"
+	// (pulumi/pulumi-eks#1435 and #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). The
+	// empty instanceRoles above removes that entry, but `core` stays unread: an access entry given
+	// to pulumi-eks later would bring the failure back, and only a run under the real engine shows
+	// it (internal/offline's TestMockedEKSCoreHoldsAccessEntries reproduces it; TestNoReadOfCore
+	// keeps the program off `core`). The outputs depend on the pulumi-eks component, so the IRSA
+	// roles that use them wait for the provider to exist.
 	issuer := eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
 	oidcURL := pulumi.OutputWithDependencies(ctx.Context(), issuer, cl).(pulumi.StringOutput)
 	oidcArn := oidcURL.ApplyT(func(u string) string {

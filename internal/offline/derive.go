@@ -299,6 +299,17 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("keyId", keyID)
 		set("arn", "arn:aws:kms:"+region+":"+acct+":key/"+keyID)
 		id = keyID
+	case "aws:kms/alias:Alias":
+		// The provider addresses an alias by its name ("alias/...").
+		n := nameOr("name")
+		set("arn", "arn:aws:kms:"+region+":"+acct+":"+n)
+		id = n
+	case "aws:cloudwatch/logGroup:LogGroup":
+		// The provider addresses a log group by its name; its ARN has no trailing ":*".
+		n := nameOr("name")
+		setDefault("name", n)
+		set("arn", "arn:aws:logs:"+region+":"+acct+":log-group:"+n)
+		id = n
 	case "aws:ecr/repository:Repository":
 		n := nameOr("name")
 		setDefault("name", n)
