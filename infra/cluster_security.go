@@ -74,22 +74,7 @@ var ClusterSecretsKeyActions = []string{"kms:Encrypt", "kms:Decrypt", "kms:Descr
 // KMS's default statement (the account administers the key through IAM, so the deploying
 // identity keeps it) and ClusterSecretsKeyActions for the cluster role, nothing wider.
 func ClusterSecretsKeyPolicy(partition, accountID, clusterRoleArn string) PolicyDocument {
-	return NewPolicy(
-		Statement{
-			Sid:       "EnableIAMPolicies",
-			Effect:    "Allow",
-			Principal: map[string]any{"AWS": "arn:" + partition + ":iam::" + accountID + ":root"},
-			Action:    []string{"kms:*"},
-			Resource:  []string{"*"},
-		},
-		Statement{
-			Sid:       "AllowTheClusterRoleToUseTheKey",
-			Effect:    "Allow",
-			Principal: map[string]any{"AWS": clusterRoleArn},
-			Action:    append([]string(nil), ClusterSecretsKeyActions...),
-			Resource:  []string{"*"},
-		},
-	)
+	return KeyPolicy(partition, accountID, "AllowTheClusterRoleToUseTheKey", map[string]any{"AWS": clusterRoleArn}, ClusterSecretsKeyActions)
 }
 
 // KMSKeyArnRe is the shape of a KMS key ARN (not an alias: EKS needs the key).
@@ -132,3 +117,25 @@ const VpcCniAddonName = "vpc-cni"
 // "you can apply the policies to Amazon EC2 Linux nodes only. You can't apply the policies to
 // Fargate or Windows nodes").
 const VpcCniConfiguration = `{"enableNetworkPolicy":"true"}`
+
+// KeyPolicy is a KMS key policy of two statements: KeyAdministeredByAccount, and sid letting
+// principal use the key for actions (a key policy's resource is the key itself: "*").
+func KeyPolicy(partition, accountID, sid string, principal map[string]any, actions []string) PolicyDocument {
+	return NewPolicy(KeyAdministeredByAccount(partition, accountID), Statement{
+		Sid: sid, Effect: "Allow", Principal: principal, Action: append([]string(nil), actions...), Resource: []string{"*"},
+	})
+}
+
+// KeyAdministeredByAccount is KMS's default key policy statement: the account (its root) may do
+// anything with the key, which lets the account's IAM policies grant access to it (AWS KMS
+// Developer Guide, "Default key policy": "Allows access to the AWS account and enables IAM
+// policies").
+func KeyAdministeredByAccount(partition, accountID string) Statement {
+	return Statement{
+		Sid:       "EnableIAMPolicies",
+		Effect:    "Allow",
+		Principal: map[string]any{"AWS": "arn:" + partition + ":iam::" + accountID + ":root"},
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}
+}

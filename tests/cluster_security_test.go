@@ -31,10 +31,7 @@ const (
 func TestClusterSecurityBaseline(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, func(t *testing.T, stack string) {
-		rec := stackRun(t, stack)
-		cfg := stackConfig(t, stack)
-		comp := urnOf(t, rec, cluster.TypeToken, "cluster")
-		eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+		rec, cfg, comp, eks := clusterRun(t, stack)
 		in := eks.Inputs
 
 		wantCidrs := map[string][]any{"dev": {"0.0.0.0/0"}, "prod": {"192.0.2.0/24"}}[stack]

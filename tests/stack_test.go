@@ -170,14 +170,18 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
+// clusterRun is a shipped stack's recording and config, its cluster component's URN and the
+// pulumi-eks component in it.
+func clusterRun(t *testing.T, stack string) (*offline.Recording, stacks.Config, string, offline.Resource) {
+	t.Helper()
+	rec := stackRun(t, stack)
+	return rec, stackConfig(t, stack), urnOf(t, rec, cluster.TypeToken, "cluster"), one(t, rec, "eks:index:Cluster", "cluster-eks")
+}
+
 func TestCluster(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, func(t *testing.T, stack string) {
-		rec := stackRun(t, stack)
-		cfg := stackConfig(t, stack)
-		clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
-
-		eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+		rec, cfg, clURN, eks := clusterRun(t, stack)
 		assert.Equal(t, clURN, eks.Parent)
 		assert.True(t, eks.Remote, "pulumi-eks Cluster is a remote component")
 		in := eks.Inputs

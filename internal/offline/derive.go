@@ -284,10 +284,14 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		arn := topic + ":" + uuidLike(name)
 		set("arn", arn)
 		id = arn
-	case "aws:cloudwatch/metricAlarm:MetricAlarm":
+	case "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/logGroup:LogGroup":
+		// Both are addressed by their names; a log group's ARN has no trailing ":*".
 		n := nameOr("name")
 		setDefault("name", n)
-		set("arn", "arn:aws:cloudwatch:"+region+":"+acct+":alarm:"+n)
+		set("arn", map[string]string{
+			"aws:cloudwatch/metricAlarm:MetricAlarm": "arn:aws:cloudwatch:" + region + ":" + acct + ":alarm:",
+			"aws:cloudwatch/logGroup:LogGroup":       "arn:aws:logs:" + region + ":" + acct + ":log-group:",
+		}[token]+n)
 		id = n
 	case "aws:cloudwatch/dashboard:Dashboard":
 		n := nameOr("dashboardName")
@@ -303,12 +307,6 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		// The provider addresses an alias by its name ("alias/...").
 		n := nameOr("name")
 		set("arn", "arn:aws:kms:"+region+":"+acct+":"+n)
-		id = n
-	case "aws:cloudwatch/logGroup:LogGroup":
-		// The provider addresses a log group by its name; its ARN has no trailing ":*".
-		n := nameOr("name")
-		setDefault("name", n)
-		set("arn", "arn:aws:logs:"+region+":"+acct+":log-group:"+n)
 		id = n
 	case "aws:ecr/repository:Repository":
 		n := nameOr("name")
