@@ -146,6 +146,9 @@ type NodeClassSettings struct {
 	// are refused). In config they are the node class's own tags; the stack gives the component
 	// the nodes' full tags (KarpenterNodeTags).
 	Tags map[string]string `json:"tags"`
+	// SSMManagedInstanceCore attaches AmazonSSMManagedInstanceCore to the node role, so that
+	// Session Manager can open a shell on the nodes (KarpenterNodeSSMPolicy). Off by default.
+	SSMManagedInstanceCore bool `json:"ssmManagedInstanceCore"`
 }
 
 // NodeRequirement is one requirement of a NodePool template (a node selector requirement).

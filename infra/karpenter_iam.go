@@ -3,6 +3,7 @@ package infra
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // KarpenterScope is what the Karpenter controller's IAM policies are scoped to: one cluster in
@@ -293,14 +294,37 @@ func KarpenterNodeTrust(partition string) PolicyDocument {
 	return ServiceTrust(EC2ServicePrincipal(partition), nil)
 }
 
-// KarpenterNodePolicies are the AWS managed policies of the node role, as in the upstream
-// template: join the cluster, run the VPC CNI, pull images from ECR, and be reachable through
-// SSM Session Manager instead of SSH.
-var KarpenterNodePolicies = []struct{ Key, Name string }{
+// ManagedPolicyRef is an AWS managed policy attached to a role: Key names the attachment
+// ("<role>-<key>"), Name is the policy's name.
+type ManagedPolicyRef struct{ Key, Name string }
+
+// KarpenterNodePolicies are the AWS managed policies every node role gets, as in the upstream
+// template: join the cluster, run the VPC CNI and pull images from ECR.
+var KarpenterNodePolicies = []ManagedPolicyRef{
 	{"worker", "AmazonEKSWorkerNodePolicy"},
 	{"cni", "AmazonEKS_CNI_Policy"},
 	{"ecr-pull", "AmazonEC2ContainerRegistryPullOnly"},
-	{"ssm", "AmazonSSMManagedInstanceCore"},
+}
+
+// KarpenterNodeSSMPolicy lets the nodes register with SSM, so that Session Manager can open a
+// shell on them. The upstream template attaches it to every node role; this program attaches it
+// only with karpenter.nodeClass.ssmManagedInstanceCore, off by default: a shell on a node is host
+// access the workers do not need (least privilege; EKS Best Practices Guide, Security, "Protecting
+// the infrastructure (hosts)": "Minimize access to worker nodes", which names SSM Session Manager
+// as the way to give that access when it is needed,
+// docs.aws.amazon.com/eks/latest/best-practices/protecting-the-infrastructure.html, read
+// 2026-12-07), and the policy also lets anything on the node use SSM's messaging and parameter
+// APIs.
+var KarpenterNodeSSMPolicy = ManagedPolicyRef{"ssm", "AmazonSSMManagedInstanceCore"}
+
+// KarpenterNodeManagedPolicies are the AWS managed policies of the node role: KarpenterNodePolicies,
+// and KarpenterNodeSSMPolicy when ssm is true.
+func KarpenterNodeManagedPolicies(ssm bool) []ManagedPolicyRef {
+	out := slices.Clone(KarpenterNodePolicies)
+	if ssm {
+		out = append(out, KarpenterNodeSSMPolicy)
+	}
+	return out
 }
 
 // KarpenterInterruptionQueuePolicy is the interruption queue's resource policy: EventBridge (and

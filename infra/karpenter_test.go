@@ -138,11 +138,17 @@ func TestKarpenterNodeTrust(t *testing.T) {
 	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole"]}]}`,
 		KarpenterNodeTrust("aws").JSON())
 	assert.Contains(t, KarpenterNodeTrust("aws-cn").JSON(), `"ec2.amazonaws.com.cn"`)
-	var names []string
-	for _, p := range KarpenterNodePolicies {
-		names = append(names, p.Name)
+	names := func(ps []ManagedPolicyRef) []string {
+		var out []string
+		for _, p := range ps {
+			out = append(out, p.Name)
+		}
+		return out
 	}
-	assert.ElementsMatch(t, []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"}, names)
+	base := []string{"AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"}
+	assert.ElementsMatch(t, base, names(KarpenterNodeManagedPolicies(false)), "no SSM unless asked for")
+	assert.ElementsMatch(t, append(base, "AmazonSSMManagedInstanceCore"), names(KarpenterNodeManagedPolicies(true)))
+	assert.Len(t, KarpenterNodePolicies, 3, "KarpenterNodeManagedPolicies does not append to the shared list")
 }
 
 func TestKarpenterInterruptionQueuePolicy(t *testing.T) {

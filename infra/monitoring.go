@@ -169,22 +169,8 @@ func AlarmTopicPolicy(topicArn, accountID string, alarmArns []string) PolicyDocu
 // repost.aws/knowledge-center/cloudwatch-configure-alarm-sns, whose statement this is). The
 // first statement is KMS's default one: the account administers the key through IAM.
 func AlarmTopicKeyPolicy(partition, accountID string) PolicyDocument {
-	return NewPolicy(
-		Statement{
-			Sid:       "EnableIAMPolicies",
-			Effect:    "Allow",
-			Principal: map[string]any{"AWS": "arn:" + partition + ":iam::" + accountID + ":root"},
-			Action:    []string{"kms:*"},
-			Resource:  []string{"*"},
-		},
-		Statement{
-			Sid:       "AllowCloudWatchAlarmsToUseTheKey",
-			Effect:    "Allow",
-			Principal: map[string]any{"Service": CloudWatchPrincipal},
-			Action:    []string{"kms:Decrypt", "kms:GenerateDataKey*"},
-			Resource:  []string{"*"},
-		},
-	)
+	return KeyPolicy(partition, accountID, "AllowCloudWatchAlarmsToUseTheKey", map[string]any{"Service": CloudWatchPrincipal},
+		[]string{"kms:Decrypt", "kms:GenerateDataKey*"})
 }
 
 // DashboardQueue is one workload's row of the dashboard: its queue names and the ARNs of its

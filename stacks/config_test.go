@@ -13,11 +13,18 @@ import (
 	"github.com/eventscale/eventscale/internal/stacktest"
 )
 
-// validConfig is a valid-by-default configuration: the defaults plus one workload, in a region.
+// testEgressCidr stands for a deploy runner's egress range in the test configurations: the
+// defaults list none, and a public endpoint needs one. It is neither 0.0.0.0/0 nor a
+// documentation range, so it draws no warning (198.18.0.0/15 is RFC 2544's benchmarking range).
+const testEgressCidr = "198.18.0.0/24"
+
+// validConfig is a valid-by-default configuration: the defaults plus one workload and the
+// public endpoint's CIDR, in a region.
 func validConfig() Config {
 	c := Defaults()
 	c.Project, c.Stack, c.Region = "eventscale", "test", "us-west-2"
 	c.Cluster.Name = "eventscale-test"
+	c.Cluster.PublicAccessCidrs = []string{testEgressCidr}
 	w := DefaultWorkload()
 	w.Name, w.Namespace = "worker", "worker"
 	w.ImageTag = "1.0.0" // the default repository is IMMUTABLE, which refuses "latest"
@@ -28,6 +35,48 @@ func validConfig() Config {
 func TestValidConfigPasses(t *testing.T) {
 	t.Parallel()
 	require.NoError(t, validConfig().Validate())
+}
+
+// TestClusterSecurityDefaults: with no cluster section the public endpoint reaches no network
+// (and so the configuration is refused until one is listed), every control-plane log type goes to
+// a log group kept 90 days, the cluster gets a key of its own, nothing is protected and the nodes
+// get no SSM policy. 0.0.0.0/0 written in so many words, a key of the user's own and each
+// CloudWatch retention are accepted.
+func TestClusterSecurityDefaults(t *testing.T) {
+	t.Parallel()
+	d := Defaults()
+	assert.Empty(t, d.Cluster.PublicAccessCidrs)
+	assert.NotNil(t, d.Cluster.PublicAccessCidrs, "[] in docs/configuration.md")
+	assert.True(t, d.Cluster.EndpointPrivateAccess)
+	assert.Equal(t, []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}, d.Cluster.LogTypes)
+	assert.Equal(t, 90, d.Cluster.LogRetentionDays)
+	assert.Empty(t, d.Cluster.SecretsKmsKeyArn)
+	assert.False(t, d.Cluster.Protect)
+	assert.False(t, d.Karpenter.NodeClass.SSMManagedInstanceCore)
+
+	_, err := Load(map[string]string{"aws:region": "us-west-2"}, "eventscale", "test")
+	require.Error(t, err, "a stack without publicAccessCidrs")
+	assert.Contains(t, err.Error(), "eventscale:cluster.publicAccessCidrs is empty")
+	cfg, err := Load(map[string]string{"aws:region": "us-west-2", "eventscale:cluster": `{"endpointPublicAccess":false}`}, "eventscale", "test")
+	require.NoError(t, err, "a private-only endpoint needs no CIDR")
+	assert.False(t, cfg.Cluster.EndpointPublicAccess)
+
+	for _, f := range []func(c *Config){
+		func(c *Config) { c.Cluster.PublicAccessCidrs = []string{"0.0.0.0/0"} },
+		func(c *Config) {
+			c.Cluster.SecretsKmsKeyArn = "arn:aws:kms:us-west-2:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab"
+		},
+		func(c *Config) { c.Cluster.Protect, c.Karpenter.NodeClass.SSMManagedInstanceCore = true, true },
+	} {
+		c := validConfig()
+		f(&c)
+		require.NoError(t, c.Validate())
+	}
+	for _, days := range infra.CloudWatchLogRetentionDays {
+		c := validConfig()
+		c.Cluster.LogRetentionDays = days
+		require.NoError(t, c.Validate(), days)
+	}
 }
 
 // TestMonitoringConfigsPass: the notification settings the rules must not refuse.
@@ -136,7 +185,21 @@ func TestValidateRejects(t *testing.T) {
 			[]string{`eventscale:karpenter.nodePool.limitCpu "4" must be more than eventscale:workloads[0].cpu "6"`}},
 		{"no endpoint", func(c *Config) { c.Cluster.EndpointPublicAccess, c.Cluster.EndpointPrivateAccess = false, false },
 			[]string{"eventscale:cluster.endpointPublicAccess and eventscale:cluster.endpointPrivateAccess cannot both be false"}},
-		{"public cidrs empty", func(c *Config) { c.Cluster.PublicAccessCidrs = nil }, []string{"eventscale:cluster.publicAccessCidrs must list at least one"}},
+		{"public cidrs empty", func(c *Config) { c.Cluster.PublicAccessCidrs = nil }, []string{
+			"eventscale:cluster.publicAccessCidrs is empty while eventscale:cluster.endpointPublicAccess is true",
+			"your deploy runner's and administrators' egress ranges", `"0.0.0.0/0" to open the endpoint to the internet`, "set eventscale:cluster.endpointPublicAccess false"}},
+		{"public endpoint with the default cidrs", func(c *Config) { c.Cluster.PublicAccessCidrs = Defaults().Cluster.PublicAccessCidrs },
+			[]string{"eventscale:cluster.publicAccessCidrs is empty"}},
+		{"log retention not a CloudWatch value", func(c *Config) { c.Cluster.LogRetentionDays = 100 }, []string{
+			"eventscale:cluster.logRetentionDays must be a retention CloudWatch Logs accepts", "90, 120", "got 100"}},
+		{"log retention zero", func(c *Config) { c.Cluster.LogRetentionDays = 0 }, []string{"eventscale:cluster.logRetentionDays", "got 0"}},
+		{"secrets key alias", func(c *Config) { c.Cluster.SecretsKmsKeyArn = "arn:aws:kms:us-west-2:123456789012:alias/eks" }, []string{
+			"eventscale:cluster.secretsKmsKeyArn must be a KMS key ARN", "(a key, not an alias)", `"arn:aws:kms:us-west-2:123456789012:alias/eks"`}},
+		{"secrets key id", func(c *Config) { c.Cluster.SecretsKmsKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }, []string{
+			"eventscale:cluster.secretsKmsKeyArn must be a KMS key ARN", `"1234abcd-12ab-34cd-56ef-1234567890ab"`}},
+		{"secrets key in another region", func(c *Config) {
+			c.Cluster.SecretsKmsKeyArn = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+		}, []string{"eventscale:cluster.secretsKmsKeyArn must be a key in the stack's region us-west-2", `"arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"`}},
 		{"public cidr syntax", func(c *Config) { c.Cluster.PublicAccessCidrs = []string{"my office"} }, []string{"eventscale:cluster.publicAccessCidrs[0]", `"my office"`}},
 		{"log type", func(c *Config) { c.Cluster.LogTypes = []string{"api", "audits"} }, []string{"eventscale:cluster.logTypes[1]", `"audits"`}},
 		{"admin arn", func(c *Config) { c.Cluster.AdminPrincipalArns = []string{"admin"} }, []string{"eventscale:cluster.adminPrincipalArns[0]", `"admin"`}},
@@ -314,8 +377,10 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	assert.Len(t, lines, 3, err.Error())
 }
 
+// raw is a stack's config: the pairs kv, in us-west-2, with testEgressCidr for the public
+// endpoint unless kv sets the cluster section.
 func raw(kv ...string) map[string]string {
-	m := map[string]string{"aws:region": "us-west-2"}
+	m := map[string]string{"aws:region": "us-west-2", "eventscale:cluster": `{"publicAccessCidrs":["` + testEgressCidr + `"]}`}
 	for i := 0; i+1 < len(kv); i += 2 {
 		m[kv[i]] = kv[i+1]
 	}

@@ -30,8 +30,11 @@ func Defaults() Config {
 			Version:               infra.DefaultKubernetesVersion,
 			EndpointPublicAccess:  true,
 			EndpointPrivateAccess: true,
-			PublicAccessCidrs:     []string{"0.0.0.0/0"},
-			LogTypes:              []string{"api", "audit", "authenticator"},
+			// No network reaches the public endpoint until the stack file lists one (CIS 5.4.1):
+			// Validate refuses the public endpoint without CIDRs, and 0.0.0.0/0 only when written.
+			PublicAccessCidrs: []string{},
+			LogTypes:          append([]string(nil), infra.ClusterLogTypes...), // CIS 2.1.1
+			LogRetentionDays:  infra.DefaultLogRetentionDays,
 		},
 		Fargate: infra.FargateSettings{
 			// Karpenter runs in kube-system (karpenter.namespace), so it needs no selector of its own.

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/eventscale/eventscale/infra"
@@ -13,7 +14,6 @@ var (
 	clusterNameRe = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9\-_]*$`)
 	versionRe     = regexp.MustCompile(`^1\.\d+$`)
 	iamArnRe      = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$`)
-	logTypes      = []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}
 )
 
 func (c Config) validateCluster(v *validator) {
@@ -32,7 +32,9 @@ func (c Config) validateCluster(v *validator) {
 		v.add("%s and %s cannot both be false: nothing could reach the API server", key("cluster", "endpointPublicAccess"), key("cluster", "endpointPrivateAccess"))
 	}
 	if cl.EndpointPublicAccess && len(cl.PublicAccessCidrs) == 0 {
-		v.add("%s must list at least one CIDR while %s is true", key("cluster", "publicAccessCidrs"), key("cluster", "endpointPublicAccess"))
+		v.add("%s is empty while %s is true: list your deploy runner's and administrators' egress ranges, "+
+			"or %q to open the endpoint to the internet, or set %s false", key("cluster", "publicAccessCidrs"), key("cluster", "endpointPublicAccess"),
+			infra.OpenToTheInternet, key("cluster", "endpointPublicAccess"))
 	}
 	for i, s := range cl.PublicAccessCidrs {
 		if p, err := netip.ParsePrefix(s); err != nil || !p.Addr().Is4() || p.Masked() != p {
@@ -40,9 +42,19 @@ func (c Config) validateCluster(v *validator) {
 		}
 	}
 	for i, t := range cl.LogTypes {
-		if !slices.Contains(logTypes, t) {
-			v.add("%s[%d] must be one of %s, got %q", key("cluster", "logTypes"), i, strings.Join(logTypes, ", "), t)
+		if !slices.Contains(infra.ClusterLogTypes, t) {
+			v.add("%s[%d] must be one of %s, got %q", key("cluster", "logTypes"), i, strings.Join(infra.ClusterLogTypes, ", "), t)
 		}
+	}
+	if !slices.Contains(infra.CloudWatchLogRetentionDays, cl.LogRetentionDays) {
+		v.add("%s must be a retention CloudWatch Logs accepts (%s), got %d", key("cluster", "logRetentionDays"), joinInts(infra.CloudWatchLogRetentionDays), cl.LogRetentionDays)
+	}
+	if cl.SecretsKmsKeyArn != "" && !infra.KMSKeyArnRe.MatchString(cl.SecretsKmsKeyArn) {
+		v.add("%s must be a KMS key ARN such as \"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\" (a key, not an alias), got %q",
+			key("cluster", "secretsKmsKeyArn"), cl.SecretsKmsKeyArn)
+	} else if r := strings.Split(cl.SecretsKmsKeyArn, ":"); cl.SecretsKmsKeyArn != "" && c.Region != "" && r[3] != c.Region {
+		// "Created in the same AWS Region as the cluster" (EKS user guide, enable-kms.adoc).
+		v.add("%s must be a key in the stack's region %s (EKS uses keys of the cluster's region only), got %q", key("cluster", "secretsKmsKeyArn"), c.Region, cl.SecretsKmsKeyArn)
 	}
 	for i, a := range cl.AdminPrincipalArns {
 		if !iamArnRe.MatchString(a) {
@@ -52,4 +64,13 @@ func (c Config) validateCluster(v *validator) {
 			v.add("%s[%d] repeats %q of %s[%d] (EKS allows one access entry per principal)", key("cluster", "adminPrincipalArns"), i, a, key("cluster", "adminPrincipalArns"), j)
 		}
 	}
+}
+
+// joinInts is xs as "1, 3, 5".
+func joinInts(xs []int) string {
+	ss := make([]string, len(xs))
+	for i, x := range xs {
+		ss[i] = strconv.Itoa(x)
+	}
+	return strings.Join(ss, ", ")
 }

@@ -43,16 +43,57 @@ func TestKubernetesVersionsAcceptedAndWarned(t *testing.T) {
 }
 
 // TestShippedStacksDoNotWarnToday: the stack files choose a version in good standing on the day
-// the table was last read. A later day may warn; that is the point of the warning.
+// the table was last read; their only warning is the public endpoint's, which each shipped stack
+// has on purpose (dev, a demo, open to the internet; prod restricted to a documentation range, a
+// placeholder to replace). A later day may warn; that is the point of the warning.
 func TestShippedStacksDoNotWarnToday(t *testing.T) {
 	t.Parallel()
+	want := map[string]string{
+		"dev":  `eventscale:cluster.publicAccessCidrs[0] "0.0.0.0/0": the cluster's API endpoint is open to the internet`,
+		"prod": `eventscale:cluster.publicAccessCidrs[0] "192.0.2.0/24" is in the documentation range 192.0.2.0/24 (RFC 5737): nobody reaches the endpoint from there`,
+	}
 	for _, stack := range stacktest.Names(t) {
 		raw, err := ReadStackFile("../Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
 		cfg, err := Load(raw, Namespace, stack)
 		require.NoError(t, err)
-		assert.Empty(t, cfg.Warnings(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)), stack)
-		assert.NotEmpty(t, cfg.Warnings(time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC)), stack+" on 1.35 after its standard support")
+		got := cfg.Warnings(time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+		if assert.Len(t, got, 1, stack) {
+			assert.Contains(t, got[0], want[stack], stack)
+		}
+		assert.Len(t, cfg.Warnings(time.Date(2027, 3, 27, 0, 0, 0, 0, time.UTC)), 2, stack+" on 1.35 after its standard support")
+	}
+}
+
+// TestEndpointWarnings: a public endpoint open to the internet, or restricted to an RFC 5737
+// documentation range (or a network inside one), warns naming the key, its index and the value;
+// a private-only endpoint and other ranges are silent.
+func TestEndpointWarnings(t *testing.T) {
+	t.Parallel()
+	on := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		cidrs  []string
+		public bool
+		want   []string
+	}{
+		{[]string{testEgressCidr}, true, nil},
+		{[]string{"0.0.0.0/0"}, true, []string{`eventscale:cluster.publicAccessCidrs[0] "0.0.0.0/0": the cluster's API endpoint is open to the internet (CIS EKS 5.4.1)`}},
+		{[]string{testEgressCidr, "203.0.113.0/24"}, true, []string{`eventscale:cluster.publicAccessCidrs[1] "203.0.113.0/24" is in the documentation range 203.0.113.0/24 (RFC 5737)`}},
+		{[]string{"198.51.100.7/32"}, true, []string{`eventscale:cluster.publicAccessCidrs[0] "198.51.100.7/32" is in the documentation range 198.51.100.0/24`}},
+		{[]string{"192.0.2.0/24", "0.0.0.0/0"}, true, []string{"publicAccessCidrs[0]", "publicAccessCidrs[1]"}},
+		{[]string{"192.0.0.0/16"}, true, nil}, // holds 192.0.2.0/24 but is not inside it
+		{[]string{"0.0.0.0/0"}, false, nil},   // no public endpoint: the list is not used
+	} {
+		cfg := validConfig()
+		cfg.Cluster.PublicAccessCidrs, cfg.Cluster.EndpointPublicAccess = c.cidrs, c.public
+		require.NoError(t, cfg.Validate(), "%v", c.cidrs)
+		got := cfg.Warnings(on)
+		if !assert.Len(t, got, len(c.want), "%v public=%v: %q", c.cidrs, c.public, got) {
+			continue
+		}
+		for i, w := range c.want {
+			assert.Contains(t, got[i], w)
+		}
 	}
 }
 

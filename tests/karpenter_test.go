@@ -79,7 +79,7 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 
 		want := map[string][]string{
 			typeRole:           {"karpenter-node-role", "karpenter-controller-role"},
-			typeRoleAttachment: {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull", "karpenter-node-role-ssm"},
+			typeRoleAttachment: {"karpenter-node-role-worker", "karpenter-node-role-cni", "karpenter-node-role-ecr-pull"},
 			typeAccessEntry:    {"karpenter-node-access-entry"},
 			typeSQSQueue:       {"karpenter-interruption-queue"},
 			typeQueuePolicy:    {"karpenter-interruption-queue-policy"},
@@ -117,9 +117,9 @@ func TestKarpenterResourcesAndParents(t *testing.T) {
 		}
 		assert.Equal(t, total, children, "no unexpected children")
 		if spot {
-			assert.Equal(t, 35, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources, spot role")
+			assert.Equal(t, 34, total, "2 roles, 9 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources, spot role")
 		} else {
-			assert.Equal(t, 34, total, "2 roles, 10 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
+			assert.Equal(t, 33, total, "2 roles, 9 attachments, 6 policies, access entry, queue + policy, 5 rules + 5 targets, chart, 2 custom resources")
 		}
 		// In kube-system (the default) there is no Namespace to create and no FlowSchema to add.
 		assert.Equal(t, "kube-system", k.cfg.Karpenter.Namespace)
@@ -281,7 +281,7 @@ func TestKarpenterNodeRole(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{
 		"arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
-		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+		"arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
 	}, arns)
 
 	entry := one(t, k.rec, typeAccessEntry, "karpenter-node-access-entry")

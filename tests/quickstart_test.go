@@ -193,6 +193,9 @@ func TestQuickStartCommands(t *testing.T) {
 		case len(words) >= 3 && words[0] == "pulumi" && words[1] == "config" && words[2] == "set":
 			assert.NoError(t, configSet(raw, words[3:]), "%q", c)
 		case words[0] == "pulumi" && len(words) >= 2 && (words[1] == "login" || words[1] == "preview" || words[1] == "up"):
+		case len(words) >= 3 && words[0] == "pulumi" && words[1] == "state" && words[2] == "unprotect":
+			// What the engine tier runs before destroying prod (tests/engine, lifecycle).
+			assert.Contains(t, words, "--all", "%q", c)
 		case len(words) >= 3 && words[0] == "pulumi" && words[1] == "stack" && (words[2] == "select" || words[2] == "output"):
 		case words[0] == "aws" && len(words) >= 3 && words[1] == "eks" && words[2] == "update-kubeconfig":
 			assert.Contains(t, c, "--name \"$(pulumi stack output clusterName)\"", "%q", c)

@@ -175,14 +175,21 @@ func TestKarpenterIAMMatchesReference(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, statementsBySid(t, sub(t, string(wantTrust), vars)),
 			statementsBySid(t, str(one(t, k.rec, typeRole, "karpenter-node-role").Inputs["assumeRolePolicy"])), "node role trust")
+		// Where the program departs from the reference: the reference attaches
+		// AmazonSSMManagedInstanceCore to every node role; the program only with
+		// karpenter.nodeClass.ssmManagedInstanceCore (off by default: infra.KarpenterNodeSSMPolicy).
+		ssm := infra.ManagedPolicyArn("aws", infra.KarpenterNodeSSMPolicy.Name)
 		var wantArns, gotArns []string
 		for _, a := range node["ManagedPolicyArns"].([]any) {
 			wantArns = append(wantArns, sub(t, a.(string), vars))
 		}
-		for _, p := range infra.KarpenterNodePolicies {
+		assert.Contains(t, wantArns, ssm, "the reference attaches SSM to the node role (the departure documented in infra.KarpenterNodeSSMPolicy)")
+		for _, p := range infra.KarpenterNodeManagedPolicies(k.cfg.Karpenter.NodeClass.SSMManagedInstanceCore) {
 			gotArns = append(gotArns, str(one(t, k.rec, typeRoleAttachment, "karpenter-node-role-"+p.Key).Inputs["policyArn"]))
 		}
-		assert.ElementsMatch(t, wantArns, gotArns, "node role managed policies")
+		assert.False(t, k.cfg.Karpenter.NodeClass.SSMManagedInstanceCore, "the shipped stacks leave SSM off")
+		assert.ElementsMatch(t, slices.DeleteFunc(wantArns, func(a string) bool { return a == ssm }), gotArns,
+			"node role managed policies: the reference's, without SSM")
 
 		// Interruption queue and its policy.
 		qRef := tpl.Resources["KarpenterInterruptionQueue"].Properties

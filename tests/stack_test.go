@@ -170,14 +170,18 @@ func TestNetwork(t *testing.T) {
 	}
 }
 
+// clusterRun is a shipped stack's recording and config, its cluster component's URN and the
+// pulumi-eks component in it.
+func clusterRun(t *testing.T, stack string) (*offline.Recording, stacks.Config, string, offline.Resource) {
+	t.Helper()
+	rec := stackRun(t, stack)
+	return rec, stackConfig(t, stack), urnOf(t, rec, cluster.TypeToken, "cluster"), one(t, rec, "eks:index:Cluster", "cluster-eks")
+}
+
 func TestCluster(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, func(t *testing.T, stack string) {
-		rec := stackRun(t, stack)
-		cfg := stackConfig(t, stack)
-		clURN := urnOf(t, rec, cluster.TypeToken, "cluster")
-
-		eks := one(t, rec, "eks:index:Cluster", "cluster-eks")
+		rec, cfg, clURN, eks := clusterRun(t, stack)
 		assert.Equal(t, clURN, eks.Parent)
 		assert.True(t, eks.Remote, "pulumi-eks Cluster is a remote component")
 		in := eks.Inputs
@@ -186,7 +190,7 @@ func TestCluster(t *testing.T) {
 		assert.Equal(t, "API", in["authenticationMode"])
 		assert.Equal(t, true, in["createOidcProvider"])
 		assert.Equal(t, true, in["skipDefaultNodeGroup"])
-		assert.Equal(t, []any{"api", "audit", "authenticator"}, in["enabledClusterLogTypes"])
+		assert.Equal(t, []any{"api", "audit", "authenticator", "controllerManager", "scheduler"}, in["enabledClusterLogTypes"])
 		assert.Equal(t, cfg.Cluster.EndpointPrivateAccess, in["endpointPrivateAccess"])
 		assert.Equal(t, cfg.Cluster.EndpointPublicAccess, in["endpointPublicAccess"])
 		assert.NotContains(t, in, "fargate", "Fargate is explicit, not pulumi-eks' kubectl-patching option")
@@ -257,7 +261,12 @@ func TestAdminAccessEntries(t *testing.T) {
 		raw, err := stacks.ReadStackFile(projectDir + "/Pulumi." + stack + ".yaml")
 		require.NoError(t, err)
 		if admins != nil {
-			b, err := json.Marshal(map[string]any{"adminPrincipalArns": admins})
+			section := map[string]any{}
+			if s, ok := raw["eventscale:cluster"]; ok {
+				require.NoError(t, json.Unmarshal([]byte(s), &section))
+			}
+			section["adminPrincipalArns"] = admins
+			b, err := json.Marshal(section)
 			require.NoError(t, err)
 			raw["eventscale:cluster"] = string(b)
 		}
@@ -343,7 +352,7 @@ var untaggable = []string{
 	"aws:ec2/tag:Tag", "aws:sqs/queuePolicy:QueuePolicy", "aws:cloudwatch/eventTarget:EventTarget",
 	"aws:iam/rolePolicy:RolePolicy", "aws:eks/accessPolicyAssociation:AccessPolicyAssociation",
 	"aws:ecr/lifecyclePolicy:LifecyclePolicy", offline.TypeDashboard, "aws:sns/topicPolicy:TopicPolicy",
-	"aws:sns/topicSubscription:TopicSubscription",
+	"aws:sns/topicSubscription:TopicSubscription", "aws:kms/alias:Alias",
 }
 
 // accountWide lists the taggable types the stack creates for the whole account, which carry none

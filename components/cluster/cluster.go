@@ -5,11 +5,15 @@ package cluster
 import (
 	"fmt"
 
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	awseks "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/eks"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-eks/sdk/v2/go/eks"
 	"github.com/pulumi/pulumi-kubernetes/sdk/v4/go/kubernetes"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/eventscale/eventscale/components/internal/component"
@@ -24,7 +28,8 @@ const TypeToken = "eventscale:cluster:Cluster"
 // sections) and what comes from the stack and from other resources.
 type Args struct {
 	// ClusterSettings are the cluster's name (required: the stack derives it when empty in
-	// config), version, endpoint access, log types and admin principals.
+	// config), version, endpoint access, log types and retention, secrets key, protection and
+	// admin principals.
 	infra.ClusterSettings
 	// Fargate are the namespaces the Fargate profile selects.
 	Fargate infra.FargateSettings
@@ -51,11 +56,17 @@ func (a *Args) check(c *required.Check) {
 // Cluster is an EKS cluster (pulumi-eks v2, API authentication mode, OIDC provider, no node
 // group) with the system pods on Fargate, ready for Karpenter.
 //
-// Resources: eks.Cluster (pulumi-eks remote component), per admin principal an aws.eks.AccessEntry
+// Resources: iam.Role + iam.RolePolicyAttachment (AmazonEKSClusterPolicy) for the cluster role;
+// unless SecretsKmsKeyArn names a key, a kms.Key that encrypts the cluster's secrets and its
+// kms.Alias; a cloudwatch.LogGroup for the control-plane logs, created before the cluster;
+// eks.Cluster (pulumi-eks remote component, which creates no instance role, policy attachment or
+// access entry of its own: instanceRoles is empty), per admin principal an aws.eks.AccessEntry
 // + aws.eks.AccessPolicyAssociation (cluster-admin), iam.Role + iam.RolePolicyAttachment for the
 // Fargate pod execution role, aws.eks.FargateProfile, aws.eks.Addon "coredns" with computeType
-// Fargate, ec2.Tag karpenter.sh/discovery on the EKS-managed cluster security group, and a
-// kubernetes.Provider built from the cluster's kubeconfig.
+// Fargate, aws.eks.Addon "vpc-cni" with network policy enforcement, ec2.Tag karpenter.sh/discovery
+// on the EKS-managed cluster security group, and a kubernetes.Provider built from the cluster's
+// kubeconfig. With Protect, the EKS cluster (through the pulumi-eks component, whose children
+// inherit it) and the key are protected.
 type Cluster struct {
 	pulumi.ResourceState
 
@@ -90,6 +101,28 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}
 	tags := pulumi.ToStringMap(args.Tags)
 
+	clusterRole, clusterPolicy, err := createClusterRole(ctx, name, comp, args)
+	if err != nil {
+		return nil, err
+	}
+	keyArn, err := secretsKey(ctx, name, comp, clusterRole, args)
+	if err != nil {
+		return nil, err
+	}
+	// EKS creates /aws/eks/<cluster>/cluster itself, without retention, when it first logs and
+	// the group is missing: the group must exist before the cluster (terraform-aws-modules/eks v21
+	// does the same). The log types carry the group as a dependency into the remote component, so
+	// the aws.eks.Cluster inside it waits for the group too (DependsOn alone orders the component).
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-log-group", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(infra.ClusterLogGroupName(args.Name)),
+		RetentionInDays: pulumi.Int(args.LogRetentionDays),
+		Tags:            tags,
+	}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("creating the control-plane log group: %w", err)
+	}
+	logTypes := logGroup.Name.ApplyT(func(string) []string { return args.LogTypes }).(pulumi.StringArrayOutput)
+
 	// Admin access entries are created beside the cluster, not with AccessEntries: see createAdminAccess.
 	authMode := eks.AuthenticationModeApi
 	skip, useDefaultCni := true, true
@@ -101,15 +134,23 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		EndpointPublicAccess:   pulumi.Bool(args.EndpointPublicAccess),
 		EndpointPrivateAccess:  pulumi.Bool(args.EndpointPrivateAccess),
 		PublicAccessCidrs:      pulumi.ToStringArray(args.PublicAccessCidrs),
-		EnabledClusterLogTypes: pulumi.ToStringArray(args.LogTypes),
-		AuthenticationMode:     &authMode,
-		CreateOidcProvider:     pulumi.Bool(true),
-		SkipDefaultNodeGroup:   &skip,
+		EnabledClusterLogTypes: logTypes,
+		ServiceRole:            clusterRole,
+		EncryptionConfigKeyArn: keyArn,
+		// No instance role: pulumi-eks 2.8.1 creates one, with three policy attachments and an
+		// EC2_LINUX access entry, whenever neither instanceRole nor instanceRoles is given, even
+		// with skipDefaultNodeGroup (nodejs/eks/cluster.ts createCore); nothing here uses it
+		// (Karpenter's nodes have their own role and entry). An explicit empty list skips all of
+		// it; the Go SDK sends it as an empty array (TestClusterCreatesNoInstanceRole).
+		InstanceRoles:        iam.RoleArray{},
+		AuthenticationMode:   &authMode,
+		CreateOidcProvider:   pulumi.Bool(true),
+		SkipDefaultNodeGroup: &skip,
 		// Keep the VPC CNI EKS installs; pulumi-eks would otherwise manage its own copy with kubectl.
 		UseDefaultVpcCni: &useDefaultCni,
 		Tags:             tags,
 		ClusterTags:      tags,
-	}, parent)
+	}, parent, pulumi.DependsOn([]pulumi.Resource{logGroup, clusterPolicy}), pulumi.Protect(args.Protect))
 	if err != nil {
 		return nil, fmt.Errorf("creating EKS cluster: %w", err)
 	}
@@ -118,12 +159,14 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// issuer and its ARN is arn:<partition>:iam::<account>:oidc-provider/<issuer without https://>.
 	// Both are built from the EKS cluster here rather than read from cl.Core: pulumi-eks 2.8.1's
 	// Go SDK cannot decode `core` once pulumi-eks has created an access entry (it creates one for
-	// its instance role in API mode), and every read of it fails `pulumi up` with "expected a
-	// eks.AccessEntry, got a resource of type *eks.AccessEntry" (pulumi/pulumi-eks#1435 and
-	// #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). Found under the real engine; the
-	// mocked monitor's cluster now returns that access entry too, so a read fails under the mocks
-	// as well (internal/offline's TestMockedEKSCoreHoldsAccessEntries). The outputs depend on the pulumi-eks
-	// component, so the IRSA roles that use them wait for the provider to exist.
+	// its default instance role in API mode unless instanceRoles is given), and every read of it
+	// fails `pulumi up` with "expected a eks.AccessEntry, got a resource of type *eks.AccessEntry"
+	// (pulumi/pulumi-eks#1435 and #1476; the fix, pulumi/pulumi-eks#1481, is not in 2.8.1). The
+	// empty instanceRoles above removes that entry, but `core` stays unread: an access entry given
+	// to pulumi-eks later would bring the failure back, and only a run under the real engine shows
+	// it (internal/offline's TestMockedEKSCoreHoldsAccessEntries reproduces it; TestNoReadOfCore
+	// keeps the program off `core`). The outputs depend on the pulumi-eks component, so the IRSA
+	// roles that use them wait for the provider to exist.
 	issuer := eksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
 	oidcURL := pulumi.OutputWithDependencies(ctx.Context(), issuer, cl).(pulumi.StringOutput)
 	oidcArn := oidcURL.ApplyT(func(u string) string {
@@ -176,6 +219,19 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	}, parent, pulumi.DependsOn([]pulumi.Resource{profile}))
 	if err != nil {
 		return nil, fmt.Errorf("creating coredns add-on: %w", err)
+	}
+	// The VPC CNI as a managed add-on with its network policy agent on: NetworkPolicy objects are
+	// enforced on the EC2 (Karpenter) nodes. Fargate pods are not subject to them (see
+	// infra.VpcCniConfiguration). OVERWRITE adopts the copy EKS installed.
+	if _, err := awseks.NewAddon(ctx, name+"-vpc-cni", &awseks.AddonArgs{
+		ClusterName:              eksCluster.Name(),
+		AddonName:                pulumi.String(infra.VpcCniAddonName),
+		ConfigurationValues:      pulumi.String(infra.VpcCniConfiguration),
+		ResolveConflictsOnCreate: pulumi.String("OVERWRITE"),
+		ResolveConflictsOnUpdate: pulumi.String("OVERWRITE"),
+		Tags:                     tags,
+	}, parent); err != nil {
+		return nil, fmt.Errorf("creating vpc-cni add-on: %w", err)
 	}
 	// Karpenter launches nodes into the security groups tagged for discovery: the EKS-managed
 	// cluster security group, which the control plane and the Fargate pods (CoreDNS) also use.
@@ -248,4 +304,79 @@ func createAdminAccess(ctx *pulumi.Context, name string, comp *Cluster, clusterN
 		}
 	}
 	return nil
+}
+
+// The cluster role is created here and passed to pulumi-eks (serviceRole) so that the secrets
+// key's policy can name it: pulumi-eks creates its own role inside the remote component, whose ARN
+// is known only from the EKS cluster, which needs the key first. The role keeps the logical names
+// of the role and attachment pulumi-eks 2.8.1 created (nodejs/eks/servicerole.ts: ServiceRole
+// "<cluster>-eksRole", its aws.iam.Role "<cluster>-eksRole-role" and a RolePolicyAttachment
+// "<cluster>-eksRole-<first 8 hex digits of the SHA-1 of the policy ARN>"), with aliases to their
+// URNs there: a stack created before takes them over as they are, where a new role would change
+// the cluster's roleArn, which replaces the EKS cluster.
+const (
+	eksServiceRoleType = tokens.Type("eks:index:ServiceRole")
+	eksClusterType     = tokens.Type("eks:index:Cluster")
+	// clusterPolicyHash is sha1("arn:aws:iam::aws:policy/AmazonEKSClusterPolicy")[:8], the
+	// suffix of pulumi-eks's attachment name.
+	clusterPolicyHash = "4b490823"
+)
+
+// createClusterRole creates the EKS cluster role and attaches AmazonEKSClusterPolicy to it; the
+// cluster depends on the attachment (EKS checks the policy when it creates the cluster).
+func createClusterRole(ctx *pulumi.Context, name string, comp *Cluster, args *Args) (*iam.Role, *iam.RolePolicyAttachment, error) {
+	serviceRole := name + "-eks-eksRole"
+	inServiceRole := func(typ tokens.Type, child string) pulumi.Alias {
+		urn := comp.URN().ApplyT(func(u pulumi.URN) pulumi.URN {
+			parent := resource.URN(u)
+			return pulumi.URN(resource.NewURN(parent.Stack(), parent.Project(),
+				parent.QualifiedType()+"$"+eksClusterType+"$"+eksServiceRoleType, typ, child))
+		}).(pulumi.URNOutput)
+		return pulumi.Alias{URN: urn}
+	}
+	role, err := iam.NewRole(ctx, serviceRole+"-role", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(infra.EKSClusterTrust().JSON()),
+		Description:      pulumi.String("Cluster role of EKS cluster " + args.Name),
+		Tags:             pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(comp), pulumi.Aliases([]pulumi.Alias{inServiceRole("aws:iam/role:Role", serviceRole+"-role")}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating the EKS cluster role: %w", err)
+	}
+	attachment := serviceRole + "-" + clusterPolicyHash
+	att, err := iam.NewRolePolicyAttachment(ctx, attachment, &iam.RolePolicyAttachmentArgs{
+		Role:      role.Name,
+		PolicyArn: pulumi.String(infra.ManagedPolicyArn(args.Partition, infra.EKSClusterPolicy)),
+	}, pulumi.Parent(comp), pulumi.Aliases([]pulumi.Alias{inServiceRole("aws:iam/rolePolicyAttachment:RolePolicyAttachment", attachment)}))
+	if err != nil {
+		return nil, nil, fmt.Errorf("attaching %s to the EKS cluster role: %w", infra.EKSClusterPolicy, err)
+	}
+	return role, att, nil
+}
+
+// secretsKey returns the ARN of the KMS key that encrypts the cluster's secrets: SecretsKmsKeyArn,
+// or a key created for the cluster (rotated, a 30-day deletion window, its policy
+// infra.ClusterSecretsKeyPolicy, protected with Protect) with the alias infra.SecretsKeyAlias.
+func secretsKey(ctx *pulumi.Context, name string, comp *Cluster, role *iam.Role, args *Args) (pulumi.StringInput, error) {
+	if args.SecretsKmsKeyArn != "" {
+		return pulumi.String(args.SecretsKmsKeyArn), nil
+	}
+	key, err := kms.NewKey(ctx, name+"-secrets-key", &kms.KeyArgs{
+		Description: pulumi.String("Encrypts the Kubernetes secrets of EKS cluster " + args.Name),
+		Policy: role.Arn.ApplyT(func(arn string) string {
+			return infra.ClusterSecretsKeyPolicy(args.Partition, args.AccountID, arn).JSON()
+		}).(pulumi.StringOutput),
+		EnableKeyRotation:    pulumi.Bool(true),
+		DeletionWindowInDays: pulumi.Int(infra.SecretsKeyDeletionWindowDays),
+		Tags:                 pulumi.ToStringMap(args.Tags),
+	}, pulumi.Parent(comp), pulumi.Protect(args.Protect))
+	if err != nil {
+		return nil, fmt.Errorf("creating the secrets key: %w", err)
+	}
+	if _, err := kms.NewAlias(ctx, name+"-secrets-key-alias", &kms.AliasArgs{
+		Name:        pulumi.String(infra.SecretsKeyAlias(args.Name)),
+		TargetKeyId: key.KeyId,
+	}, pulumi.Parent(comp)); err != nil {
+		return nil, fmt.Errorf("creating the secrets key's alias: %w", err)
+	}
+	return key.Arn, nil
 }

@@ -1,6 +1,11 @@
 package cluster
 
 import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -34,4 +39,41 @@ func TestArgsValidate(t *testing.T) {
 			a.Fargate.Namespaces = []string{"a", "b", "c", "d", "e", "f"}
 		}), nil),
 	)
+}
+
+// TestNoReadOfCore: no Go source of the program reads the pulumi-eks component's `core` output
+// (see New: pulumi-eks 2.8.1's Go SDK fails to decode it whenever it holds an access entry).
+func TestNoReadOfCore(t *testing.T) {
+	t.Parallel()
+	read := regexp.MustCompile(`\.Core\b`)
+	root := filepath.Join("..", "..")
+	n := 0
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "tests" || d.Name() == "out" || strings.HasPrefix(d.Name(), ".")) && path != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		for i, line := range strings.Split(string(src), "\n") {
+			if code, _, _ := strings.Cut(line, "//"); read.MatchString(code) {
+				t.Errorf("%s:%d reads the pulumi-eks component's core: %s", path, i+1, strings.TrimSpace(line))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 20 {
+		t.Fatalf("scanned %d Go files under %s: not the program's tree", n, root)
+	}
 }

@@ -140,7 +140,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 		return nil, fmt.Errorf("creating karpenter node role: %w", err)
 	}
 	nodeAccess := []pulumi.Resource{}
-	for _, p := range infra.KarpenterNodePolicies {
+	for _, p := range infra.KarpenterNodeManagedPolicies(args.NodeClass.SSMManagedInstanceCore) {
 		att, err := iam.NewRolePolicyAttachment(ctx, name+"-node-role-"+p.Key, &iam.RolePolicyAttachmentArgs{
 			Role:      nodeRole.Name,
 			PolicyArn: pulumi.String(infra.ManagedPolicyArn(args.Partition, p.Name)),

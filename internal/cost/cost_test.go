@@ -87,7 +87,7 @@ func TestShippedQuantities(t *testing.T) {
 	t.Parallel()
 	dev, _ := estimate(t, shipped(t, "dev"))
 	assert.Equal(t, 1, dev.Clusters)
-	assert.Equal(t, []string{"api", "audit", "authenticator"}, dev.LogTypes)
+	assert.Equal(t, []string{"api", "audit", "authenticator", "controllerManager", "scheduler"}, dev.LogTypes)
 	assert.Equal(t, 1, dev.NATGateways)
 	assert.Equal(t, 1, dev.PublicIPv4)
 	assert.Equal(t, 2, dev.Alarms)

@@ -17,7 +17,7 @@ const (
 const Disclaimer = "An estimate from AWS list prices read on " + prices.Read + " (each price's source: `internal/cost/prices/prices.json`), " +
 	"not a quote, excluding data transfer and NAT gateway data processing (per GB; not modelled). A month is 730 hours; " +
 	"\"peak\" is the scaling table's peak (every workload at maxReplicas) held the whole month, so a real month lies between the two columns. " +
-	"Also not included: the CloudWatch Logs volume, the nodes' EBS root volumes, the alarm topic's KMS key, ECR storage, SNS deliveries " +
+	"Also not included: the CloudWatch Logs volume, the nodes' EBS root volumes, the KMS keys (the alarm topic's and the cluster's secrets key: no price in the table), ECR storage, SNS deliveries " +
 	"and the account-wide free tiers (CloudWatch, SQS). A line marked — has no published price for the region here and is left out of the totals."
 
 // Table renders the estimate as a Markdown table with its totals.

@@ -310,6 +310,11 @@ func (d Derivation) Resource(token, name string, custom bool, inputs resource.Pr
 		set("keyId", keyID)
 		set("arn", "arn:aws:kms:"+region+":"+acct+":key/"+keyID)
 		id = keyID
+	case "aws:kms/alias:Alias":
+		// The provider addresses an alias by its name ("alias/...").
+		n := nameOr("name")
+		set("arn", "arn:aws:kms:"+region+":"+acct+":"+n)
+		id = n
 	case "aws:ecr/repository:Repository":
 		n := nameOr("name")
 		setDefault("name", n)

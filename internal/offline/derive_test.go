@@ -242,6 +242,19 @@ func TestDerivationMonitoringTypes(t *testing.T) {
 	assert.Equal(t, id, id2, "stable for the name")
 }
 
+// TestDerivationClusterSecurityTypes: the control-plane log group and the secrets key's alias are
+// addressed by their names, with the ARNs CloudWatch Logs and KMS give them.
+func TestDerivationClusterSecurityTypes(t *testing.T) {
+	t.Parallel()
+	id, out := testDerivation.Resource("aws:cloudwatch/logGroup:LogGroup", "g", true,
+		resource.PropertyMap{"name": resource.NewProperty("/aws/eks/c/cluster")})
+	assert.Equal(t, "/aws/eks/c/cluster", id)
+	assert.Equal(t, "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/eks/c/cluster", out["arn"].StringValue())
+	id, out = testDerivation.Resource("aws:kms/alias:Alias", "a", true, resource.PropertyMap{"name": resource.NewProperty("alias/c-eks-secrets")})
+	assert.Equal(t, "alias/c-eks-secrets", id)
+	assert.Equal(t, "arn:aws:kms:eu-west-1:123456789012:alias/c-eks-secrets", out["arn"].StringValue())
+}
+
 // TestDerivationServiceLinkedRole: the spot service's role gets the name, path and ARN IAM gives
 // it, and its id is the ARN, the id pulumi-aws (and `pulumi import`) uses.
 func TestDerivationServiceLinkedRole(t *testing.T) {

@@ -75,6 +75,10 @@ type Options struct {
 	// Zones overrides the availability zones the mocked getAvailabilityZones returns
 	// (DefaultZones of the stack's region when nil).
 	Zones []Zone
+	// DefaultInstanceRole registers the stand-in of the access entry pulumi-eks creates for its
+	// default instance role, for a program whose eks.Cluster gives no instanceRoles (this
+	// program gives an empty list, so pulumi-eks creates neither role nor entry).
+	DefaultInstanceRole bool
 }
 
 // RunStackFile runs the program for stack `stack` with the config of `<dir>/Pulumi.<stack>.yaml`.
@@ -94,7 +98,7 @@ func Run(stack string, raw map[string]string, opts Options) (*Recording, error) 
 
 // run runs program for the named stack with the config raw on the mocked resource monitor.
 func run(stack string, raw map[string]string, opts Options, program pulumi.RunFunc) (*Recording, error) {
-	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones}
+	m := &mocks{stack: stack, region: raw[stacks.RegionKey], zones: opts.Zones, instanceRoleEntry: opts.DefaultInstanceRole}
 	rec := &Recording{Project: Project, Stack: stack, Outputs: map[string]any{}, SecretOutputs: map[string]bool{}}
 	var outMu sync.Mutex
 	// The stand-in EKS cluster carries the configured cluster name, as the real one would.
@@ -103,7 +107,7 @@ func run(stack string, raw map[string]string, opts Options, program pulumi.RunFu
 		clusterName = cfg.Cluster.Name
 	}
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
-		if err := registerStandIns(ctx, clusterName); err != nil {
+		if err := registerStandIns(ctx, clusterName, opts.DefaultInstanceRole); err != nil {
 			return err
 		}
 		if err := program(ctx); err != nil {
@@ -147,35 +151,42 @@ func captureExports(ctx *pulumi.Context, capture func(key string, value any, sec
 
 // Stand-ins: pulumi-eks returns its OIDC provider, its EKS cluster and its access entries as
 // resource references, which the mock monitor resolves only for URNs registered in the same
-// run. Run registers these three first, and the eks:index:Cluster mock refers to them.
+// run. Run registers them first, and the eks:index:Cluster mock refers to them.
 //
 // The access entry is the one pulumi-eks 2.8.1 creates for its default instance role in API
-// authentication mode, even with skipDefaultNodeGroup (nodejs/eks/cluster.ts: createAccessEntries
-// with defaultNodeGroupInstanceRole, type EC2_LINUX; returned in `core.accessEntries`). With it in
-// `core`, the mock fails a Go program that reads `core` as the real provider does
-// (pulumi/pulumi-eks#1435), where a mock without it hid that failure.
+// authentication mode when the cluster gets neither instanceRole nor instanceRoles, even with
+// skipDefaultNodeGroup (nodejs/eks/cluster.ts: createAccessEntries with
+// defaultNodeGroupInstanceRole, type EC2_LINUX; returned in `core.accessEntries`). This program
+// passes an empty instanceRoles, so there is none, and `core` holds no entry; a program without
+// instanceRoles gets it (Options.DefaultInstanceRole), and with it in `core` the mock fails a Go
+// program that reads `core` as the real provider does (pulumi/pulumi-eks#1435).
 const (
 	standInOIDC        = "standin-eks-oidc-provider"
 	standInCluster     = "standin-eks-cluster"
 	standInAccessEntry = "standin-eks-instance-role-access-entry"
 )
 
-func registerStandIns(ctx *pulumi.Context, clusterName string) error {
-	var oidc, cl, entry standIn
+func registerStandIns(ctx *pulumi.Context, clusterName string, instanceRoleEntry bool) error {
+	var oidc, cl standIn
 	if err := ctx.RegisterResource("aws:iam/openIdConnectProvider:OpenIdConnectProvider", standInOIDC, pulumi.Map{}, &oidc); err != nil {
 		return fmt.Errorf("registering stand-in OIDC provider: %w", err)
 	}
 	if err := ctx.RegisterResource("aws:eks/cluster:Cluster", standInCluster, pulumi.Map{"name": pulumi.String(clusterName)}, &cl); err != nil {
 		return fmt.Errorf("registering stand-in EKS cluster: %w", err)
 	}
-	if err := ctx.RegisterResource("aws:eks/accessEntry:AccessEntry", standInAccessEntry, pulumi.Map{
-		"clusterName":  pulumi.String(clusterName),
-		"principalArn": pulumi.String(instanceRoleArn(clusterName)),
-		"type":         pulumi.String("EC2_LINUX"),
-	}, &entry); err != nil {
-		return fmt.Errorf("registering stand-in EKS access entry: %w", err)
+	ids := []any{oidc.ID(), cl.ID()}
+	if instanceRoleEntry {
+		var entry standIn
+		if err := ctx.RegisterResource("aws:eks/accessEntry:AccessEntry", standInAccessEntry, pulumi.Map{
+			"clusterName":  pulumi.String(clusterName),
+			"principalArn": pulumi.String(instanceRoleArn(clusterName)),
+			"type":         pulumi.String("EC2_LINUX"),
+		}, &entry); err != nil {
+			return fmt.Errorf("registering stand-in EKS access entry: %w", err)
+		}
+		ids = append(ids, entry.ID())
 	}
-	// Registrations are asynchronous: the eks:index:Cluster mock's references to these two are
+	// Registrations are asynchronous: the eks:index:Cluster mock's references to these are
 	// resolved (pulumi:pulumi:getResource) as soon as that cluster's registration returns, which
 	// can be before the mock monitor has stored the stand-ins, and the lookup then fails with
 	// "unknown resource". Their ids resolve only once the monitor has stored them, so wait for those.
@@ -183,7 +194,7 @@ func registerStandIns(ctx *pulumi.Context, clusterName string) error {
 	// be left to RunErr; the timeout is for a registration that fails, whose ids are rejected and
 	// whose apply therefore never runs.
 	stored := make(chan struct{})
-	pulumi.All(oidc.ID(), cl.ID(), entry.ID()).ApplyT(func([]any) error { close(stored); return nil })
+	pulumi.All(ids...).ApplyT(func([]any) error { close(stored); return nil })
 	select {
 	case <-stored:
 		return nil
@@ -207,6 +218,9 @@ type mocks struct {
 	zones     []Zone
 	resources []Resource
 	invokes   []Invoke
+	// instanceRoleEntry: the stand-in of pulumi-eks's default instance role's access entry is
+	// registered (Options.DefaultInstanceRole).
+	instanceRoleEntry bool
 }
 
 func (m *mocks) urn(typ, name string) string {
@@ -216,6 +230,10 @@ func (m *mocks) urn(typ, name string) string {
 // NewResource records the registration and returns canned outputs: the inputs plus the
 // computed fields the program reads (ids, ARNs, names, URLs).
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if args.TypeToken == "eks:index:Cluster" && createsInstanceRole(args.Inputs) && !m.instanceRoleEntry {
+		return "", nil, fmt.Errorf("offline: eks:index:Cluster %s gives no instanceRoles, so pulumi-eks would create an instance role and "+
+			"its EC2_LINUX access entry; pass instanceRoles, or run with Options.DefaultInstanceRole to stand in for that entry", args.Name)
+	}
 	r := Resource{
 		Type:     args.TypeToken,
 		Name:     args.Name,
@@ -303,9 +321,21 @@ func (m *mocks) outputs(args pulumi.MockResourceArgs) (string, resource.Property
 	return d.Resource(args.TypeToken, args.Name, args.Custom, args.Inputs)
 }
 
+// createsInstanceRole reports whether pulumi-eks 2.8.1 creates its default instance role (and
+// its access entry) for a cluster with these inputs: when neither instanceRole nor instanceRoles
+// is given (nodejs/eks/cluster.ts, createCore; an empty instanceRoles list counts as given).
+func createsInstanceRole(inputs resource.PropertyMap) bool {
+	for _, k := range []resource.PropertyKey{"instanceRole", "instanceRoles"} {
+		if v, ok := inputs[k]; ok && !v.IsNull() {
+			return false
+		}
+	}
+	return true
+}
+
 // eksComponentOutputs are the remote component's outputs: its inputs, references to the
-// stand-ins (core.accessEntries among them, as pulumi-eks 2.8.1 returns it in API mode), and a
-// kubeconfig for the example endpoint.
+// stand-ins (core.accessEntries holds the default instance role's entry when pulumi-eks 2.8.1
+// creates one, see createsInstanceRole), and a kubeconfig for the example endpoint.
 func (m *mocks) eksComponentOutputs(d Derivation, name string, inputs resource.PropertyMap) resource.PropertyMap {
 	out := inputs.Copy()
 	if v, ok := inputs["name"]; ok && v.IsString() {
@@ -318,13 +348,16 @@ func (m *mocks) eksComponentOutputs(d Derivation, name string, inputs resource.P
 	clRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/cluster:Cluster", standInCluster)), resource.ID(name), "")
 	kubeconfig := fmt.Sprintf(`{"apiVersion":"v1","kind":"Config","clusters":[{"name":%q,"cluster":{"server":%q,"certificate-authority-data":%q}}],"contexts":[{"name":"aws","context":{"cluster":%q,"user":"aws"}}],"current-context":"aws","users":[{"name":"aws","user":{"exec":{"apiVersion":"client.authentication.k8s.io/v1beta1","command":"aws","args":["eks","get-token","--cluster-name",%q,"--output","json"]}}}]}`, name, d.endpoint(), d.caData(), name, name)
 	out["eksCluster"] = clRef
-	entryRef := resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/accessEntry:AccessEntry", standInAccessEntry)),
-		resource.ID(standInAccessEntry+"-id"), "")
+	entries := []resource.PropertyValue{}
+	if createsInstanceRole(inputs) {
+		entries = append(entries, resource.MakeCustomResourceReference(resource.URN(m.urn("aws:eks/accessEntry:AccessEntry", standInAccessEntry)),
+			resource.ID(standInAccessEntry+"-id"), ""))
+	}
 	out["core"] = resource.NewObjectProperty(resource.PropertyMap{
 		"oidcProvider":  oidcRef,
 		"cluster":       clRef,
 		"endpoint":      resource.NewProperty(d.endpoint()),
-		"accessEntries": resource.NewArrayProperty([]resource.PropertyValue{entryRef}),
+		"accessEntries": resource.NewArrayProperty(entries),
 	})
 	out["kubeconfigJson"] = resource.NewProperty(kubeconfig)
 	out["kubeconfig"] = resource.NewProperty(kubeconfig)

@@ -115,8 +115,7 @@ func TestRunRecordsTheDevStack(t *testing.T) {
 	assert.ElementsMatch(t, []string{
 		"aws:iam/openIdConnectProvider:OpenIdConnectProvider " + standInOIDC,
 		"aws:eks/cluster:Cluster " + standInCluster,
-		"aws:eks/accessEntry:AccessEntry " + standInAccessEntry,
-	}, standIns)
+	}, standIns, "no instance role access entry: the cluster gives pulumi-eks an empty instanceRoles")
 	assert.NotEmpty(t, rec.KubernetesObjects())
 	assert.Len(t, rec.Charts(), 2, "the Karpenter and KEDA charts")
 	assert.NotEmpty(t, rec.IAMDocuments())
@@ -125,7 +124,8 @@ func TestRunRecordsTheDevStack(t *testing.T) {
 }
 
 // The mocked pulumi-eks cluster returns `core` as pulumi-eks 2.8.1 does in API authentication
-// mode, with the access entry it creates for its instance role, so a Go program that reads `core`
+// mode for a cluster without instanceRoles, with the access entry it creates for its instance
+// role (Options.DefaultInstanceRole), so a Go program that reads `core`
 // fails under the mocks the way `pulumi up` failed under the real engine
 // (pulumi/pulumi-eks#1435: the Go SDK declares core.accessEntries as its own eks.AccessEntry
 // type, and the provider returns aws.eks.AccessEntry resources). The failing program is the one
@@ -151,7 +151,7 @@ func TestMockedEKSCoreHoldsAccessEntries(t *testing.T) {
 		}
 	}
 
-	rec, err := run("t", raw, Options{}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
+	rec, err := run("t", raw, Options{DefaultInstanceRole: true}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
 		return cl.Core.OidcProvider().Arn()
 	}))
 	require.Error(t, err, "reading core")
@@ -160,7 +160,7 @@ func TestMockedEKSCoreHoldsAccessEntries(t *testing.T) {
 		assert.NotEqual(t, "irsa", r.Name, "the role was registered although core could not be read")
 	}
 
-	rec, err = run("t", raw, Options{}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
+	rec, err = run("t", raw, Options{DefaultInstanceRole: true}, irsaRole(func(cl *eks.Cluster) pulumi.StringOutput {
 		return cl.EksCluster.Identities().Index(pulumi.Int(0)).Oidcs().Index(pulumi.Int(0)).Issuer().Elem()
 	}))
 	require.NoError(t, err)
@@ -169,4 +169,49 @@ func TestMockedEKSCoreHoldsAccessEntries(t *testing.T) {
 		registered = registered || r.Name == "irsa"
 	}
 	assert.True(t, registered, "the role built from the EKS cluster's issuer is registered")
+}
+
+// TestMockedEKSFollowsInstanceRoles: the mocked pulumi-eks cluster returns the default instance
+// role's access entry only when the program gives no instanceRoles, as pulumi-eks 2.8.1 creates
+// it only then; given an empty list (as components/cluster does), core holds no entry and no
+// entry stand-in is registered. A program without instanceRoles and without
+// Options.DefaultInstanceRole is refused, naming the option.
+func TestMockedEKSFollowsInstanceRoles(t *testing.T) {
+	t.Parallel()
+	raw := map[string]string{stacks.RegionKey: "us-west-2"}
+	var entries int
+	var mu sync.Mutex
+	probe := func(roles iam.RoleArrayInput) pulumi.RunFunc {
+		return func(ctx *pulumi.Context) error {
+			mode := eks.AuthenticationModeApi
+			skip := true
+			cl, err := eks.NewCluster(ctx, "probe", &eks.ClusterArgs{AuthenticationMode: &mode, SkipDefaultNodeGroup: &skip, InstanceRoles: roles})
+			if err != nil {
+				return err
+			}
+			cl.Core.AccessEntries().ApplyT(func(es []eks.AccessEntry) error {
+				mu.Lock()
+				defer mu.Unlock()
+				entries = len(es)
+				return nil
+			})
+			return nil
+		}
+	}
+	rec, err := run("t", raw, Options{}, probe(iam.RoleArray{}))
+	require.NoError(t, err, "core without access entries decodes")
+	mu.Lock()
+	assert.Zero(t, entries, "no access entry in core")
+	mu.Unlock()
+	for _, r := range rec.Resources {
+		assert.NotEqual(t, "aws:eks/accessEntry:AccessEntry", r.Type, "no access entry stand-in: %s", r.Name)
+		if r.Type == "eks:index:Cluster" {
+			assert.Equal(t, []any{}, r.Inputs["instanceRoles"], "the Go SDK sends the empty list")
+		}
+	}
+
+	_, err = run("t", raw, Options{}, probe(nil))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "gives no instanceRoles")
+	assert.Contains(t, err.Error(), "Options.DefaultInstanceRole")
 }

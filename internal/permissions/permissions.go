@@ -126,7 +126,7 @@ func serviceLinkedRole(principal, name string) string {
 
 func tf(file string) string { return "terraform-provider-aws internal/service/" + file }
 
-var tags = struct{ ec2, eks, iamRole, iamPolicy, iamOIDC, sqs, events, cloudwatch, sns, kms, ecr []string }{
+var tags = struct{ ec2, eks, iamRole, iamPolicy, iamOIDC, sqs, events, cloudwatch, sns, kms, ecr, logs []string }{
 	ec2:        []string{"ec2:CreateTags", "ec2:DeleteTags"},
 	eks:        []string{"eks:TagResource", "eks:UntagResource"},
 	iamRole:    []string{"iam:TagRole", "iam:UntagRole"},
@@ -138,6 +138,7 @@ var tags = struct{ ec2, eks, iamRole, iamPolicy, iamOIDC, sqs, events, cloudwatc
 	sns:        []string{"sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource"},
 	kms:        []string{"kms:TagResource", "kms:UntagResource", "kms:ListResourceTags"},
 	ecr:        []string{"ecr:TagResource", "ecr:UntagResource", "ecr:ListTagsForResource"},
+	logs:       []string{"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"},
 }
 
 // need is the entry of a type whose terraform-provider-aws resource is file and whose API calls
@@ -182,9 +183,6 @@ var Resources = map[string]Need{
 		Note:   "network.flowLogs.enabled (the default)",
 		Source: tf("ec2/vpc_flow_log.go"),
 	},
-	"aws:cloudwatch/logGroup:LogGroup": need("logs/group.go",
-		[]string{"logs:TagResource", "logs:UntagResource", "logs:ListTagsForResource"},
-		"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DescribeLogGroups", "logs:DeleteLogGroup"),
 	"aws:ec2/tag:Tag": {
 		Actions: []string{"ec2:CreateTags", "ec2:DescribeTags", "ec2:DeleteTags"},
 		Note:    "tags the security group EKS creates for the cluster (karpenter.sh/discovery)",
@@ -208,31 +206,33 @@ var Resources = map[string]Need{
 	// registered by the offline runner as stand-ins for what pulumi-eks creates.
 	"eks:index:Cluster": {
 		Note: "pulumi-eks 2.8.1's remote component: the plan does not show its children. With this program's arguments " +
-			"(skipDefaultNodeGroup, authenticationMode API, createOidcProvider, useDefaultVpcCni) it creates the EKS cluster " +
-			"(bootstrapClusterCreatorAdminPermissions: true), its IAM role (eks.amazonaws.com, AmazonEKSClusterPolicy), an " +
-			"instance role (ec2.amazonaws.com, three managed policies) with an EC2_LINUX access entry, a cluster and a node " +
-			"security group with their rules, and the IAM OIDC provider. It also runs `aws --version` and `kubectl version` " +
+			"(skipDefaultNodeGroup, authenticationMode API, createOidcProvider, useDefaultVpcCni, the cluster role as serviceRole, " +
+			"an empty instanceRoles) it creates the EKS cluster (bootstrapClusterCreatorAdminPermissions: true), a cluster and a node " +
+			"security group with their rules, and the IAM OIDC provider; no IAM role and no access entry of its own. It also runs `aws --version` and `kubectl version` " +
 			"on the deploying machine and fetches the OIDC issuer's TLS certificate (oidc.eks.<region>.amazonaws.com) from it.",
 		Includes: []string{
-			"aws:eks/cluster:Cluster", "aws:iam/role:Role", "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-			"aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
-			"aws:iam/openIdConnectProvider:OpenIdConnectProvider", "aws:eks/accessEntry:AccessEntry",
+			"aws:eks/cluster:Cluster", "aws:ec2/securityGroup:SecurityGroup", "aws:ec2/securityGroupRule:SecurityGroupRule",
+			"aws:iam/openIdConnectProvider:OpenIdConnectProvider",
 		},
 		Calls:  []string{"aws:index/getPartition:getPartition", "aws:index/getRegion:getRegion"},
 		Source: "pulumi-eks v2.8.1 nodejs/eks/cluster.ts (createCore, createCluster), nodejs/eks/servicerole.ts, nodejs/eks/securitygroup.ts",
 	},
 	"aws:eks/cluster:Cluster": {
 		Actions: with([]string{"eks:CreateCluster", "eks:DescribeCluster", "eks:DescribeUpdate", "eks:UpdateClusterConfig",
-			"eks:UpdateClusterVersion", "eks:DeleteCluster"}, tags.eks),
+			"eks:UpdateClusterVersion", "eks:AssociateEncryptionConfig", "eks:DeleteCluster"}, tags.eks),
 		Guarded: []Guarded{
 			{Action: "iam:PassRole", Resource: EKSClusterRolePattern,
 				Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "eks.amazonaws.com"}},
-				Why:       "CreateCluster passes the cluster IAM role pulumi-eks creates to EKS"},
+				Why:       "CreateCluster passes the cluster IAM role (the cluster component's, named as pulumi-eks named it) to EKS"},
+			{Action: "kms:CreateGrant", Resource: "arn:aws:kms:*:*:key/*",
+				Why: "CreateCluster and AssociateEncryptionConfig create a grant on the secrets key, with kms:DescribeKey " +
+					"(EKS user guide, security-k8s.adoc); the key's policy lets the account's IAM policies grant both"},
 			{Action: "iam:CreateServiceLinkedRole", Resource: serviceLinkedRole("eks.amazonaws.com", "AWSServiceRoleForAmazonEKS"),
 				Why: "EKS creates AWSServiceRoleForAmazonEKS with the first cluster of the account (not needed once it exists)"},
 		},
 		Note: "the identity that creates the cluster gets cluster admin through the access entry EKS bootstraps for it " +
-			"(pulumi-eks sets bootstrapClusterCreatorAdminPermissions: true); control-plane logs go to a log group EKS creates itself",
+			"(pulumi-eks sets bootstrapClusterCreatorAdminPermissions: true); control-plane logs go to the log group the stack " +
+			"creates before the cluster; adding secrets encryption to an existing cluster is AssociateEncryptionConfig",
 		Source: tf("eks/cluster.go"),
 	},
 	"aws:eks/fargateProfile:FargateProfile": {
@@ -247,12 +247,12 @@ var Resources = map[string]Need{
 	},
 	"aws:eks/addon:Addon": {
 		Actions: with([]string{"eks:CreateAddon", "eks:DescribeAddon", "eks:DescribeUpdate", "eks:UpdateAddon", "eks:DeleteAddon"}, tags.eks),
-		Note:    "CoreDNS; no service account role, so nothing is passed",
+		Note:    "CoreDNS and the VPC CNI (vpc-cni); no service account role, so nothing is passed",
 		Source:  tf("eks/addon.go"),
 	},
 	"aws:eks/accessEntry:AccessEntry": {
 		Actions: with([]string{"eks:CreateAccessEntry", "eks:DescribeAccessEntry", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry"}, tags.eks),
-		Note: "entries for the Karpenter node role (EC2_LINUX), pulumi-eks's instance role (EC2_LINUX) and each " +
+		Note: "entries for the Karpenter node role (EC2_LINUX) and each " +
 			"cluster.adminPrincipalArns principal (STANDARD): a policy can limit eks:CreateAccessEntry with the " +
 			"eks:principalArn and eks:accessEntryType condition keys",
 		Source: tf("eks/access_entry.go"),
@@ -336,10 +336,17 @@ var Resources = map[string]Need{
 	"aws:kms/key:Key": {
 		Actions: with([]string{"kms:CreateKey", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
 			"kms:EnableKeyRotation", "kms:UpdateKeyDescription", "kms:ScheduleKeyDeletion"}, tags.kms),
-		Note: "the alarm topic's key: its policy gives the account (so IAM policies) kms:*, so the deploying identity keeps " +
-			"managing it after creation",
+		Note: "the alarm topic's key and the cluster's secrets key: their policies give the account (so IAM policies) kms:*, " +
+			"so the deploying identity keeps managing them after creation",
 		Source: tf("kms/key.go"),
 	},
+	"aws:kms/alias:Alias": {
+		Actions: []string{"kms:CreateAlias", "kms:ListAliases", "kms:UpdateAlias", "kms:DeleteAlias"},
+		Note:    "alias/<cluster>-eks-secrets; CreateAlias and DeleteAlias need the action on both the alias and the key",
+		Source:  tf("kms/alias.go"),
+	},
+	"aws:cloudwatch/logGroup:LogGroup": need("logs/group.go", tags.logs,
+		"logs:CreateLogGroup", "logs:DescribeLogGroups", "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:DeleteLogGroup"),
 	"aws:sns/topic:Topic": need("sns/topic.go", tags.sns,
 		"sns:CreateTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:DeleteTopic"),
 	"aws:sns/topicPolicy:TopicPolicy": need("sns/topic_policy.go", nil,

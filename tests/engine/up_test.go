@@ -222,8 +222,12 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 // an edit of the stack file (a workload's maxReplicas, the NodePool's CPU limit, the worker
 // image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in place; the
 // worker Deployment is created with 0 replicas, keeps 0 through that update and an HPA's 3 through
-// another (workerReplicas); destroy deletes every custom resource before its controller and leaves
-// the API server empty.
+// another (workerReplicas); pulumi-eks creates no principal of its own, the EKS cluster waits for
+// its log group and is protected with cluster.protect (checkClusterBaseline), and adding secrets
+// encryption to a cluster created without it updates the cluster in place
+// (addEncryptionToRunningCluster); destroy deletes every custom resource before its controller and
+// leaves the API server empty (a stack with protected resources: all but those and what they need,
+// until `pulumi state unprotect`).
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, lifecycle)
@@ -268,8 +272,10 @@ func lifecycle(t *testing.T, stack string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkClusterBaseline(t, state(t, ctx, s), cfg)
 	workers := newWorkerReplicas(t, c, cfg)
 	workers.check(t, ctx, true, 0, "up created the worker Deployments")
+	addEncryptionToRunningCluster(t, ctx, s)
 
 	editStackFile(t, s, func(cfg map[string]any) {
 		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
@@ -336,22 +342,24 @@ func lifecycle(t *testing.T, stack string) {
 	dres, err := s.Destroy(dctx, optdestroy.ProgressStreams(&dout), optdestroy.ErrorProgressStreams(&dout))
 	fc.Stop()
 	events := fc.Events()
-	if cfg.Queue.Protect || cfg.Network.Protect {
-		// A stack that protects its queues and its network (prod): destroy deletes everything
-		// else, then fails naming them, and they stay (with what they need: the stack, their
-		// components, the provider). One way on Pulumi's message names: `pulumi state unprotect`,
-		// then destroy.
+	if cfg.Queue.Protect || cfg.Network.Protect || cfg.Cluster.Protect {
+		// A stack that protects its queues, its network or its cluster (prod): destroy deletes
+		// everything else, then fails naming them; they stay with what they need (what they
+		// depend on: for the cluster its role, key and log group; the stack, their components,
+		// the provider). One way on Pulumi's message names: `pulumi state unprotect`, then destroy.
 		if err == nil || !strings.Contains(dout.String(), "because it is protected") {
 			t.Fatalf("destroy of a stack with protected resources: %v\n%s", err, tail(dout.String(), 40))
 		}
 		t.Logf("destroy, refused for the protected resources: %s; controllers: %v", time.Since(start).Round(time.Second), events)
+		left := state(t, ctx, s).Resources
+		needed := protectedWithNeeds(left)
 		kept := map[string]int{}
-		for _, r := range state(t, ctx, s).Resources {
+		for _, r := range left {
 			switch {
 			case r.Protect:
 				kept[string(r.Type)]++
-			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:"):
-				t.Errorf("the refused destroy left %s, which is not protected", r.URN)
+			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:") && !needed[r.URN]:
+				t.Errorf("the refused destroy left %s, which is neither protected nor needed by a protected resource", r.URN)
 			}
 		}
 		want := map[string]int{}
@@ -364,6 +372,9 @@ func lifecycle(t *testing.T, stack string) {
 			if cfg.Network.FlowLogs.Enabled {
 				want["aws:cloudwatch/logGroup:LogGroup"] = 1
 			}
+		}
+		if cfg.Cluster.Protect {
+			want[typeEKSCluster], want[typeKMSKey] = 1, 1 // the EKS cluster (pulumi-eks's child) and its secrets key
 		}
 		if !maps.Equal(kept, want) {
 			t.Errorf("the refused destroy kept the protected %v, want %v", kept, want)

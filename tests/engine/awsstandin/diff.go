@@ -49,6 +49,46 @@ var replacements = map[string][]string{
 
 var defaultReplacements = []string{"name", "namePrefix"}
 
+// removalReplacements are the input paths whose removal (a value before, none after) replaces a
+// resource of the type, where adding or changing them is an update. The EKS cluster's
+// encryptionConfig: terraform-provider-aws internal/service/eks/cluster.go (the v5 line that
+// pulumi-aws v6.83.4 bridges; read 2026-12-07) marks no field of encryption_config ForceNew, and
+// its CustomizeDiff is customdiff.ForceNewIfChange("encryption_config", ...) returning true only
+// when the old value has one item and the new none ("You cannot disable envelope encryption
+// after enabling it"); resourceClusterUpdate calls AssociateEncryptionConfig when the old value
+// is empty and the new one has an item. So adding secrets encryption to a running cluster is an
+// update, removing it a replacement.
+var removalReplacements = map[string][]string{
+	"aws:eks/cluster:Cluster": {"encryptionConfig"},
+}
+
+// replacementsFor are the paths whose change replaces a resource of the type going from olds to
+// news: replacementPaths, and each of removalReplacements that olds has and news has not.
+func replacementsFor(typ string, olds, news resource.PropertyMap) []string {
+	paths := replacementPaths(typ)
+	for _, k := range removalReplacements[typ] {
+		if present(olds, k) && !present(news, k) {
+			paths = append(slices.Clone(paths), k)
+		}
+	}
+	return paths
+}
+
+// present reports whether m holds a value at the top-level key k: not null and, for a list or an
+// object, not empty (the bridge's "no block").
+func present(m resource.PropertyMap, k string) bool {
+	v, ok := m[resource.PropertyKey(k)]
+	switch {
+	case !ok || v.IsNull():
+		return false
+	case v.IsArray():
+		return len(v.ArrayValue()) > 0
+	case v.IsObject():
+		return len(v.ObjectValue()) > 0
+	}
+	return true
+}
+
 func replacementPaths(typ string) []string {
 	if r, ok := replacements[typ]; ok {
 		return r

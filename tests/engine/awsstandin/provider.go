@@ -184,8 +184,9 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 	return &pulumirpc.CheckResponse{Inputs: checked}, nil
 }
 
-// diffRequest is diff of the request's old inputs and new inputs.
-func diffRequest(req *pulumirpc.DiffRequest, replace []string) (*pulumirpc.DiffResponse, error) {
+// diffRequest is diff of the request's old inputs and new inputs, replacing on the paths replace
+// gives for them (none when replace is nil).
+func diffRequest(req *pulumirpc.DiffRequest, replace func(olds, news resource.PropertyMap) []string) (*pulumirpc.DiffResponse, error) {
 	olds, err := unmarshal(oldInputs(req))
 	if err != nil {
 		return nil, err
@@ -194,7 +195,11 @@ func diffRequest(req *pulumirpc.DiffRequest, replace []string) (*pulumirpc.DiffR
 	if err != nil {
 		return nil, err
 	}
-	return diff(olds, news, replace), nil
+	var paths []string
+	if replace != nil {
+		paths = replace(olds, news)
+	}
+	return diff(olds, news, paths), nil
 }
 
 // oldInputs are the inputs the resource was last created or updated with, or its old outputs
@@ -214,7 +219,7 @@ func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumir
 	if err := p.record("diff", req.GetUrn(), typ, req.GetId()); err != nil {
 		return nil, err
 	}
-	return diffRequest(req, replacementPaths(typ))
+	return diffRequest(req, func(olds, news resource.PropertyMap) []string { return replacementsFor(typ, olds, news) })
 }
 
 // derive is the id and the outputs, on the wire, the stand-in gives the resource of urn with

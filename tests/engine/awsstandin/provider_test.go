@@ -275,6 +275,31 @@ func TestDiffReplacements(t *testing.T) {
 			detailed: map[string]pulumirpc.PropertyDiff_Kind{"policy": pulumirpc.PropertyDiff_UPDATE},
 		},
 		{
+			name: "adding an EKS cluster's secrets encryption is an update", typ: "aws:eks/cluster:Cluster",
+			olds:     resource.PropertyMap{"version": resource.NewProperty("1.35")},
+			news:     resource.PropertyMap{"version": resource.NewProperty("1.35"), "encryptionConfig": obj("provider", map[string]any{"keyArn": "arn:k"}, "resources", []any{"secrets"})},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"encryptionConfig": pulumirpc.PropertyDiff_ADD},
+		},
+		{
+			name: "adding it with a key not known yet (preview) is an update", typ: "aws:eks/cluster:Cluster",
+			olds:     resource.PropertyMap{},
+			news:     resource.PropertyMap{"encryptionConfig": obj("provider", map[string]any{"keyArn": resource.MakeComputed(resource.NewProperty(""))}, "resources", []any{"secrets"})},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"encryptionConfig": pulumirpc.PropertyDiff_ADD},
+		},
+		{
+			name: "changing the key of an EKS cluster's encryption is an update", typ: "aws:eks/cluster:Cluster",
+			olds:     resource.PropertyMap{"encryptionConfig": obj("provider", map[string]any{"keyArn": "arn:a"}, "resources", []any{"secrets"})},
+			news:     resource.PropertyMap{"encryptionConfig": obj("provider", map[string]any{"keyArn": "arn:b"}, "resources", []any{"secrets"})},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"encryptionConfig": pulumirpc.PropertyDiff_UPDATE},
+		},
+		{
+			name: "removing an EKS cluster's secrets encryption replaces", typ: "aws:eks/cluster:Cluster",
+			olds:     resource.PropertyMap{"encryptionConfig": obj("provider", map[string]any{"keyArn": "arn:a"}, "resources", []any{"secrets"})},
+			news:     resource.PropertyMap{},
+			replaces: []string{"encryptionConfig"},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"encryptionConfig": pulumirpc.PropertyDiff_DELETE_REPLACE},
+		},
+		{
 			name: "an unknown new name (preview) replaces", typ: "aws:sqs/queue:Queue",
 			olds:     resource.PropertyMap{"name": resource.NewProperty("q")},
 			news:     resource.PropertyMap{"name": resource.MakeComputed(resource.NewProperty(""))},
@@ -283,7 +308,7 @@ func TestDiffReplacements(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		got := diff(c.olds, c.news, replacementPaths(c.typ))
+		got := diff(c.olds, c.news, replacementsFor(c.typ, c.olds, c.news))
 		assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, got.GetChanges(), c.name)
 		assert.Equal(t, c.replaces, got.GetReplaces(), c.name)
 		assert.Equal(t, c.detailed, kinds(got), c.name)
