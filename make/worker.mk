@@ -15,7 +15,7 @@ CRANE_VERSION    ?= v0.21.7
 KO               ?= $(WORKER_BIN_DIR)/ko
 CRANE            ?= $(WORKER_BIN_DIR)/crane
 KO_PLATFORMS     ?= linux/amd64,linux/arm64
-KO_TAGS          ?= latest
+KO_TAGS          ?=
 KO_FLAGS         ?=
 WORKER_PKGS      := ./cmd/worker/... ./cmd/sqs-load/... ./internal/worker/... ./internal/sqstest/... ./internal/workerenv/...
 WORKER_BENCH_MESSAGES ?= 400
@@ -57,10 +57,10 @@ $(CRANE):
 ko-install: $(KO) ## Install ko into .cache/bin and print its version
 	$(KO) version
 
-image: ## Build and push the linux/amd64+arm64 worker image with ko (needs KO_DOCKER_REPO)
-	@if [ -z "$(KO_DOCKER_REPO)" ]; then \
-	  echo "make image: KO_DOCKER_REPO is required, e.g." >&2; \
-	  echo "  KO_DOCKER_REPO=123456789012.dkr.ecr.eu-west-1.amazonaws.com/eventscale-worker make image" >&2; \
+image: ## Build and push the linux/amd64+arm64 worker image with ko (needs KO_DOCKER_REPO and KO_TAGS)
+	@if [ -z "$(KO_DOCKER_REPO)" ] || [ -z "$(KO_TAGS)" ]; then \
+	  echo "make image: KO_DOCKER_REPO and KO_TAGS (the workload's imageTag) are required, e.g." >&2; \
+	  echo "  KO_DOCKER_REPO=123456789012.dkr.ecr.eu-west-1.amazonaws.com/eventscale-worker KO_TAGS=1.0.0 make image" >&2; \
 	  exit 2; \
 	fi
 	@test -x "$(KO)" || { echo "installing ko $(KO_VERSION) into $(WORKER_BIN_DIR)"; GOBIN="$(WORKER_BIN_DIR)" $(GO) install github.com/google/ko@$(KO_VERSION); }

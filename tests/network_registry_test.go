@@ -138,7 +138,7 @@ func TestImageRepositoryComponent(t *testing.T) {
 			r.cfg.Registry.UntaggedExpiryDays, r.cfg.Registry.KeepTaggedImages), str(lp.Inputs["policy"]))
 	})
 	dev, prod := runPipelineCase(t, pipelineCases[0]), runPipelineCase(t, pipelineCases[1])
-	assert.Equal(t, infra.MutableTags, dev.cfg.Registry.ImageTagMutability, "Pulumi.dev.yaml: dev pushes latest again and again")
+	assert.Equal(t, infra.MutableTags, dev.cfg.Registry.ImageTagMutability, "Pulumi.dev.yaml: dev may push a rebuilt worker under the same tag")
 	assert.True(t, dev.cfg.Registry.ForceDelete)
 	assert.Equal(t, infra.ImmutableTags, prod.cfg.Registry.ImageTagMutability, "prod: the IMMUTABLE default")
 	assert.False(t, prod.cfg.Registry.ForceDelete)
