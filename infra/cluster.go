@@ -19,7 +19,7 @@ type ClusterSettings struct {
 	// LogTypes are the control-plane log types sent to CloudWatch Logs.
 	LogTypes []string `json:"logTypes"`
 	// LogRetentionDays is how long the control-plane log group keeps its events; one of
-	// CloudWatchLogRetentionDays.
+	// LogRetentionDays (infra/logs.go).
 	LogRetentionDays int `json:"logRetentionDays"`
 	// SecretsKmsKeyArn is a KMS key of your own that encrypts the cluster's Kubernetes secrets;
 	// empty means the component creates one for the cluster.

@@ -34,13 +34,6 @@ var ClusterLogTypes = []string{"api", "audit", "authenticator", "controllerManag
 // terraform-aws-modules/eks v21's default (variables.tf, cloudwatch_log_group_retention_in_days).
 const DefaultLogRetentionDays = 90
 
-// CloudWatchLogRetentionDays are the retentions CloudWatch Logs accepts (CloudWatch Logs API
-// Reference, PutRetentionPolicy, retentionInDays: "Possible values are: 1, 3, 5, 7, 14, 30, 60,
-// 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, and 3653",
-// docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html, read
-// 2026-12-07).
-var CloudWatchLogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
-
 // ClusterLogGroupName is the log group EKS sends a cluster's control-plane logs to (and creates
 // itself when it is missing).
 func ClusterLogGroupName(cluster string) string { return "/aws/eks/" + cluster + "/cluster" }

@@ -72,7 +72,7 @@ func TestClusterSecurityDefaults(t *testing.T) {
 		f(&c)
 		require.NoError(t, c.Validate())
 	}
-	for _, days := range infra.CloudWatchLogRetentionDays {
+	for _, days := range infra.LogRetentionDays {
 		c := validConfig()
 		c.Cluster.LogRetentionDays = days
 		require.NoError(t, c.Validate(), days)
@@ -191,7 +191,7 @@ func TestValidateRejects(t *testing.T) {
 		{"public endpoint with the default cidrs", func(c *Config) { c.Cluster.PublicAccessCidrs = Defaults().Cluster.PublicAccessCidrs },
 			[]string{"eventscale:cluster.publicAccessCidrs is empty"}},
 		{"log retention not a CloudWatch value", func(c *Config) { c.Cluster.LogRetentionDays = 100 }, []string{
-			"eventscale:cluster.logRetentionDays must be a retention CloudWatch Logs accepts", "90, 120", "got 100"}},
+			"eventscale:cluster.logRetentionDays must be one of the retention periods CloudWatch Logs accepts", "90, 120", "got 100"}},
 		{"log retention zero", func(c *Config) { c.Cluster.LogRetentionDays = 0 }, []string{"eventscale:cluster.logRetentionDays", "got 0"}},
 		{"secrets key alias", func(c *Config) { c.Cluster.SecretsKmsKeyArn = "arn:aws:kms:us-west-2:123456789012:alias/eks" }, []string{
 			"eventscale:cluster.secretsKmsKeyArn must be a KMS key ARN", "(a key, not an alias)", `"arn:aws:kms:us-west-2:123456789012:alias/eks"`}},

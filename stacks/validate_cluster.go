@@ -4,7 +4,6 @@ import (
 	"net/netip"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/eventscale/eventscale/infra"
@@ -46,9 +45,7 @@ func (c Config) validateCluster(v *validator) {
 			v.add("%s[%d] must be one of %s, got %q", key("cluster", "logTypes"), i, strings.Join(infra.ClusterLogTypes, ", "), t)
 		}
 	}
-	if !slices.Contains(infra.CloudWatchLogRetentionDays, cl.LogRetentionDays) {
-		v.add("%s must be a retention CloudWatch Logs accepts (%s), got %d", key("cluster", "logRetentionDays"), joinInts(infra.CloudWatchLogRetentionDays), cl.LogRetentionDays)
-	}
+	checkLogRetention(v, key("cluster", "logRetentionDays"), cl.LogRetentionDays)
 	if cl.SecretsKmsKeyArn != "" && !infra.KMSKeyArnRe.MatchString(cl.SecretsKmsKeyArn) {
 		v.add("%s must be a KMS key ARN such as \"arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab\" (a key, not an alias), got %q",
 			key("cluster", "secretsKmsKeyArn"), cl.SecretsKmsKeyArn)
@@ -66,11 +63,3 @@ func (c Config) validateCluster(v *validator) {
 	}
 }
 
-// joinInts is xs as "1, 3, 5".
-func joinInts(xs []int) string {
-	ss := make([]string, len(xs))
-	for i, x := range xs {
-		ss[i] = strconv.Itoa(x)
-	}
-	return strings.Join(ss, ", ")
-}
