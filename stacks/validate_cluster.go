@@ -62,4 +62,3 @@ func (c Config) validateCluster(v *validator) {
 		}
 	}
 }
-
