@@ -22,6 +22,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/yaml"
 
@@ -353,9 +354,18 @@ func lifecycle(t *testing.T, stack string) {
 		t.Logf("destroy, refused for the protected resources: %s; controllers: %v", time.Since(start).Round(time.Second), events)
 		left := state(t, ctx, s).Resources
 		needed := protectedWithNeeds(left)
-		kept := map[string]int{}
+		// Children inherit protect from their parent: pulumi-eks's component (protected with
+		// cluster.protect) passes it to its security groups, rules, OIDC provider and providers,
+		// which are counted apart from what the program protects itself.
+		protected := map[resource.URN]bool{}
+		for _, r := range left {
+			protected[r.URN] = r.Protect
+		}
+		kept, inherited := map[string]int{}, map[string]int{}
 		for _, r := range left {
 			switch {
+			case r.Protect && protected[r.Parent]:
+				inherited[string(r.Type)]++
 			case r.Protect:
 				kept[string(r.Type)]++
 			case r.Custom && !strings.HasPrefix(string(r.Type), "pulumi:providers:") && !needed[r.URN]:
@@ -374,11 +384,17 @@ func lifecycle(t *testing.T, stack string) {
 			}
 		}
 		if cfg.Cluster.Protect {
-			want[typeEKSCluster], want[typeKMSKey] = 1, 1 // the EKS cluster (pulumi-eks's child) and its secrets key
+			want["eks:index:Cluster"], want[typeKMSKey] = 1, 1 // pulumi-eks's component and the secrets key
+			if inherited[typeEKSCluster] != 1 {
+				t.Errorf("the EKS cluster did not inherit protect from pulumi-eks's component: %v", inherited)
+			}
+		} else if len(inherited) > 0 {
+			t.Errorf("resources inherited protect from no protected component: %v", inherited)
 		}
 		if !maps.Equal(kept, want) {
-			t.Errorf("the refused destroy kept the protected %v, want %v", kept, want)
+			t.Errorf("the refused destroy kept the protected %v, want %v (and, inherited from their parents, %v)", kept, want, inherited)
 		}
+		t.Logf("protected and kept: %v; inherited protect from their parents: %v", kept, inherited)
 		if _, stderr, _, err := s.Workspace().PulumiCommand().Run(ctx, s.Workspace().WorkDir(), nil, nil, nil, envList(s.Workspace().GetEnvVars()),
 			"state", "unprotect", "--all", "--yes", "--stack", s.Name()); err != nil {
 			t.Fatalf("pulumi state unprotect --all: %v\n%s", err, stderr)
