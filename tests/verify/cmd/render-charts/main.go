@@ -19,17 +19,24 @@ import (
 )
 
 func main() {
-	stack := flag.String("stack", "dev", "stack name: reads Pulumi.<stack>.yaml at the repository root")
-	plan := flag.String("plan", "", "the stack's plan folder (out/<stack>); default <repository>/out/<stack>")
-	out := flag.String("out", "", "folder to write the rendered objects to (required)")
-	flag.Parse()
-	if err := run(*stack, *plan, *out); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "render-charts:", err)
 		os.Exit(1)
 	}
 }
 
-func run(stack, plan, out string) error {
+func run(args []string) error {
+	fs := flag.NewFlagSet("render-charts", flag.ContinueOnError)
+	stack := fs.String("stack", "dev", "stack name: reads Pulumi.<stack>.yaml at the repository root")
+	plan := fs.String("plan", "", "the stack's plan folder (out/<stack>); default <repository>/out/<stack>")
+	out := fs.String("out", "", "folder to write the rendered objects to (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return render(*stack, *plan, *out)
+}
+
+func render(stack, plan, out string) error {
 	if out == "" {
 		return fmt.Errorf("-out is required")
 	}
