@@ -49,8 +49,9 @@ cached_build_begin "$name $version" "$out"
 # VERSION=${GITHUB_REF#refs/tags/v} to its Makefile (.github/workflows/release-build.yml of the
 # module), karpenter-provider-aws's Makefile `git describe --tags | cut -d"v" -f2`, trivy's
 # goreleaser.yml {{.Version}} (goreleaser's Version is the tag without its "v").
-# -trimpath only for the unstamped two: with -trimpath the go command leaves -ldflags out of the
-# binary's build information, and that record is how the stamp is checked below and in the test.
+# -trimpath only for the unstamped two and trivy, which reports its stamp itself: with -trimpath
+# the go command leaves -ldflags out of the binary's build information, and that record is how
+# KEDA's and Karpenter's stamps are checked below and in the test.
 ldflags="-s -w"
 trimpath=-trimpath
 stamp=""
@@ -58,8 +59,8 @@ case "$name" in
   # The commit is left empty: the module zip carries no git history, and the proxy names none.
   keda-*) stamp="$module/version.Version=${version#v}"; ldflags="$ldflags -X $stamp -X $module/version.GitCommit="; trimpath= ;;
   karpenter-kwok) stamp="$module/pkg/operator.Version=${version#v}"; ldflags="$ldflags -X $stamp"; trimpath= ;;
-  # trivy reports the stamp itself (--version), so it keeps -trimpath. It imports
-  # encoding/json/v2, which Go 1.26 builds only under GOEXPERIMENT=jsonv2; its release builds
+  # trivy imports encoding/json/v2, which Go 1.26 builds only under GOEXPERIMENT=jsonv2
+  # (src/encoding/json/v2's `//go:build goexperiment.jsonv2`); trivy's release builds
   # set that and CGO_ENABLED=0 (goreleaser.yml of github.com/aquasecurity/trivy@v0.74.0, read
   # 2026-12-07).
   trivy) ldflags="$ldflags -X $module/pkg/version/app.ver=${version#v}"; export GOEXPERIMENT=jsonv2 CGO_ENABLED=0
