@@ -40,8 +40,8 @@ permissions: ## Regenerate docs/permissions.md (what the deploying identity need
 # build nothing big of their own beyond the integration tier's servers (BENCHMARKS.md); the
 # shipped workflow (.github/workflows/pulumi.yml) runs them, with lint, in the job a pull
 # request's `pulumi preview` waits for, and the engine and demo tiers as jobs of their own beside
-# it. The scan tier builds trivy (a few minutes cold, BENCHMARKS.md) and runs in a job of its own
-# too, which the preview also waits for: a finding stops the preview.
+# it. The scan tier builds trivy's Kubernetes scanner (≈ 200 CPU-s cold, BENCHMARKS.md) and runs
+# in a job of its own too, which the preview also waits for: a finding stops the preview.
 TEST_FAST_TIERS := test-twin test-integration test-unit test-verify
 TEST_TIERS := test-demo test-engine test-scan $(TEST_FAST_TIERS)
 TEST_JOBS ?= 2

@@ -1,11 +1,9 @@
-// Wrapper module that pins trivy, the scanner of the scan tier: make/trivy.mk builds
-// github.com/aquasecurity/trivy/cmd/trivy from here into the cache with
-// tests/integration/scripts/build-tool.sh. It holds no code.
+// Wrapper module of the scan tier's scanner: its main package (main.go) runs trivy's Kubernetes
+// IaC scanner with trivy's embedded checks, at the trivy version required here. make/trivy.mk
+// builds it into the cache with tests/integration/scripts/build-tool.sh.
 module github.com/eventscale/eventscale/tests/scan/tools/trivy
 
 go 1.26.8
-
-tool github.com/aquasecurity/trivy/cmd/trivy
 
 require (
 	cel.dev/expr v0.25.2 // indirect
@@ -57,7 +55,7 @@ require (
 	github.com/aquasecurity/jfather v0.0.8 // indirect
 	github.com/aquasecurity/table v1.11.0 // indirect
 	github.com/aquasecurity/tml v0.6.1 // indirect
-	github.com/aquasecurity/trivy v0.74.0 // indirect
+	github.com/aquasecurity/trivy v0.74.0
 	github.com/aquasecurity/trivy-checks v1.12.2-0.20251219190323-79d27547baf5 // indirect
 	github.com/aquasecurity/trivy-db v0.0.0-20260813095258-0e0340a01b57 // indirect
 	github.com/aquasecurity/trivy-java-db v0.0.0-20240109071736-184bd7481d48 // indirect
