@@ -90,11 +90,14 @@ type Finding struct {
 	Target string `json:"file"`
 	// ID is the check's ID (KSV-0017); AVDID its deprecated AVD ID, which trivy v0.74.0's
 	// checks leave empty.
-	ID       string `json:"id"`
-	AVDID    string `json:"avdid"`
+	ID    string `json:"id"`
+	AVDID string `json:"avdid"`
+	// Severity is the check's (LOW to CRITICAL).
 	Severity string `json:"severity"`
-	Title    string `json:"title"`
-	Message  string `json:"message"`
+	// Title is the check's title, Message what failed in this file.
+	Title   string `json:"title"`
+	Message string `json:"message"`
+	// Resource names the object, where the check names one.
 	Resource string `json:"resource"`
 }
 
@@ -102,17 +105,21 @@ func (f Finding) String() string {
 	return fmt.Sprintf("%s: %s: %s %s %q: %s", f.Scan, f.Target, f.ID, f.Severity, f.Title, f.Message)
 }
 
-// File is how many checks ran on one scanned file and how many passed.
+// File is how many checks ran on one scanned file (Target, relative to the scanned folder) and
+// how many passed.
 type File struct {
-	Target string `json:"file"`
-	Ran    int    `json:"ran"`
-	Passed int    `json:"passed"`
+	Target      string `json:"file"`
+	Ran, Passed int
 }
 
-// Result is one scan: the report of the scanner (tools/trivy's main.go).
+// Result is one scan: the report of the scanner (tools/trivy's main.go), whose keys are Go field
+// names (encoding/json matches them to these fields and tags regardless of case).
 type Result struct {
-	Trivy    string    `json:"trivy"`
-	Files    []File    `json:"files"`
+	// Trivy is the version of trivy the scanner's checks come from.
+	Trivy string `json:"trivy"`
+	// Files are the scanned files with their counts.
+	Files []File `json:"files"`
+	// Findings are the failed checks.
 	Findings []Finding `json:"findings"`
 }
 

@@ -269,6 +269,17 @@ func TestStaleExceptionFails(t *testing.T) {
 	}
 }
 
+// wantError fails t unless err is nil and want "", or err says want.
+func wantError(t *testing.T, err error, want string) {
+	t.Helper()
+	switch {
+	case want == "" && err != nil:
+		t.Errorf("unexpected error: %v", err)
+	case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+		t.Errorf("error %v, want one saying %q", err, want)
+	}
+}
+
 // TestCheck covers the gate's verdicts without the scanner.
 func TestCheck(t *testing.T) {
 	t.Parallel()
@@ -291,13 +302,7 @@ func TestCheck(t *testing.T) {
 		{"expired", []Finding{priv}, []Exception{{ID: "KSV-0017", ExpiredAt: "2026-12-06", Statement: "until yesterday"}}, "stale exception KSV-0017"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Check(tc.all, tc.exceptions, today)
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("error %v, want one saying %q", err, tc.want)
-			}
+			wantError(t, Check(tc.all, tc.exceptions, today), tc.want)
 		})
 	}
 }
@@ -323,13 +328,7 @@ func TestCheckCoverage(t *testing.T) {
 		{"no Deployment", []File{other}, "dev: no Deployment's file was scanned (1 files)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := CheckCoverage("dev", Result{Files: tc.files})
-			switch {
-			case tc.want == "" && err != nil:
-				t.Errorf("unexpected error: %v", err)
-			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("error %v, want one saying %q", err, tc.want)
-			}
+			wantError(t, CheckCoverage("dev", Result{Files: tc.files}), tc.want)
 		})
 	}
 }

@@ -55,32 +55,32 @@ import (
 // trivyModule is the module whose scanner and checks this main runs.
 const trivyModule = "github.com/aquasecurity/trivy"
 
-// Report is what trivy-k8s prints.
+// Report is what trivy-k8s prints: JSON with the Go field names as keys, as trivy's own report.
 type Report struct {
 	// Trivy is the version of trivy's module the scanner and checks come from.
-	Trivy string `json:"trivy"`
+	Trivy string
 	// Files holds every scanned file with a check result, sorted by name.
-	Files []File `json:"files"`
+	Files []File
 	// Findings holds every failed check, sorted by file and ID.
-	Findings []Finding `json:"findings"`
+	Findings []Finding
 }
 
 // File is how many checks ran on one file and how many of them passed.
 type File struct {
-	File   string `json:"file"`
-	Ran    int    `json:"ran"`
-	Passed int    `json:"passed"`
+	// File is the file's path relative to the scanned folder.
+	File string
+	// Ran counts the checks with a result on the file (passed or failed), Passed those passed.
+	Ran, Passed int
 }
 
 // Finding is one failed check, with the fields trivy's report gives it.
 type Finding struct {
-	File     string `json:"file"`
-	ID       string `json:"id"`
-	AVDID    string `json:"avdid"`
-	Severity string `json:"severity"`
-	Title    string `json:"title"`
-	Message  string `json:"message"`
-	Resource string `json:"resource"`
+	// File and ID: the file and the check (KSV-0017); AVDID is the check's deprecated AVD ID
+	// (empty in trivy v0.74.0's checks, as in trivy's report).
+	File, ID string
+	AVDID    string
+	// Severity, Title: the check's; Message: what failed, Resource: the object it names.
+	Severity, Title, Message, Resource string
 }
 
 func main() {
