@@ -40,9 +40,10 @@ permissions: ## Regenerate docs/permissions.md (what the deploying identity need
 # build nothing big of their own beyond the integration tier's servers (BENCHMARKS.md); the
 # shipped workflow (.github/workflows/pulumi.yml) runs them, with lint, in the job a pull
 # request's `pulumi preview` waits for, and the engine and demo tiers as jobs of their own beside
-# it.
+# it. The scan tier builds trivy's Kubernetes scanner (≈ 200 CPU-s cold, BENCHMARKS.md) and runs
+# in a job of its own too, which the preview also waits for: a finding stops the preview.
 TEST_FAST_TIERS := test-twin test-integration test-unit test-verify
-TEST_TIERS := test-demo test-engine $(TEST_FAST_TIERS)
+TEST_TIERS := test-demo test-engine test-scan $(TEST_FAST_TIERS)
 TEST_JOBS ?= 2
 
 # run-tiers TIERS: make them TEST_JOBS at a time, each tier's output printed whole when it ends.
@@ -51,7 +52,7 @@ run-tiers = $(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(1
 test: ## All tests (what CI runs), TEST_JOBS tiers at a time: unit + whole stack, worker vs moto, CRDs + charts, real API server, scaling twin, real Pulumi engine, demo tier's binaries
 	@$(call run-tiers,$(TEST_TIERS))
 
-test-fast: ## The tiers the workflow's preview waits for (all but test-engine and test-demo), TEST_JOBS at a time
+test-fast: ## The tiers the workflow's test-fast job runs (all but test-engine, test-demo and test-scan), TEST_JOBS at a time
 	@$(call run-tiers,$(TEST_FAST_TIERS))
 
 test-unit: ## Root module: config, builders, whole stack on Pulumi mocks, worker against moto_server; and internal/motoserver
@@ -66,7 +67,7 @@ lint: ## gofmt check of every tracked Go file, go vet of every module, actionlin
 	$(GO) vet ./...
 	cd tests/verify && $(GO) vet ./...
 	cd internal/motoserver && $(GO) vet ./...
-	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-demo lint-workflow
+	$(MAKE) --no-print-directory lint-integration twin-vet lint-engine lint-demo lint-scan lint-workflow
 
 # The oldest Go that builds the program: go.mod's go line. With GOTOOLCHAIN=local (above) an older
 # go stops with a toolchain error instead of downloading a newer one.
