@@ -105,6 +105,15 @@ func TestCheckDelivery(t *testing.T) {
 				return []worker.RecordEntry{es[0], es[1], es[0], es[1]}, b
 			},
 			problem: "SQS confirmed the previous processing's delete only 1.05s after this receive; its receive count 1 is not above the previous processing's 1; it was received 50ms after the previous receive, less than the visibility timeout 30s"},
+		{name: "one receive handed to two processes at once (the server's, not a worker's)", max: 1, redelivered: 1,
+			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
+				for _, i := range []int{2, 3} {
+					es[i].ReceiveCount, es[i].Received = 1, t0.Add(130*time.Millisecond)
+				}
+				es[1].Time = t0.Add(2 * time.Second)
+				return es, b
+			},
+		},
 		{name: "no receive time recorded", max: 1,
 			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
 				for i := range es {
