@@ -156,6 +156,7 @@ func Deploy(ctx *pulumi.Context, cfg Config) error {
 		return err
 	}
 
+	ctx.Export("programVersion", pulumi.String(Version))
 	ctx.Export("region", pulumi.String(cfg.Region))
 	ctx.Export("vpcId", e.network.VpcID)
 	ctx.Export("privateSubnetIds", e.network.PrivateSubnetIDs)
