@@ -37,6 +37,15 @@ const (
 	// SkipAwaitAnnotation stops Pulumi from waiting for the Deployment to become ready: KEDA owns
 	// its replica count (often 0) and the first image may not be pushed yet.
 	SkipAwaitAnnotation = "pulumi.com/skipAwait"
+	// PatchForceAnnotation, "true" on every Kubernetes object the program registers, makes the
+	// Kubernetes provider force its server-side apply: a field the program sets that another
+	// field manager changed since (kubectl edit, a forced server-side apply) is taken back by
+	// `pulumi up` rather than refused as a conflict, in preview and update alike. Fields the
+	// program does not send (the Deployment's ignored replicas) stay their managers'. Source:
+	// pulumi-kubernetes provider/v4 f47bc2d6f199 (4.25.0), pkg/metadata/annotations.go
+	// (AnnotationPatchForce) and pkg/await/await.go (patchForce: the annotation first; without
+	// it an apply conflicts with any field another manager owns), read 2026-12-08.
+	PatchForceAnnotation = "pulumi.com/patchForce"
 
 	// InitialReplicas is the worker Deployment's replica count when it is created: 0, so no pod
 	// pulls an image that may not be pushed yet, and Karpenter launches no node for it, before

@@ -396,7 +396,7 @@ func TestPipelineWorkloadObjects(t *testing.T) {
 			sa := r.one(t, typeSA, p+"-service-account")
 			assert.Equal(t, w.Name, offline.Lookup(sa.Inputs, "metadata", "name"))
 			assert.Equal(t, w.Namespace, offline.Lookup(sa.Inputs, "metadata", "namespace"))
-			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role")}, offline.Lookup(sa.Inputs, "metadata", "annotations"))
+			assert.Equal(t, map[string]any{"eks.amazonaws.com/role-arn": r.roleArn(t, p+"-role"), infra.PatchForceAnnotation: "true"}, offline.Lookup(sa.Inputs, "metadata", "annotations"))
 			assert.Contains(t, sa.Depends, ns.URN)
 
 			d := r.one(t, typeDeployment, p+"-deployment")

@@ -23,6 +23,8 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/eventscale/eventscale/infra"
 )
 
 // placeholder marks a bound leaf; the NUL bytes keep it from colliding with any real value.
@@ -148,6 +150,15 @@ func New(ctx *pulumi.Context, name string, obj any, b *Bindings, opts ...pulumi.
 	if _, ok := meta["name"].(pulumi.String); !ok {
 		return nil, fmt.Errorf("kubernetes object %q: metadata.name must be a plain value (an explicit name)", name)
 	}
+	// Every object the program declares is the program's: `pulumi up` takes back a field another
+	// field manager changed out of band (kubectl edit, a forced server-side apply) instead of
+	// stopping on the server-side apply conflict (infra.PatchForceAnnotation).
+	annotations, _ := meta["annotations"].(pulumi.Map)
+	if annotations == nil {
+		annotations = pulumi.Map{}
+	}
+	annotations[infra.PatchForceAnnotation] = pulumi.String("true")
+	meta["annotations"] = annotations
 	var res Object
 	if err := ctx.RegisterResource(TypeToken(string(apiVersion), string(kind)), name, props, &res, opts...); err != nil {
 		return nil, fmt.Errorf("registering %s %q: %w", kind, name, err)
