@@ -160,17 +160,18 @@ func writeGuard(path, target string) error {
 // repository). The program is the program's own entry point, stacks.Run, as an inline program:
 // the engine hands it the configuration through the same SDK call a compiled program uses.
 func (w *World) Stack(ctx context.Context, stack string) (auto.Stack, error) {
-	root := verify.RepoRoot()
-	dir := filepath.Join(w.Dir, "project-"+stack)
+	return w.StackFrom(ctx, stack, verify.RepoRoot())
+}
+
+// StackFrom is Stack with the project copy's Pulumi.yaml and Pulumi.<stack>.yaml taken from the
+// tree at src: an earlier release's (Release.Src), as a user of that release has them.
+func (w *World) StackFrom(ctx context.Context, stack, src string) (auto.Stack, error) {
+	dir := w.projectDir(stack)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return auto.Stack{}, err
 	}
 	for _, f := range []string{"Pulumi.yaml", "Pulumi." + stack + ".yaml"} {
-		data, err := os.ReadFile(filepath.Join(root, f))
-		if err != nil {
-			return auto.Stack{}, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+		if err := copyFile(filepath.Join(src, f), filepath.Join(dir, f)); err != nil {
 			return auto.Stack{}, err
 		}
 	}
@@ -185,4 +186,20 @@ func (w *World) Stack(ctx context.Context, stack string) (auto.Stack, error) {
 		auto.EnvVars(w.Env),
 		auto.SecretsProvider("passphrase"),
 	)
+}
+
+// UseProjectFile puts the tree at src's Pulumi.yaml into the stack's project copy, as pulling
+// another version of the repository does to a user's checkout, whose stack files stay theirs.
+func (w *World) UseProjectFile(stack, src string) error {
+	return copyFile(filepath.Join(src, "Pulumi.yaml"), filepath.Join(w.projectDir(stack), "Pulumi.yaml"))
+}
+
+func (w *World) projectDir(stack string) string { return filepath.Join(w.Dir, "project-"+stack) }
+
+func copyFile(from, to string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, data, 0o644)
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/engine/charts"
 	"github.com/eventscale/eventscale/tests/integration"
-	"github.com/eventscale/eventscale/tests/verify"
 )
 
 // requireTools returns the real tools, skipping the test when none is named (a developer's
@@ -37,12 +36,13 @@ func requireTools(t *testing.T) Tools {
 	return tools
 }
 
-// stackConfig reads Pulumi.<stack>.yaml as the offline runner does and points both chart keys at
-// the mirror: the only change the tier makes to a stack's configuration. It returns the config
-// with that change (raw) and the keys as the Automation API sets them (paths into the sections).
-func stackConfig(t *testing.T, m *charts.Mirror, stack string) (raw, set map[string]string) {
+// stackConfig reads Pulumi.<stack>.yaml of the tree at src (the repository's root, or an
+// earlier release's, Release.Src) as the offline runner does and points both chart keys at the
+// mirror: the only change the tier makes to a stack's configuration. It returns the config with
+// that change (raw) and the keys as the Automation API sets them (paths into the sections).
+func stackConfig(t *testing.T, m *charts.Mirror, src, stack string) (raw, set map[string]string) {
 	t.Helper()
-	raw, err := stacks.ReadStackFile(filepath.Join(verify.RepoRoot(), "Pulumi."+stack+".yaml"))
+	raw, err := stacks.ReadStackFile(filepath.Join(src, "Pulumi."+stack+".yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,10 @@ type previewed struct {
 	mu    sync.Mutex
 	steps map[string]string
 	types map[string]string
-	took  time.Duration
+	// diffs are the top-level input keys an update or replacement changes, and detailed the
+	// provider's detailed diff paths (as the engine reports them).
+	diffs, detailed map[string][]string
+	took            time.Duration
 }
 
 // collect reads the engine's events until the channel closes.
@@ -88,6 +91,12 @@ func (p *previewed) collect(ch <-chan events.EngineEvent, done chan<- struct{}) 
 		p.mu.Lock()
 		p.steps[md.URN] = string(md.Op)
 		p.types[md.URN] = md.Type
+		if len(md.Diffs) > 0 {
+			p.diffs[md.URN] = md.Diffs
+		}
+		if len(md.DetailedDiff) > 0 {
+			p.detailed[md.URN] = slices.Sorted(maps.Keys(md.DetailedDiff))
+		}
 		p.mu.Unlock()
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optdestroy"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optpreview"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optrefresh"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -239,26 +240,48 @@ func lifecycle(t *testing.T, stack string) {
 	w, mirror, oidc := newTestWorld(t, clusterEnv(c))
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	raw, set := stackConfig(t, mirror, stack)
+	// A stack the previous release shipped starts as its user has it: that release's stack
+	// file, deployed by that release's program; the checkout's program then upgrades it. A
+	// stack added since starts empty, with the checkout's files.
+	prev := previousRelease(t)
+	upgrade := prev.hasStack(stack)
+	src := verify.RepoRoot()
+	if upgrade {
+		src = prev.Src
+	}
+	raw, set := stackConfig(t, mirror, src, stack)
 	rec, err := offline.Run(stack, raw, offline.Options{})
 	if err != nil {
 		t.Fatalf("offline run: %v", err)
 	}
-	s, err := w.Stack(ctx, stack)
+	s, err := w.StackFrom(ctx, stack, src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	setConfig(t, ctx, s, set)
+	if err := w.UseProjectFile(stack, verify.RepoRoot()); err != nil {
+		t.Fatal(err)
+	}
 	firstPreview(t, ctx, s, rec, raw, oidc)
+	if upgrade {
+		upFromRelease(t, ctx, w, s, prev)
+		previewUpgrade(t, ctx, w, s, prev)
+	}
 
 	steps, res, out, took, err := upEvents(ctx, s)
 	if err != nil {
 		t.Fatalf("up: %v\n%s", err, tail(out, 120))
 	}
 	t.Logf("up: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
-	for urn, op := range steps {
-		if op != "create" {
-			t.Errorf("up of an empty stack: %s is %s", urn, op)
+	if upgrade {
+		for _, problem := range upgradeProblems(steps, upgradeAllowed, neverReplaced) {
+			t.Errorf("the upgrade from release %s: %s", prev.Version, problem)
+		}
+	} else {
+		for urn, op := range steps {
+			if op != "create" {
+				t.Errorf("up of an empty stack: %s is %s", urn, op)
+			}
 		}
 	}
 	t.Logf("read back %d objects", readBack(t, ctx, c, rec))
@@ -268,6 +291,11 @@ func lifecycle(t *testing.T, stack string) {
 		t.Fatalf("a second preview shows changes: %v\n%s", err, tail(pout, 80))
 	}
 	t.Logf("no-change preview: %s, %v", p.took.Round(time.Second), pres.ChangeSummary)
+	r, rres, rout, err := refresh(ctx, s, optrefresh.ExpectNoChanges())
+	if err != nil {
+		t.Fatalf("refresh after up shows changes: %v %v\n%s", err, r.diffs, tail(rout, 80))
+	}
+	t.Logf("no-change refresh: %v", *rres.Summary.ResourceChanges)
 
 	cfg, err := stacks.Load(raw, offline.Project, stack)
 	if err != nil {
@@ -276,7 +304,11 @@ func lifecycle(t *testing.T, stack string) {
 	checkClusterBaseline(t, state(t, ctx, s), cfg)
 	workers := newWorkerReplicas(t, c, cfg)
 	workers.check(t, ctx, true, 0, "up created the worker Deployments")
-	addEncryptionToRunningCluster(t, ctx, s)
+	if stack == stacktest.Names(t)[0] {
+		// What does not depend on the stack's settings runs on the first stack only.
+		addEncryptionToRunningCluster(t, ctx, s)
+		nodePoolDrift(t, ctx, c, s, rec)
+	}
 
 	editStackFile(t, s, func(cfg map[string]any) {
 		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
@@ -323,6 +355,9 @@ func lifecycle(t *testing.T, stack string) {
 	// The HPA scales it; the next update (a new image) leaves the HPA's count.
 	workers.scaleAsHPA(t, ctx, 3)
 	workers.check(t, ctx, false, 3, "the HPA's scale update")
+	if _, _, pout, err := preview(ctx, s, optpreview.ExpectNoChanges()); err != nil {
+		t.Errorf("a preview after the HPA scaled the Deployment shows changes: %v\n%s", err, tail(pout, 40))
+	}
 	upNewImageTag(t, ctx, s, "engine-tier-edit-2", "workload-"+cfg.Workloads[0].Name+"-deployment")
 	workers.check(t, ctx, false, 3, "an update of the Deployment after the HPA scaled it")
 

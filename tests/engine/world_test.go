@@ -60,7 +60,7 @@ func setConfig(t *testing.T, ctx context.Context, s auto.Stack, set map[string]s
 
 // preview runs `pulumi preview` and returns the steps it showed and its output.
 func preview(ctx context.Context, s auto.Stack, opts ...optpreview.Option) (*previewed, auto.PreviewResult, string, error) {
-	p := &previewed{steps: map[string]string{}, types: map[string]string{}}
+	p := &previewed{steps: map[string]string{}, types: map[string]string{}, diffs: map[string][]string{}, detailed: map[string][]string{}}
 	ch := make(chan events.EngineEvent)
 	done := make(chan struct{})
 	go p.collect(ch, done)
