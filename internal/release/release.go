@@ -1,9 +1,10 @@
 // Package release reads the project's releases from CHANGELOG.md, the one record of them: each
 // release is a second-level heading "## <version> — <date> — commit <40 hex digits>", newest
 // first, and at most one "## <version> — unreleased" heading above them names the release main is
-// heading for. stacks.Version is that version with "-dev" while it is unreleased. The engine
-// tier's upgrade test deploys the newest recorded release's commit and then updates it with the
-// checkout's program.
+// heading for; stacks.Version is that version with "-dev". The release commit itself has its
+// heading without the commit ("## <version> — <date>", first, stacks.Version the version), and
+// the next commit records it. The engine tier's upgrade test deploys the newest release with a
+// recorded commit and then updates it with the checkout's program.
 package release
 
 import (
@@ -26,7 +27,8 @@ type Release struct {
 	Version string
 	// Date is the day it was cut (YYYY-MM-DD); empty while Unreleased.
 	Date string
-	// Commit is the full hash of the commit the release is; empty while Unreleased.
+	// Commit is the full hash of the commit the release is; empty while Unreleased, and in the
+	// release commit itself.
 	Commit string
 	// Unreleased marks the heading of the release main is heading for.
 	Unreleased bool
@@ -36,7 +38,7 @@ type Release struct {
 
 var (
 	versionRE    = `(\d+)\.(\d+)\.(\d+)`
-	releasedRE   = regexp.MustCompile(`^## ` + versionRE + ` — (\d{4}-\d{2}-\d{2}) — commit ([0-9a-f]{40})$`)
+	releasedRE   = regexp.MustCompile(`^## ` + versionRE + ` — (\d{4}-\d{2}-\d{2})(?: — commit ([0-9a-f]{40}))?$`)
 	unreleasedRE = regexp.MustCompile(`^## ` + versionRE + ` — unreleased$`)
 )
 
@@ -64,7 +66,10 @@ func Parse(data []byte) ([]Release, error) {
 		var r Release
 		if m := releasedRE.FindStringSubmatch(line); m != nil {
 			r = Release{Version: m[1] + "." + m[2] + "." + m[3], Date: m[4], Commit: m[5], Line: n}
-			if prev, ok := commits[r.Commit]; ok {
+			if r.Commit == "" && len(out) > 0 {
+				return nil, fmt.Errorf("%s:%d: %q: only the first release heading may lack its commit (the release commit itself, recorded by the next commit)", File, n, line)
+			}
+			if prev, ok := commits[r.Commit]; ok && r.Commit != "" {
 				return nil, fmt.Errorf("%s:%d: commit %s is already release %s's", File, n, r.Commit, out[prev].Version)
 			}
 			commits[r.Commit] = len(out)
@@ -96,10 +101,11 @@ func Parse(data []byte) ([]Release, error) {
 	return out, nil
 }
 
-// Latest is the newest release with a commit: the one a stack deployed from a release runs.
+// Latest is the newest release with a recorded commit: the one a stack deployed from a release
+// runs.
 func Latest(releases []Release) (Release, bool) {
 	for _, r := range releases {
-		if !r.Unreleased {
+		if !r.Unreleased && r.Commit != "" {
 			return r, true
 		}
 	}

@@ -25,6 +25,14 @@ func TestParse(t *testing.T) {
 	if v := ProgramVersion(rs[1:]); v != "0.2.0" {
 		t.Errorf("ProgramVersion of a released top = %q", v)
 	}
+	// The release commit itself: its heading has no commit yet; Latest is the one before.
+	cut, err := Parse([]byte("## 0.2.0 — 2026-12-09\n## 0.1.0 — 2026-12-08 — commit " + c1 + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, _ := Latest(cut); l.Version != "0.1.0" || ProgramVersion(cut) != "0.2.0" {
+		t.Errorf("at the release commit: Latest %+v, ProgramVersion %q", l, ProgramVersion(cut))
+	}
 	for name, tc := range map[string]struct{ text, want string }{
 		"free heading":          {"## Notes\n", `"## Notes" is not a release heading`},
 		"short commit":          {"## 0.1.0 — 2026-12-08 — commit 4b11d3e\n", "is not a release heading"},
