@@ -217,22 +217,44 @@ func expectedObjects(t *testing.T, client *integration.Client, c *integration.Cl
 	return wants
 }
 
-// TestLifecycle runs the dev and prod stacks (each on a cluster of its own) through the real
-// engine and providers against the real API server: a first preview of the empty stack lists
-// every resource the program registers (firstPreview); up creates everything and the API server
-// holds every object of the stack and of both charts as sent; a second preview shows no change;
-// an edit of the stack file (a workload's maxReplicas, the NodePool's CPU limit, the worker
-// image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in place; the
-// worker Deployment is created with 0 replicas, keeps 0 through that update and an HPA's 3 through
-// another (workerReplicas); pulumi-eks creates no principal of its own, the EKS cluster waits for
-// its log group and is protected with cluster.protect (checkClusterBaseline), and adding secrets
-// encryption to a cluster created without it updates the cluster in place
-// (addEncryptionToRunningCluster); destroy deletes every custom resource before its controller and
-// leaves the API server empty (a stack with protected resources: all but those and what they need,
-// until `pulumi state unprotect`).
+// TestLifecycle runs every shipped stack (each on a cluster of its own) through the real engine
+// and providers against the real API server, as a user who upgrades does: a first preview of the
+// empty stack lists every resource the program registers (firstPreview); the previous release's
+// program deploys the stack from that release's stack file (upFromRelease; a stack the release
+// did not ship starts empty instead); the checkout's preview and up of it replace and delete
+// nothing outside upgradeAllowed, and never what neverReplaced lists (previewUpgrade); the API
+// server holds every object of the stack and of both charts as sent; a second preview and a
+// refresh show no change; pulumi-eks creates no principal of its own, the EKS cluster waits for
+// its log group and is protected with cluster.protect (checkClusterBaseline); the worker
+// Deployment has 0 replicas. Then, each on one stack (runsHere): adding secrets encryption to a
+// cluster created without it updates the cluster in place (addEncryptionToRunningCluster), and a
+// NodePool field changed out of band is reported by refresh and preview and restored by up
+// (nodePoolDrift); an edit of the stack file (a workload's maxReplicas, the NodePool's CPU limit,
+// the worker image's tag) updates exactly the ScaledObject, the NodePool and the Deployment in
+// place, the Deployment keeps 0 replicas through that update, and the HPA's 3 through a preview
+// (no change) and another update (workerReplicas). Destroy deletes every custom resource before
+// its controller and leaves the API server empty (a stack with protected resources: all but
+// those and what they need, until `pulumi state unprotect`).
 func TestLifecycle(t *testing.T) {
 	t.Parallel()
 	stacktest.Each(t, lifecycle)
+}
+
+// The lifecycle's checks that run on one shipped stack only (runsHere).
+const (
+	// checkEncryptionAndDrift: secrets encryption added to a running cluster, and a NodePool
+	// field changed out of band, refreshed, previewed and restored.
+	checkEncryptionAndDrift = iota
+	// checkEditAndReplicas: an edit of the stack file updates exactly its objects, and the
+	// worker Deployment's replicas stay 0 through an update and the HPA's through another.
+	checkEditAndReplicas
+)
+
+// runsHere reports whether the lifecycle of stack runs check: the shipped stacks take the
+// checks in turn, in the order of their names.
+func runsHere(t *testing.T, stack string, check int) bool {
+	names := stacktest.Names(t)
+	return names[check%len(names)] == stack
 }
 
 func lifecycle(t *testing.T, stack string) {
@@ -304,62 +326,65 @@ func lifecycle(t *testing.T, stack string) {
 	checkClusterBaseline(t, state(t, ctx, s), cfg)
 	workers := newWorkerReplicas(t, c, cfg)
 	workers.check(t, ctx, true, 0, "up created the worker Deployments")
-	if stack == stacktest.Names(t)[0] {
-		// What does not depend on the stack's settings runs on the first stack only.
+	// The checks of the engine's and the providers' behaviour rather than of a stack's settings
+	// run on one shipped stack each (runsHere), so that the lifecycles, which run side by
+	// side, take about as long as each other.
+	if runsHere(t, stack, checkEncryptionAndDrift) {
 		addEncryptionToRunningCluster(t, ctx, s)
 		nodePoolDrift(t, ctx, c, s, rec)
 	}
-
-	editStackFile(t, s, func(cfg map[string]any) {
-		wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
-		maxReplicas := 2.0 // the default (stacks/defaults.go)
-		if v, ok := wl["maxReplicas"].(float64); ok {
-			maxReplicas = v
-		}
-		wl["maxReplicas"] = maxReplicas + 1
-		wl["imageTag"] = "engine-tier-edit"
-		kp, _ := cfg["eventscale:karpenter"].(map[string]any)
-		if kp == nil {
-			kp = map[string]any{}
-			cfg["eventscale:karpenter"] = kp
-		}
-		np, _ := kp["nodePool"].(map[string]any)
-		if np == nil {
-			np = map[string]any{}
-			kp["nodePool"] = np
-		}
-		limit := 4 // the default (stacks/defaults.go)
-		if v, ok := np["limitCpu"].(string); ok {
-			if limit, err = strconv.Atoi(v); err != nil {
-				t.Fatalf("karpenter.nodePool.limitCpu %q: %v", v, err)
+	if runsHere(t, stack, checkEditAndReplicas) {
+		editStackFile(t, s, func(cfg map[string]any) {
+			wl := cfg["eventscale:workloads"].([]any)[0].(map[string]any)
+			maxReplicas := 2.0 // the default (stacks/defaults.go)
+			if v, ok := wl["maxReplicas"].(float64); ok {
+				maxReplicas = v
 			}
+			wl["maxReplicas"] = maxReplicas + 1
+			wl["imageTag"] = "engine-tier-edit"
+			kp, _ := cfg["eventscale:karpenter"].(map[string]any)
+			if kp == nil {
+				kp = map[string]any{}
+				cfg["eventscale:karpenter"] = kp
+			}
+			np, _ := kp["nodePool"].(map[string]any)
+			if np == nil {
+				np = map[string]any{}
+				kp["nodePool"] = np
+			}
+			limit := 4 // the default (stacks/defaults.go)
+			if v, ok := np["limitCpu"].(string); ok {
+				if limit, err = strconv.Atoi(v); err != nil {
+					t.Fatalf("karpenter.nodePool.limitCpu %q: %v", v, err)
+				}
+			}
+			np["limitCpu"] = strconv.Itoa(limit + 2)
+		})
+		steps, res, out, took, err = upEvents(ctx, s)
+		if err != nil {
+			t.Fatalf("up after the edit: %v\n%s", err, tail(out, 120))
 		}
-		np["limitCpu"] = strconv.Itoa(limit + 2)
-	})
-	steps, res, out, took, err = upEvents(ctx, s)
-	if err != nil {
-		t.Fatalf("up after the edit: %v\n%s", err, tail(out, 120))
+		t.Logf("update: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
+		wantUpdated := []string{
+			"kubernetes:apps/v1:Deployment workload-worker-deployment",
+			"kubernetes:karpenter.sh/v1:NodePool karpenter-nodepool",
+			"kubernetes:keda.sh/v1alpha1:ScaledObject workload-worker-scaled-object",
+		}
+		if updated := updatedResources(t, steps); !slices.Equal(updated, wantUpdated) {
+			t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
+		}
+		// The update before any scaler wrote the count (Pulumi's field manager still owns it) sends
+		// the live 0: without the ignored field in the apply the server would default it to 1.
+		workers.check(t, ctx, false, 0, "an update of the Deployment before anything scaled it")
+		// The HPA scales it; the next update (a new image) leaves the HPA's count.
+		workers.scaleAsHPA(t, ctx, 3)
+		workers.check(t, ctx, false, 3, "the HPA's scale update")
+		if _, _, pout, err := preview(ctx, s, optpreview.ExpectNoChanges()); err != nil {
+			t.Errorf("a preview after the HPA scaled the Deployment shows changes: %v\n%s", err, tail(pout, 40))
+		}
+		upNewImageTag(t, ctx, s, "engine-tier-edit-2", "workload-"+cfg.Workloads[0].Name+"-deployment")
+		workers.check(t, ctx, false, 3, "an update of the Deployment after the HPA scaled it")
 	}
-	t.Logf("update: %s, %v", took.Round(time.Second), *res.Summary.ResourceChanges)
-	wantUpdated := []string{
-		"kubernetes:apps/v1:Deployment workload-worker-deployment",
-		"kubernetes:karpenter.sh/v1:NodePool karpenter-nodepool",
-		"kubernetes:keda.sh/v1alpha1:ScaledObject workload-worker-scaled-object",
-	}
-	if updated := updatedResources(t, steps); !slices.Equal(updated, wantUpdated) {
-		t.Errorf("updated %v, want exactly %v", updated, wantUpdated)
-	}
-	// The update before any scaler wrote the count (Pulumi's field manager still owns it) sends
-	// the live 0: without the ignored field in the apply the server would default it to 1.
-	workers.check(t, ctx, false, 0, "an update of the Deployment before anything scaled it")
-	// The HPA scales it; the next update (a new image) leaves the HPA's count.
-	workers.scaleAsHPA(t, ctx, 3)
-	workers.check(t, ctx, false, 3, "the HPA's scale update")
-	if _, _, pout, err := preview(ctx, s, optpreview.ExpectNoChanges()); err != nil {
-		t.Errorf("a preview after the HPA scaled the Deployment shows changes: %v\n%s", err, tail(pout, 40))
-	}
-	upNewImageTag(t, ctx, s, "engine-tier-edit-2", "workload-"+cfg.Workloads[0].Name+"-deployment")
-	workers.check(t, ctx, false, 3, "an update of the Deployment after the HPA scaled it")
 
 	controllers := Finalizers(cfg.Karpenter.Namespace, cfg.Keda.Namespace)
 	checkDestroyOrder(t, ctx, s, controllers)
