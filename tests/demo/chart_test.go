@@ -775,6 +775,12 @@ func TestCompareCharts(t *testing.T) {
 	if len(d) != 3 {
 		t.Errorf("want 3 differences (nodes peak, queue drained, pods Running not back to 0), got %d: %v", len(d), d)
 	}
+	// A chart whose samples begin after the messages were sent (no idle state before them).
+	late := syntheticChart()
+	late.Series[seriesQueue] = late.Series[seriesQueue][1:]
+	if d := compareCharts(late.summary(), pub); len(d) != 1 || !strings.Contains(d[0], "starts at 2") {
+		t.Errorf("want the queue starting at 2 reported, got %v", d)
+	}
 	noReturn := syntheticChart()
 	noReturn.ToZero = false
 	noReturn.Series[seriesRunning] = noReturn.Series[seriesRunning][:len(noReturn.Series[seriesRunning])-2]
