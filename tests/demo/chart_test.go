@@ -36,6 +36,12 @@ import (
 // first, last and peak value; per instant: its time) is embedded as JSON in the SVG's
 // <metadata> element, and every series and instant has its legend text, so that a test can read
 // a checked-in chart with encoding/xml.
+//
+// What this relies on in gonum.org/v1/plot@v0.17.0 (module cache, read 2026-12-08): a Plot has
+// one X and one Y axis (plot.go, type Plot); plot.Align lines up the data areas of plots drawn in
+// draw.Tiles (align.go), so the two panels share their x positions; vgsvg does not embed fonts
+// unless asked (vg/vgsvg/vgsvg.go, EmbedFonts) and writes each text as a <text> element holding
+// the string (FillString); plotter.Line with StepStyle PostStep draws a step line (plotter/line.go).
 
 // The series' names: the legend texts, and the identifiers in the metadata.
 const (
@@ -232,8 +238,10 @@ func (in chartInput) summary() chartSummary {
 	return sum
 }
 
-// seriesStyle is how each series is drawn: distinct colours (from Okabe and Ito's palette,
-// which colour-blind readers can tell apart, and black) and distinct dash patterns, and widths that shrink in
+// seriesStyle is how each series is drawn: distinct colours (five of Okabe and Ito's eight,
+// chosen to stay distinguishable with each common colour vision deficiency; hex values as
+// listed in https://vizcept.com/blog/okabe-ito-palette-guide and Wong, Nature Methods 2011,
+// read 2026-12-08) and distinct dash patterns, and widths that shrink in
 // drawing order so that lines on the same value (2 replicas, 2 pods Running, 2 nodes Ready)
 // stay visible one inside the other.
 var seriesStyle = map[string]draw.LineStyle{
