@@ -277,7 +277,7 @@ func (l instantLines) Plot(c draw.Canvas, p *plot.Plot) {
 }
 
 // chartSize is the SVG's size.
-var chartWidth, chartHeight = vg.Points(680), vg.Points(420)
+var chartWidth, chartHeight = vg.Points(720), vg.Points(420)
 
 // renderChart draws in on c.
 func renderChart(in chartInput, c draw.Canvas) error {
@@ -293,7 +293,7 @@ func renderChart(in chartInput, c draw.Canvas) error {
 	c.FillText(small, vg.Point{X: c.Min.X + vg.Points(8), Y: c.Min.Y + vg.Points(6)}, in.Config.caption())
 
 	body := draw.Crop(c, 0, 0, vg.Points(22), -vg.Points(40))
-	legendW := vg.Points(190)
+	legendW := vg.Points(235) // room for wider fallback fonts (DejaVu Serif)
 	plots := draw.Crop(body, 0, -legendW, 0, 0)
 	legends := draw.Crop(body, plots.Max.X-body.Min.X+vg.Points(8), 0, 0, 0)
 
@@ -436,7 +436,8 @@ func chartSVG(in chartInput) ([]byte, error) {
 	}
 	// After the <svg ...> start tag (encoding/json escapes <, > and &, so the JSON is plain
 	// character data).
-	svg := buf.String()
+	// A generic family after the named one, for viewers without Liberation Serif.
+	svg := strings.ReplaceAll(buf.String(), "font-family:Liberation Serif;", "font-family:Liberation Serif,serif;")
 	i := strings.Index(svg, "<svg")
 	j := strings.Index(svg[max(i, 0):], ">")
 	if i < 0 || j < 0 {
