@@ -16,6 +16,7 @@
 #   make test-demo         the whole tier: that check first, the tools' checks, the worker
 #                          supervisor, the scenarios
 #   make demo-timeline     the scenarios, writing their measured timeline into docs/scaling.md
+#                          and their charts into docs/demo-*.svg
 #   make lint-demo         gofmt + go vet of tests/demo
 #
 # Each binary goes into $(EVENTSCALE_CACHE) as <name>-<version>, outside the clone, and is
@@ -123,12 +124,12 @@ test-demo-tools: demo-tools ## Demo tier's binaries (kube-scheduler, KEDA, kwok,
 # what they build or read there (the worker, the twin's kwok-instance-types command, Karpenter's
 # CRDs from the karpenter-provider-aws module that tests/verify pins) must find its modules in the
 # module cache: hence the downloads first.
-test-demo: demo-netns demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks the timeline in docs/scaling.md
+test-demo: demo-netns demo-tools ## Demo tier: the scaling loop on a real control plane with KEDA, Karpenter (kwok), moto and real workers; checks the timeline in docs/scaling.md and the charts docs/demo-*.svg
 	@command -v moto_server >/dev/null 2>&1 || { echo "moto_server not found on PATH: the demo tier needs moto 5.2.1 (python3 -m pip install 'moto[server]==5.2.1')" >&2; exit 1; }
 	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) ./...
 
-demo-timeline: demo-netns demo-tools ## Run the demo's scenarios and write their measured timeline into docs/scaling.md and docs/demo-timeline.md
+demo-timeline: demo-netns demo-tools ## Run the demo's scenarios and write their measured timeline into docs/scaling.md and docs/demo-timeline.md, their charts into docs/demo-*.svg
 	$(DEMO_DOWNLOADS)
 	cd $(DEMO_DIR) && $(DEMO_ENV) GO="$(GO)" DEMO_UPDATE=1 $(GO) test -count=1 -parallel 3 -timeout $(DEMO_TIMEOUT) $(DEMO_FLAGS) -run '^TestDemo$$' ./...
 

@@ -124,7 +124,7 @@ var scenarios = []struct {
 }
 
 // TestDemo runs the scenarios side by side, each on a cluster of its own, then checks the
-// copy of their measured timeline in docs/scaling.md.
+// copy of their measured timeline in docs/scaling.md and their charts in docs/ (chart_test.go).
 func TestDemo(t *testing.T) {
 	var order []string
 	t.Run("scenarios", func(t *testing.T) {
@@ -137,6 +137,7 @@ func TestDemo(t *testing.T) {
 		return
 	}
 	checkTimeline(t, order)
+	checkCharts(t, order)
 }
 
 // idle checks that the ScaledObject is reconciled (its HPA exists) and that nothing runs
@@ -254,6 +255,7 @@ func devScenario(t *testing.T, label string) {
 	if tm.PeakPods != 2 || tm.PeakNodes != 2 {
 		t.Errorf("peak %d pods on %d nodes, want 2 on 2", tm.PeakPods, tm.PeakNodes)
 	}
+	w.recordChart(obs, label, t0, tm, true)
 	t.Logf("timeline: %+v", tm)
 	recordTiming(tm)
 }
@@ -267,6 +269,7 @@ func devMaxReplicas3(t *testing.T, label string) {
 	w := startWorld(t, rec, s)
 	obs := w.observe(250 * time.Millisecond)
 	w.waitScaledObjectReady()
+	obs.sampledFor(chartLead) // the idle state before the messages, for the chart
 	tm := timing{Scenario: label, Messages: 3}
 	bodies := sqstest.Bodies("dev3", 3)
 	t0 := time.Now()
@@ -292,6 +295,9 @@ func devMaxReplicas3(t *testing.T, label string) {
 	if tm.PeakPods != 3 || tm.PeakNodes != 2 {
 		t.Errorf("peak %d pods on %d nodes, want 3 pods (one Pending) on 2 nodes", tm.PeakPods, tm.PeakNodes)
 	}
+	// Its chart ends with the late message processed: the scenario does not wait for the
+	// return to zero.
+	w.recordChart(obs, label, t0, tm, false)
 	t.Logf("timeline: %+v; the late message processed %s after the first message", tm, time.Since(t0).Round(time.Second))
 	recordTiming(tm)
 	// 8. The wrong destroy order leaves Karpenter's nodes behind: two messages bring two nodes
@@ -340,6 +346,7 @@ func prodScenario(t *testing.T, label string) {
 	w := startWorld(t, rec, s)
 	obs := w.observe(500 * time.Millisecond)
 	w.waitScaledObjectReady()
+	obs.sampledFor(chartLead)
 	const n = 300
 	tm := timing{Scenario: label, Messages: n}
 	bodies := sqstest.Bodies("prod", n)
@@ -350,6 +357,7 @@ func prodScenario(t *testing.T, label string) {
 	if tm.PeakNodes < 3 || tm.Zones < 2 {
 		t.Errorf("peak %d nodes, workers in %d zones, want ≥ 3 nodes in ≥ 2 zones", tm.PeakNodes, tm.Zones)
 	}
+	w.recordChart(obs, label, t0, tm, true)
 	// 7. Destroy while nodes run: a second scale-up (the timeline's points are measured by
 	// now), then the program's objects deleted in the order of pulumi destroy, each controller
 	// stopped where its Deployment would go; nothing may be left (destroy_test.go).
