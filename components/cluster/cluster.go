@@ -83,7 +83,9 @@ type Cluster struct {
 	ClusterSecurityGroupID pulumi.StringOutput `pulumi:"clusterSecurityGroupId"`
 	// Kubeconfig is a secret kubeconfig (JSON) for the cluster.
 	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
-	// FargateProfileName is the name of the system Fargate profile.
+	// FargateProfileName is the name of the system Fargate profile: infra.FargateProfileName of
+	// its namespaces, or infra.FirstFargateProfileName on a stack the first release deployed
+	// whose namespaces have not changed since.
 	FargateProfileName pulumi.StringOutput `pulumi:"fargateProfileName"`
 
 	// Provider deploys Kubernetes objects to this cluster; pass it to every Kubernetes resource.
@@ -197,14 +199,29 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, ns := range args.Fargate.Namespaces {
 		selectors = append(selectors, awseks.FargateProfileSelectorArgs{Namespace: pulumi.String(ns)})
 	}
+	// The profile's name follows its namespaces (infra.FargateProfileName): a change of
+	// namespaces replaces the profile (EKS cannot update it), and the replacement, under a new
+	// name, is created first; the engine deletes the old profile only at the end of the update,
+	// after everything that depends on it, so the pods it runs are deleted when the new profile
+	// is ACTIVE and are scheduled again through it. One profile is created, then one deleted: EKS
+	// allows one profile in DELETING at a time and no creation meanwhile (infra.FargateProfileName).
+	//
+	// The Pulumi resource name stays the first release's, and the name is in ignoreChanges: a
+	// stack deployed by the first release keeps its profile named infra.FirstFargateProfileName
+	// as long as its namespaces do not change (no diff, no replacement); the engine applies
+	// ignoreChanges only to updates, and checks a replacement's inputs again from the program
+	// (pulumi/pulumi pkg/resource/deploy/step_generator.go, v3.274.1, "recompute the default
+	// values", read 2026-12-08), so the first change of namespaces creates the new name. An
+	// explicit DeleteBeforeReplace(false) keeps create-before-delete whatever the provider asks.
 	profile, err := awseks.NewFargateProfile(ctx, name+"-fargate-system", &awseks.FargateProfileArgs{
 		ClusterName:         eksCluster.Name(),
-		FargateProfileName:  pulumi.String("system"),
+		FargateProfileName:  pulumi.String(infra.FargateProfileName(args.Fargate.Namespaces)),
 		PodExecutionRoleArn: podRole.Arn,
 		SubnetIds:           args.PrivateSubnetIDs,
 		Selectors:           selectors,
 		Tags:                tags,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{podRoleAttach}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{podRoleAttach}),
+		pulumi.IgnoreChanges([]string{"fargateProfileName"}), pulumi.DeleteBeforeReplace(false))
 	if err != nil {
 		return nil, fmt.Errorf("creating fargate profile: %w", err)
 	}
