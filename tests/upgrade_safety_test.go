@@ -81,24 +81,25 @@ func TestFargateProfileReplacedCreateFirst(t *testing.T) {
 // would replace the six policies and their attachments on the next `pulumi up`.
 func TestKarpenterPolicyDescriptionsFrozen(t *testing.T) {
 	t.Parallel()
-	firstRelease := map[string]string{
-		"karpenter-controller-node-lifecycle":     "Karpenter controller: NodeLifecyclePolicy (upstream v1.14 reference)",
-		"karpenter-controller-iam-integration":    "Karpenter controller: IAMIntegrationPolicy (upstream v1.14 reference)",
-		"karpenter-controller-eks-integration":    "Karpenter controller: EKSIntegrationPolicy (upstream v1.14 reference)",
-		"karpenter-controller-interruption":       "Karpenter controller: InterruptionPolicy (upstream v1.14 reference)",
-		"karpenter-controller-resource-discovery": "Karpenter controller: ResourceDiscoveryPolicy (upstream v1.14 reference)",
-		"karpenter-controller-zonal-shift":        "Karpenter controller: ZonalShiftPolicy (upstream v1.14 reference)",
+	// The first release's resource names and descriptions, as its `pulumi up` sent them.
+	firstRelease := []struct{ resource, description string }{
+		{"karpenter-controller-node-lifecycle", "Karpenter controller: NodeLifecyclePolicy (upstream v1.14 reference)"},
+		{"karpenter-controller-iam-integration", "Karpenter controller: IAMIntegrationPolicy (upstream v1.14 reference)"},
+		{"karpenter-controller-eks-integration", "Karpenter controller: EKSIntegrationPolicy (upstream v1.14 reference)"},
+		{"karpenter-controller-interruption", "Karpenter controller: InterruptionPolicy (upstream v1.14 reference)"},
+		{"karpenter-controller-resource-discovery", "Karpenter controller: ResourceDiscoveryPolicy (upstream v1.14 reference)"},
+		{"karpenter-controller-zonal-shift", "Karpenter controller: ZonalShiftPolicy (upstream v1.14 reference)"},
 	}
 	stacktest.Each(t, func(t *testing.T, stack string) {
 		k := karpenterStack(t, stack)
-		got := map[string]string{}
-		for _, p := range byType(k.rec, typePolicy) {
-			got[p.Name] = str(p.Inputs["description"])
-			assert.NotContains(t, p.Inputs, "name", "%s: pulumi-aws names the policy after its resource name and keeps the name", p.Name)
-			assert.NotContains(t, p.Inputs, "namePrefix", p.Name)
-			assert.NotContains(t, p.Inputs, "path", "%s: path is ForceNew too", p.Name)
+		require.Len(t, byType(k.rec, typePolicy), len(firstRelease))
+		for _, want := range firstRelease {
+			p := one(t, k.rec, typePolicy, want.resource)
+			assert.Equal(t, want.description, p.Inputs["description"], want.resource)
+			assert.NotContains(t, p.Inputs, "name", "%s: pulumi-aws names the policy after its resource name and keeps the name", want.resource)
+			assert.NotContains(t, p.Inputs, "namePrefix", want.resource)
+			assert.NotContains(t, p.Inputs, "path", "%s: path is ForceNew too", want.resource)
 		}
-		assert.Equal(t, firstRelease, got)
 	})
 }
 
