@@ -1,5 +1,12 @@
 package infra
 
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+)
+
 // ClusterSettings is the `eventscale:cluster` section: the EKS control plane. It is the config
 // section (stacks.Config.Cluster) and the settings of the cluster component (cluster.Args).
 type ClusterSettings struct {
@@ -37,4 +44,38 @@ type FargateSettings struct {
 	// Namespaces are selected by the Fargate profile; must include kube-system (CoreDNS) and the
 	// Karpenter and KEDA namespaces, so that an idle cluster has no EC2 nodes.
 	Namespaces []string `json:"namespaces"`
+}
+
+// FirstFargateProfileName is the name the first release gave the Fargate profile, whatever
+// its namespaces. Stacks deployed by it keep this name (and the profile) until their
+// namespaces change: see FargateProfileName.
+const FirstFargateProfileName = "system"
+
+// FargateProfileName is the name of the Fargate profile that selects namespaces and places its
+// pods in subnetIDs: FirstFargateProfileName, "-" and the first 8 hex digits of the SHA-256 of
+// the sorted namespaces and the sorted subnet ids, so the same sets in any order give the same
+// name and a change of either set gives another.
+//
+// EKS cannot change a profile: pulumi-aws replaces it when its selectors or subnets change (the
+// bridged terraform-provider-aws marks `selector`, `subnet_ids`, `pod_execution_role_arn`,
+// `cluster_name` and `fargate_profile_name` ForceNew: internal/service/eks/fargate_profile.go,
+// read 2026-12-08 at the v5-line commits fd91d1b79 and 1455913b0 of
+// hashicorp/terraform-provider-aws; the snapshot of the tag pulumi-aws v6.83.4 bridges was too
+// large to fetch; the role's ARN and the cluster's name do not change while the cluster lives).
+// Deleting a profile deletes the pods it runs, which then go to another profile that matches
+// them, or stay Pending (Amazon EKS User Guide, "Delete a Fargate profile",
+// https://docs.aws.amazon.com/eks/latest/userguide/delete-fargate-profile.html, read
+// 2026-12-08). With a name that follows what replaces the profile, the replacement has a new
+// name, so it can be created, and become ACTIVE (the provider waits for it), before the old
+// profile is deleted, as the EKS API reference advises ("create a new updated profile to
+// replace an existing profile and then delete the original after the updated profile has
+// finished creating", CreateFargateProfile,
+// https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateFargateProfile.html, read
+// 2026-12-08). The EKS API reference gives no pattern or length for the name; this one is 15
+// characters of [a-z0-9-], like "system" and the user guide's examples.
+func FargateProfileName(namespaces, subnetIDs []string) string {
+	key := strings.Join(slices.Sorted(slices.Values(namespaces)), ",") + ";" +
+		strings.Join(slices.Sorted(slices.Values(subnetIDs)), ",")
+	sum := sha256.Sum256([]byte(key))
+	return FirstFargateProfileName + "-" + hex.EncodeToString(sum[:])[:8]
 }

@@ -58,6 +58,23 @@ type NamedPolicy struct {
 	Document PolicyDocument
 }
 
+// KarpenterControllerPolicyDescription is the description of the controller policy named
+// name (NamedPolicy.Name): the first release's text, frozen. An IAM policy's description cannot
+// be changed: pulumi-aws replaces the policy when it changes (the bridged terraform-provider-aws
+// marks aws_iam_policy's `description` ForceNew: internal/service/iam/policy.go, read
+// 2026-12-08 at the v5-line commit 01ccd9a2d of hashicorp/terraform-provider-aws), and a
+// replaced policy is detached and attached again, a window in which the controller lacks its
+// permissions. So the text must not follow KarpenterVersion: "v1.14" names the upstream
+// reference the six policies were first written from, not the release they follow now, and a
+// Karpenter upgrade changes only their documents, which IAM updates in place (a new default
+// policy version). The policies' names are stable too: the program gives none, so pulumi-aws
+// names each after its Pulumi resource name ("<component>-controller-<Key>") plus a random
+// suffix, and keeps that name on every update (Pulumi docs, "Resource names", auto-naming,
+// https://www.pulumi.com/docs/iac/concepts/resources/names/, read 2026-12-08).
+func KarpenterControllerPolicyDescription(name string) string {
+	return "Karpenter controller: " + name + " (upstream v1.14 reference)"
+}
+
 // KarpenterControllerPolicies are the Karpenter controller's permissions: the six managed
 // policies of the upstream Karpenter v1.14 getting-started CloudFormation template, with the
 // same statement ids, effects, actions and conditions, scoped to s. Each document stays far

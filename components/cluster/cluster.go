@@ -83,7 +83,9 @@ type Cluster struct {
 	ClusterSecurityGroupID pulumi.StringOutput `pulumi:"clusterSecurityGroupId"`
 	// Kubeconfig is a secret kubeconfig (JSON) for the cluster.
 	Kubeconfig pulumi.StringOutput `pulumi:"kubeconfig"`
-	// FargateProfileName is the name of the system Fargate profile.
+	// FargateProfileName is the name of the system Fargate profile: infra.FargateProfileName of
+	// its namespaces and subnets, or infra.FirstFargateProfileName on a stack the first release
+	// deployed whose profile has not been replaced since.
 	FargateProfileName pulumi.StringOutput `pulumi:"fargateProfileName"`
 
 	// Provider deploys Kubernetes objects to this cluster; pass it to every Kubernetes resource.
@@ -197,14 +199,39 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	for _, ns := range args.Fargate.Namespaces {
 		selectors = append(selectors, awseks.FargateProfileSelectorArgs{Namespace: pulumi.String(ns)})
 	}
+	// The profile's name follows its namespaces and subnets (infra.FargateProfileName): a change
+	// of either replaces the profile (EKS cannot update it), and the replacement, under a new
+	// name, is created first; the engine deletes the old profile only at the end of the update,
+	// after everything that depends on it, so the pods it runs are deleted when the new profile
+	// is ACTIVE and are scheduled again through it. One profile is created, then one deleted: EKS
+	// allows one profile in DELETING at a time and no creation meanwhile (infra.FargateProfileName).
+	//
+	// The Pulumi resource name stays the first release's, and the name is in ignoreChanges: a
+	// stack deployed by the first release keeps its profile named infra.FirstFargateProfileName
+	// as long as its namespaces and subnets do not change (no diff, no replacement); the engine
+	// applies ignoreChanges only to updates, and checks a replacement's inputs again from the
+	// program (pulumi/pulumi pkg/resource/deploy/step_generator.go, v3.274.1, "recompute the
+	// default values", read 2026-12-08), so the first replacement gets the new name.
+	//
+	// DeleteBeforeReplace(false) is needed: pulumi-aws auto-names fargateProfileName (optional in
+	// FargateProfileArgs of the v6.83.4 Go SDK, though Terraform requires it), and the
+	// bridge asks for delete-before-replace whenever the program sets an auto-nameable name
+	// itself (pulumi/pulumi-terraform-bridge pkg/tfbridge/schema.go,
+	// nameRequiresDeleteBeforeReplace, read 2026-12-08); the program's choice overrides the
+	// provider's (step_generator.go, as above). Auto-naming itself cannot keep "system": the
+	// bridge reuses an old name only when it had generated it.
+	profName := args.PrivateSubnetIDs.ToStringArrayOutput().ApplyT(func(ids []string) string {
+		return infra.FargateProfileName(args.Fargate.Namespaces, ids)
+	}).(pulumi.StringOutput)
 	profile, err := awseks.NewFargateProfile(ctx, name+"-fargate-system", &awseks.FargateProfileArgs{
 		ClusterName:         eksCluster.Name(),
-		FargateProfileName:  pulumi.String("system"),
+		FargateProfileName:  profName,
 		PodExecutionRoleArn: podRole.Arn,
 		SubnetIds:           args.PrivateSubnetIDs,
 		Selectors:           selectors,
 		Tags:                tags,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{podRoleAttach}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{podRoleAttach}),
+		pulumi.IgnoreChanges([]string{"fargateProfileName"}), pulumi.DeleteBeforeReplace(false))
 	if err != nil {
 		return nil, fmt.Errorf("creating fargate profile: %w", err)
 	}

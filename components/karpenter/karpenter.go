@@ -246,7 +246,7 @@ func New(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOp
 	// An empty scope: only the names and order of the documents are used here.
 	for i, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
 		policy, err := iam.NewPolicy(ctx, name+"-controller-"+p.Key, &iam.PolicyArgs{
-			Description: pulumi.String("Karpenter controller: " + p.Name + " (upstream v1.14 reference)"),
+			Description: pulumi.String(infra.KarpenterControllerPolicyDescription(p.Name)),
 			Policy:      policies.Index(pulumi.Int(i)),
 			Tags:        tags,
 		}, parent)

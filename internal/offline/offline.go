@@ -52,6 +52,9 @@ type Resource struct {
 	// Aliases are the URNs the resource's aliases name: a resource of the state under one of
 	// them is this resource (renamed or moved), and is updated rather than replaced.
 	Aliases []string `json:"aliases,omitempty"`
+	// DeleteBeforeReplace is the deleteBeforeReplace option when the program set it (nil when
+	// it left the choice to the provider); false keeps create-before-delete on a replacement.
+	DeleteBeforeReplace *bool `json:"deleteBeforeReplace,omitempty"`
 }
 
 // Invoke is one provider function call the program made.
@@ -256,6 +259,10 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.RetainOnDelete = rpc.GetRetainOnDelete()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Remote = rpc.GetRemote()
+		if rpc.GetDeleteBeforeReplaceDefined() {
+			dbr := rpc.GetDeleteBeforeReplace()
+			r.DeleteBeforeReplace = &dbr
+		}
 		parentType := tokens.Type("")
 		if p := resource.URN(rpc.GetParent()); p != "" && p.QualifiedType() != resource.RootStackType {
 			parentType = p.QualifiedType()
