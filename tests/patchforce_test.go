@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"maps"
 	"strings"
 	"testing"
 
@@ -28,4 +29,25 @@ func TestKubernetesObjectsForceTheirFields(t *testing.T) {
 		}
 		assert.Greater(t, n, 5, "the stack registers Kubernetes objects")
 	})
+}
+
+// withoutPatchForce returns a copy of a Kubernetes object's inputs without the
+// infra.PatchForceAnnotation the program adds to every object it registers (failing t when it is
+// missing), and without metadata.annotations when that was the only one: the object as its
+// builder in infra made it.
+func withoutPatchForce(t *testing.T, inputs map[string]any) map[string]any {
+	t.Helper()
+	out := maps.Clone(inputs)
+	meta, _ := out["metadata"].(map[string]any)
+	annotations, _ := meta["annotations"].(map[string]any)
+	assert.Equal(t, "true", annotations[infra.PatchForceAnnotation], "metadata.annotations")
+	meta, annotations = maps.Clone(meta), maps.Clone(annotations)
+	delete(annotations, infra.PatchForceAnnotation)
+	if len(annotations) == 0 {
+		delete(meta, "annotations")
+	} else {
+		meta["annotations"] = annotations
+	}
+	out["metadata"] = meta
+	return out
 }
