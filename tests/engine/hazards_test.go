@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
-	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
@@ -20,6 +17,7 @@ import (
 	"github.com/eventscale/eventscale/infra"
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
+	"github.com/eventscale/eventscale/tests/engine/awsstandin"
 )
 
 const (
@@ -33,15 +31,16 @@ const (
 // fields, delete-before-replace as pulumi-aws's bridge decides it):
 //
 //   - the Fargate profile's selectors change (fargate.namespaces gains a namespace): at every
-//     point of the engine's step sequence, every namespace both the old and the new
-//     configuration put on Fargate (kube-system with CoreDNS and Karpenter, keda) is selected by
-//     a profile that exists (fargateGaps says when a profile exists). A profile replaced
-//     delete-before-create leaves the system pods without one until the new profile is active;
+//     point of the up (the creates and deletes the engine asks of the aws provider, in the order
+//     the stand-in logs them), every namespace both the old and the new configuration put on
+//     Fargate (kube-system with CoreDNS and Karpenter, keda) is selected by a profile that exists
+//     (fargateGaps says when a profile exists). A profile replaced delete-before-create leaves
+//     the system pods without one until the new profile is active;
 //   - a Karpenter version bump: the state is the one the previous release left (each controller
 //     policy's description names the Karpenter minor version before infra.KarpenterVersion's,
 //     where it names one), and the up must update the six controller policies and their
 //     attachments in place or leave them, never replace them (an IAM policy's description is
-//     ForceNew).
+//     ForceNew): no engine step of theirs is part of a replacement.
 func TestUpgradeHazards(t *testing.T) {
 	t.Parallel()
 	const stack = "dev"
@@ -79,7 +78,8 @@ func TestUpgradeHazards(t *testing.T) {
 		}
 		section["namespaces"] = newNS
 	})
-	evs, res, out, took, err := upRecorded(ctx, s)
+	opsBefore := len(readOps(t, w.AWSLog))
+	steps, res, out, took, err := upEvents(ctx, s)
 	if err != nil {
 		t.Fatalf("up after the upgrade: %v\n%s", err, tail(out, 120))
 	}
@@ -92,7 +92,8 @@ func TestUpgradeHazards(t *testing.T) {
 				must = append(must, ns)
 			}
 		}
-		gaps, created, trace := fargateGaps(profiles, evs, must)
+		after := fargateProfiles(state(t, ctx, s).Resources)
+		gaps, created, trace := fargateGaps(profiles, after, readOps(t, w.AWSLog)[opsBefore:], must)
 		t.Logf("Fargate profile steps: %s", strings.Join(trace, "; "))
 		if created == 0 {
 			t.Errorf("fargate.namespaces %v -> %v created no Fargate profile", oldNS, newNS)
@@ -105,10 +106,11 @@ func TestUpgradeHazards(t *testing.T) {
 		if want := len(infra.KarpenterControllerPolicies(infra.KarpenterScope{})); len(policies) != want {
 			t.Fatalf("found %d Karpenter controller policies in the state, want %d: %v", len(policies), want, policies)
 		}
-		for _, p := range replacedSteps(evs, func(md apitype.StepEventMetadata) bool {
-			return (md.Type == typePolicy || md.Type == typePolicyAttachment) && isControllerPolicy(md.URN)
-		}) {
-			t.Errorf("a Karpenter version bump replaced %s", p)
+		for urn, op := range steps {
+			typ := string(resource.URN(urn).Type())
+			if (typ == typePolicy || typ == typePolicyAttachment) && isControllerPolicy(urn) && replacing[apitype.OpType(op)] {
+				t.Errorf("a Karpenter version bump replaced %s (%s)", urn, op)
+			}
 		}
 	})
 }
@@ -144,28 +146,36 @@ func selectedNamespaces(inputs map[string]any) []string {
 	return ns
 }
 
-// fargateGaps walks the engine's events of an up that started from the Fargate profiles before,
-// and reports each point where a namespace of must is selected by no profile that exists. A
-// profile exists from the end of the step that creates it (its resOutputsEvent: EKS reports the
-// profile ACTIVE only when the create returns, and pods are scheduled on Fargate only through an
-// active profile) to the start of the step that deletes it (its resourcePreEvent: the profile is
-// DELETING from then on, and EKS stops Fargate pods it selected). created counts the profiles the
-// up created; trace lists the profile steps in order.
-func fargateGaps(before []fargateProfile, evs []apitype.EngineEvent, must []string) (gaps []string, created int, trace []string) {
+// fargateGaps walks the stand-in aws provider's operations of an up (ops, in the order the engine
+// asked for them) that started from the Fargate profiles before and ended with those after, and
+// reports each point where a namespace of must is selected by no profile that exists. A profile
+// exists from the end of its create (the stand-in logs a create when it has made the resource;
+// EKS reports a profile ACTIVE only when the create returns, and schedules pods on Fargate only
+// through an active profile) to the start of its delete (the profile is DELETING from then on,
+// and EKS stops the Fargate pods it selected). A created profile selects what it selects in the
+// state after. created counts the profiles the up created; trace lists their operations in order.
+func fargateGaps(before, after []fargateProfile, ops []awsstandin.Op, must []string) (gaps []string, created int, trace []string) {
 	type instance struct{ urn, generation string }
+	selects := map[string][]string{}
+	for _, p := range after {
+		selects[p.urn] = p.namespaces
+	}
 	live := map[instance][]string{}
 	for _, p := range before {
 		live[instance{p.urn, "old"}] = p.namespaces
 	}
-	for _, e := range evs {
-		switch {
-		case e.ResourcePreEvent != nil && e.ResourcePreEvent.Metadata.Type == typeFargateProfile:
-			md := e.ResourcePreEvent.Metadata
-			if md.Op != apitype.OpDelete && md.Op != apitype.OpDeleteReplaced {
-				continue
-			}
-			trace = append(trace, fmt.Sprintf("%s %s starts", md.Op, md.URN))
-			delete(live, instance{md.URN, "old"})
+	for _, op := range ops {
+		if op.Type != typeFargateProfile {
+			continue
+		}
+		switch op.Op {
+		case "create":
+			created++
+			live[instance{op.URN, "new"}] = selects[op.URN]
+			trace = append(trace, fmt.Sprintf("%s created, selecting %v", op.URN, selects[op.URN]))
+		case "delete":
+			trace = append(trace, fmt.Sprintf("%s (the old one) deleting", op.URN))
+			delete(live, instance{op.URN, "old"})
 			selected := map[string]bool{}
 			for _, ns := range live {
 				for _, n := range ns {
@@ -174,41 +184,17 @@ func fargateGaps(before []fargateProfile, evs []apitype.EngineEvent, must []stri
 			}
 			for _, n := range must {
 				if !selected[n] {
-					gaps = append(gaps, fmt.Sprintf("namespace %s from the start of %s %s", n, md.Op, md.URN))
+					gaps = append(gaps, fmt.Sprintf("namespace %s from the deletion of %s", n, op.URN))
 				}
 			}
-		case e.ResOutputsEvent != nil && e.ResOutputsEvent.Metadata.Type == typeFargateProfile:
-			md := e.ResOutputsEvent.Metadata
-			if md.Op != apitype.OpCreate && md.Op != apitype.OpCreateReplacement || md.New == nil {
-				continue
-			}
-			created++
-			ns := selectedNamespaces(md.New.Inputs)
-			trace = append(trace, fmt.Sprintf("%s %s %v done", md.Op, md.URN, ns))
-			live[instance{md.URN, "new"}] = ns
 		}
 	}
 	return gaps, created, trace
 }
 
-// replacedSteps are the steps of evs (their start) that replace a resource match selects: a
-// replace, a create of its replacement or a delete of the replaced one.
-func replacedSteps(evs []apitype.EngineEvent, match func(apitype.StepEventMetadata) bool) []string {
-	var steps []string
-	for _, e := range evs {
-		if e.ResourcePreEvent == nil {
-			continue
-		}
-		md := e.ResourcePreEvent.Metadata
-		switch md.Op {
-		case apitype.OpReplace, apitype.OpCreateReplacement, apitype.OpDeleteReplaced:
-			if match(md) {
-				steps = append(steps, fmt.Sprintf("%s (%s; replacing keys %v)", md.URN, md.Op, md.Keys))
-			}
-		}
-	}
-	return steps
-}
+// replacing are the steps of a replacement: the replace, the create of the replacement and the
+// delete of the replaced resource (the last one upEvents records for a URN is one of them).
+var replacing = map[apitype.OpType]bool{apitype.OpReplace: true, apitype.OpCreateReplacement: true, apitype.OpDeleteReplaced: true}
 
 // isControllerPolicy reports whether urn is one of the Karpenter component's controller policies
 // or their attachments (components/karpenter names them <component>-controller-<key>).
@@ -229,28 +215,17 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 		t.Fatalf("infra.KarpenterVersion %q: want major.minor.patch with a minor above 0 (%v)", infra.KarpenterVersion, err)
 	}
 	current, previous := fmt.Sprintf("v%d.%d", major, minor), fmt.Sprintf("v%d.%d", major, minor-1)
-	dep, err := s.Export(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var st map[string]any
-	if err := json.Unmarshal(dep.Deployment, &st); err != nil {
-		t.Fatal(err)
-	}
-	resources, _ := st["resources"].([]any)
+	st := state(t, ctx, s)
 	var urns []string
-	for _, r := range resources {
-		m, _ := r.(map[string]any)
-		urn, _ := m["urn"].(string)
-		if m["type"] != typePolicy || !isControllerPolicy(urn) {
+	for _, r := range st.Resources {
+		if string(r.Type) != typePolicy || !isControllerPolicy(string(r.URN)) {
 			continue
 		}
-		urns = append(urns, urn)
-		for _, k := range []string{"inputs", "outputs"} {
-			props, _ := m[k].(map[string]any)
+		urns = append(urns, string(r.URN))
+		for _, props := range []map[string]any{r.Inputs, r.Outputs} {
 			d, _ := props["description"].(string)
 			if !strings.Contains(d, current) {
-				t.Logf("%s: the description %q names no %s; a Karpenter bump leaves it", urn, d, current)
+				t.Logf("%s: the description %q names no %s; a Karpenter bump leaves it", r.URN, d, current)
 				continue
 			}
 			props["description"] = strings.ReplaceAll(d, current, previous)
@@ -260,35 +235,10 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	dep.Deployment = b
-	if err := s.Import(ctx, dep); err != nil {
+	if err := s.Import(ctx, apitype.UntypedDeployment{Version: 3, Deployment: b}); err != nil {
 		t.Fatalf("importing the state of the previous Karpenter release: %v", err)
 	}
 	return urns
-}
-
-// upRecorded runs `pulumi up` and returns every engine event in the order the engine sent it,
-// and the output.
-func upRecorded(ctx context.Context, s auto.Stack) ([]apitype.EngineEvent, auto.UpResult, string, time.Duration, error) {
-	ch := make(chan events.EngineEvent)
-	var evs []apitype.EngineEvent
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for e := range ch {
-			evs = append(evs, e.EngineEvent)
-		}
-	}()
-	var out bytes.Buffer
-	start := time.Now()
-	res, err := s.Up(ctx, optup.EventStreams(ch), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
-	took := time.Since(start)
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-		return nil, res, out.String(), took, fmt.Errorf("the engine's event stream did not end 30s after the up (%v)", err)
-	}
-	return evs, res, out.String(), took, err
 }
 
 // TestFargateGaps checks fargateGaps on the two orders the engine can replace the system profile
@@ -298,40 +248,22 @@ func TestFargateGaps(t *testing.T) {
 	t.Parallel()
 	const urn = "urn:pulumi:dev::eventscale::eventscale:cluster:Cluster$" + typeFargateProfile + "::cluster-fargate-system"
 	before := []fargateProfile{{urn, []string{"kube-system", "keda"}}}
-	step := func(pre bool, op apitype.OpType, ns ...string) apitype.EngineEvent {
-		var sel []any
-		for _, n := range ns {
-			sel = append(sel, map[string]any{"namespace": n})
-		}
-		md := apitype.StepEventMetadata{Op: op, URN: urn, Type: typeFargateProfile, New: &apitype.StepEventStateMetadata{Inputs: map[string]any{"selectors": sel}}}
-		if pre {
-			return apitype.EngineEvent{ResourcePreEvent: &apitype.ResourcePreEvent{Metadata: md}}
-		}
-		return apitype.EngineEvent{ResOutputsEvent: &apitype.ResOutputsEvent{Metadata: md}}
-	}
+	after := []fargateProfile{{urn, []string{"kube-system", "keda", "karpenter"}}}
 	must := []string{"kube-system", "keda"}
-	newNS := []string{"kube-system", "keda", "karpenter"}
-	createFirst := []apitype.EngineEvent{
-		step(true, apitype.OpCreateReplacement, newNS...), step(false, apitype.OpCreateReplacement, newNS...),
-		step(true, apitype.OpReplace), step(false, apitype.OpReplace),
-		step(true, apitype.OpDeleteReplaced), step(false, apitype.OpDeleteReplaced),
-	}
-	gaps, created, _ := fargateGaps(before, createFirst, must)
+	op := func(name string) awsstandin.Op { return awsstandin.Op{Op: name, URN: urn, Type: typeFargateProfile} }
+	other := awsstandin.Op{Op: "create", URN: "urn:pulumi:dev::eventscale::aws:iam/policy:Policy::p", Type: "aws:iam/policy:Policy"}
+
+	gaps, created, _ := fargateGaps(before, after, []awsstandin.Op{op("check"), op("diff"), op("create"), other, op("delete")}, must)
 	if len(gaps) > 0 || created != 1 {
 		t.Errorf("create before delete: gaps %v, created %d; want none and 1", gaps, created)
 	}
-	deleteFirst := []apitype.EngineEvent{
-		step(true, apitype.OpDeleteReplaced), step(false, apitype.OpDeleteReplaced),
-		step(true, apitype.OpReplace), step(false, apitype.OpReplace),
-		step(true, apitype.OpCreateReplacement, newNS...), step(false, apitype.OpCreateReplacement, newNS...),
-	}
-	gaps, created, _ = fargateGaps(before, deleteFirst, must)
+	gaps, created, _ = fargateGaps(before, after, []awsstandin.Op{op("check"), op("diff"), op("delete"), other, op("create")}, must)
 	if len(gaps) != 2 || created != 1 {
 		t.Errorf("delete before create: gaps %v, created %d; want kube-system and keda, and 1", gaps, created)
 	}
-	// A profile that is still being created selects nothing yet.
-	overlapping := []apitype.EngineEvent{step(true, apitype.OpCreateReplacement, newNS...), step(true, apitype.OpDeleteReplaced)}
-	if gaps, _, _ := fargateGaps(before, overlapping, must); len(gaps) != 2 {
-		t.Errorf("a delete that starts before the new profile is active: gaps %v, want kube-system and keda", gaps)
+	// A new profile that selects less than the old one leaves what it dropped uncovered.
+	narrower := []fargateProfile{{urn, []string{"kube-system"}}}
+	if gaps, _, _ := fargateGaps(before, narrower, []awsstandin.Op{op("create"), op("delete")}, must); len(gaps) != 1 {
+		t.Errorf("a replacement without keda: gaps %v, want keda", gaps)
 	}
 }
