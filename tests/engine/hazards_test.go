@@ -222,13 +222,14 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 			continue
 		}
 		urns = append(urns, string(r.URN))
+		if d, _ := r.Inputs["description"].(string); !strings.Contains(d, current) {
+			t.Logf("%s: the description %q names no %s; a Karpenter bump leaves it", r.URN, d, current)
+			continue
+		}
 		for _, props := range []map[string]any{r.Inputs, r.Outputs} {
-			d, _ := props["description"].(string)
-			if !strings.Contains(d, current) {
-				t.Logf("%s: the description %q names no %s; a Karpenter bump leaves it", r.URN, d, current)
-				continue
+			if d, ok := props["description"].(string); ok {
+				props["description"] = strings.ReplaceAll(d, current, previous)
 			}
-			props["description"] = strings.ReplaceAll(d, current, previous)
 		}
 	}
 	b, err := json.Marshal(st)
