@@ -18,6 +18,7 @@ import (
 	"github.com/eventscale/eventscale/internal/offline"
 	"github.com/eventscale/eventscale/stacks"
 	"github.com/eventscale/eventscale/tests/engine/awsstandin"
+	"github.com/eventscale/eventscale/tests/verify"
 )
 
 const (
@@ -49,7 +50,7 @@ func TestUpgradeHazards(t *testing.T) {
 	w, mirror, _ := newTestWorld(t, clusterEnv(c))
 	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Minute)
 	defer cancel()
-	raw, set := stackConfig(t, mirror, stack)
+	raw, set := stackConfig(t, mirror, verify.RepoRoot(), stack)
 	cfg, err := stacks.Load(raw, offline.Project, stack)
 	if err != nil {
 		t.Fatal(err)
