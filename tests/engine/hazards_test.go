@@ -37,11 +37,11 @@ const (
 //     Fargate (kube-system with CoreDNS and Karpenter, keda) is selected by a profile that exists
 //     (fargateGaps says when a profile exists). A profile replaced delete-before-create leaves
 //     the system pods without one until the new profile is active;
-//   - a Karpenter version bump: the state is the one the previous release left (each controller
-//     policy's description names the Karpenter minor version before infra.KarpenterVersion's,
-//     where it names one), and the up must update the six controller policies and their
-//     attachments in place or leave them, never replace them (an IAM policy's description is
-//     ForceNew): no engine step of theirs is part of a replacement.
+//   - a Karpenter version bump: the state is the one the previous Karpenter release left
+//     (rewindControllerPolicies: older policy documents, and the previous minor version in a
+//     description that follows the version), and the up must update the six controller
+//     policies and their attachments in place or leave them, never replace them (an IAM
+//     policy's description is ForceNew): no engine step of theirs is part of a replacement.
 func TestUpgradeHazards(t *testing.T) {
 	t.Parallel()
 	const stack = "dev"
@@ -205,10 +205,14 @@ func isControllerPolicy(urn string) bool {
 }
 
 // rewindControllerPolicies turns the stack's state into the one the Karpenter release before
-// infra.KarpenterVersion left: each controller policy's description (inputs and outputs) names
-// the previous minor version where it names the current one, "v1.13" for "v1.14". It returns the
-// URNs of the controller policies. A description that names no version is left as it is: a bump
-// does not change it.
+// infra.KarpenterVersion left, in what a bump changes in the six controller policies: each
+// policy's document lacks its last statement (a newer upstream reference adds permissions;
+// IAM updates a document in place, as a new policy version), and a description that follows the
+// version names the previous minor one ("v1.13" for "v1.14"). A description follows the version
+// when it names the current minor version and is not the frozen first release's text
+// (infra.KarpenterControllerPolicyDescription, which names the reference the policies were first
+// written from and must not change: an IAM policy's description is ForceNew). It returns the
+// controller policies' URNs.
 func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) []string {
 	t.Helper()
 	var major, minor int
@@ -216,6 +220,10 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 		t.Fatalf("infra.KarpenterVersion %q: want major.minor.patch with a minor above 0 (%v)", infra.KarpenterVersion, err)
 	}
 	current, previous := fmt.Sprintf("v%d.%d", major, minor), fmt.Sprintf("v%d.%d", major, minor-1)
+	frozen := map[string]string{}
+	for _, p := range infra.KarpenterControllerPolicies(infra.KarpenterScope{}) {
+		frozen["-controller-"+p.Key] = infra.KarpenterControllerPolicyDescription(p.Name)
+	}
 	st := state(t, ctx, s)
 	var urns []string
 	for _, r := range st.Resources {
@@ -223,13 +231,15 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 			continue
 		}
 		urns = append(urns, string(r.URN))
-		if d, _ := r.Inputs["description"].(string); !strings.Contains(d, current) {
-			t.Logf("%s: the description %q names no %s; a Karpenter bump leaves it", r.URN, d, current)
-			continue
-		}
+		name := r.URN.Name()
+		d, _ := r.Inputs["description"].(string)
+		follows := strings.Contains(d, current) && d != frozen[name[strings.Index(name, "-controller-"):]]
 		for _, props := range []map[string]any{r.Inputs, r.Outputs} {
-			if d, ok := props["description"].(string); ok {
+			if follows {
 				props["description"] = strings.ReplaceAll(d, current, previous)
+			}
+			if doc, ok := props["policy"].(string); ok {
+				props["policy"] = withoutLastStatement(t, doc)
 			}
 		}
 	}
@@ -241,6 +251,26 @@ func rewindControllerPolicies(t *testing.T, ctx context.Context, s auto.Stack) [
 		t.Fatalf("importing the state of the previous Karpenter release: %v", err)
 	}
 	return urns
+}
+
+// withoutLastStatement is the IAM policy document doc without its last statement (doc when it
+// has one statement or fewer).
+func withoutLastStatement(t *testing.T, doc string) string {
+	t.Helper()
+	var d map[string]any
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatalf("policy document %q: %v", doc, err)
+	}
+	stmts, _ := d["Statement"].([]any)
+	if len(stmts) < 2 {
+		return doc
+	}
+	d["Statement"] = stmts[:len(stmts)-1]
+	b, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // TestFargateGaps checks fargateGaps on the two orders the engine can replace the system profile
