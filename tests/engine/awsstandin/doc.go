@@ -16,8 +16,10 @@
 // no credential checked), quotas and limits, and anything AWS does by itself (EKS runs no control
 // plane; the tier's kube-apiserver stands in for it).
 //
-// Which changes replace a resource (Diff) follows pulumi-aws's ForceNew for the fields that
-// matter to the program and pulumi-eks; see replacements.
+// Which changes replace a resource (Diff) follows terraform-provider-aws's ForceNew fields for
+// every type the program and pulumi-eks create (replacements; a type without rules is an error),
+// and whether a replacement deletes the old resource first follows pulumi-terraform-bridge's
+// decision for a name the program set itself (deleteBeforeReplace).
 //
 // Environment, read by the provider when it starts:
 //   - EVENTSCALE_AWS_STANDIN_LOG: a file every operation is appended to as one JSON line (Op);

@@ -57,8 +57,8 @@ func (c deathsigCLI) Run(ctx context.Context, workdir string, stdin io.Reader, o
 // TestEngineDrivesTheStandIn runs a program registering one SQS queue under the real Pulumi
 // engine (the CLI PULUMI_BIN names; make's engine targets set it) with the stand-in found on
 // PATH: the engine configures it, creates the queue with the Derivation's ARN, calls no Create
-// during a preview, replaces on a rename by creating the new queue before deleting the old one,
-// and deletes it on destroy.
+// during a preview, replaces on a rename, deleting the old queue first (the program names it
+// itself, so pulumi-aws's bridge asks for delete-before-replace), and deletes it on destroy.
 func TestEngineDrivesTheStandIn(t *testing.T) {
 	bin := os.Getenv("PULUMI_BIN")
 	if bin == "" {
@@ -128,7 +128,7 @@ func TestEngineDrivesTheStandIn(t *testing.T) {
 	created, deleted := find(all, "create", id2), find(all, "delete", id1)
 	require.NotEqual(t, -1, created)
 	require.NotEqual(t, -1, deleted)
-	assert.Less(t, created, deleted, "the renamed queue is created before the old one is deleted")
+	assert.Less(t, deleted, created, "the queue the program names itself is deleted before its renamed replacement is created, as the bridge decides (deleteBeforeReplace)")
 
 	_, err = stack.Destroy(ctx, optdestroy.Remove())
 	require.NoError(t, err)

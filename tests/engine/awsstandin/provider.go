@@ -130,7 +130,11 @@ func (p *Provider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*p
 	if err := p.record("diffConfig", req.GetUrn(), "", req.GetId()); err != nil {
 		return nil, err
 	}
-	return diffRequest(req, nil)
+	olds, news, err := diffInputs(req)
+	if err != nil {
+		return nil, err
+	}
+	return diff(olds, news, nil), nil
 }
 
 // Configure takes the region from the provider's configuration (aws:region): the region the
@@ -166,8 +170,10 @@ func (p *Provider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest)
 
 // Check returns the new inputs as pulumi-aws's Check would for what the stand-in models: as they
 // are, secrets and unknowns included, plus the auto-name of a resource that names itself and was
-// given no name (offline.Derivation.Check), so that a preview knows it as it would with pulumi-aws.
-// The stand-in validates nothing.
+// given no name (offline.Derivation.Check, and autoName for the properties pulumi-aws auto-names
+// that the offline plan does not derive), so that a preview knows it as it would with pulumi-aws,
+// and, as the bridge does, the list of the properties it filled in under __defaults (see
+// deleteBeforeReplace, which reads it). The stand-in validates nothing.
 func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	if err := p.record("check", req.GetUrn(), req.GetType(), ""); err != nil {
 		return nil, err
@@ -177,29 +183,22 @@ func (p *Provider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulum
 		return nil, err
 	}
 	typ, name := urnParts(req.GetUrn())
-	checked, err := marshal(p.derivation().Check(typ, name, news))
+	checked, err := marshal(withDefaults(news, autoName(typ, name, p.derivation().Check(typ, name, news))))
 	if err != nil {
 		return nil, err
 	}
 	return &pulumirpc.CheckResponse{Inputs: checked}, nil
 }
 
-// diffRequest is diff of the request's old inputs and new inputs, replacing on the paths replace
-// gives for them (none when replace is nil).
-func diffRequest(req *pulumirpc.DiffRequest, replace func(olds, news resource.PropertyMap) []string) (*pulumirpc.DiffResponse, error) {
-	olds, err := unmarshal(oldInputs(req))
-	if err != nil {
-		return nil, err
+// diffInputs are the request's old inputs and new inputs.
+func diffInputs(req *pulumirpc.DiffRequest) (olds, news resource.PropertyMap, err error) {
+	if olds, err = unmarshal(oldInputs(req)); err != nil {
+		return nil, nil, err
 	}
-	news, err := unmarshal(req.GetNews())
-	if err != nil {
-		return nil, err
+	if news, err = unmarshal(req.GetNews()); err != nil {
+		return nil, nil, err
 	}
-	var paths []string
-	if replace != nil {
-		paths = replace(olds, news)
-	}
-	return diff(olds, news, paths), nil
+	return olds, news, nil
 }
 
 // oldInputs are the inputs the resource was last created or updated with, or its old outputs
@@ -213,24 +212,36 @@ func oldInputs(req *pulumirpc.DiffRequest) *structpb.Struct {
 
 // Diff compares the old and new inputs and reports each changed top-level key as a detailed
 // diff; a change of a field pulumi-aws forces a new resource for (see replacements) is a
-// replacement.
+// replacement, which deletes the old resource first where pulumi-aws's bridge would (see
+// deleteBeforeReplace). A type the stand-in has no rules for is an error.
 func (p *Provider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
 	typ, _ := urnParts(req.GetUrn())
 	if err := p.record("diff", req.GetUrn(), typ, req.GetId()); err != nil {
 		return nil, err
 	}
-	return diffRequest(req, func(olds, news resource.PropertyMap) []string { return replacementsFor(typ, olds, news) })
+	olds, news, err := diffInputs(req)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := replacementsFor(typ, olds, news)
+	if err != nil {
+		return nil, err
+	}
+	resp := diff(olds, news, paths)
+	resp.DeleteBeforeReplace = len(resp.Replaces) > 0 && deleteBeforeReplace(typ, news)
+	return resp, nil
 }
 
 // derive is the id and the outputs, on the wire, the stand-in gives the resource of urn with
-// inputs (offline.Derivation.Resource).
+// inputs (offline.Derivation.Resource of the inputs without the bridge's reserved keys, which
+// are no outputs).
 func (p *Provider) derive(urn string, inputs *structpb.Struct) (string, *structpb.Struct, error) {
 	typ, name := urnParts(urn)
 	in, err := unmarshal(inputs)
 	if err != nil {
 		return "", nil, err
 	}
-	id, outs := p.derivation().Resource(typ, name, true, in)
+	id, outs := p.derivation().Resource(typ, name, true, withoutReserved(in))
 	props, err := marshal(outs)
 	if err != nil {
 		return "", nil, err

@@ -66,7 +66,7 @@ func TestProviderLifecycle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, checked.GetFailures())
 	assert.True(t, plain(t, checked.GetInputs())["tags"].IsSecret())
-	assert.Equal(t, in, plain(t, checked.GetInputs()))
+	assert.Equal(t, withEmptyDefaults(in), plain(t, checked.GetInputs()))
 
 	// Create: the id and outputs are the Derivation's.
 	created, err := p.Create(ctx, &pulumirpc.CreateRequest{Urn: queueURN, Properties: checked.GetInputs()})
@@ -187,7 +187,7 @@ func TestNewRefusesPartOfTheEKSEndpoint(t *testing.T) {
 }
 
 // TestDiffReplacements: which changes replace, per type, including a nested ForceNew path of the
-// EKS cluster and an unlisted type's name.
+// EKS cluster.
 func TestDiffReplacements(t *testing.T) {
 	t.Parallel()
 	obj := func(kv ...any) resource.PropertyValue {
@@ -242,11 +242,11 @@ func TestDiffReplacements(t *testing.T) {
 			detailed: map[string]pulumirpc.PropertyDiff_Kind{"version": pulumirpc.PropertyDiff_UPDATE, "name": pulumirpc.PropertyDiff_ADD_REPLACE},
 		},
 		{
-			name: "an unlisted type's name replaces, its other fields update", typ: "aws:eks/addon:Addon",
-			olds:     resource.PropertyMap{"name": resource.NewProperty("a"), "addonVersion": resource.NewProperty("1")},
+			name: "an add-on's name replaces, its version is updated", typ: "aws:eks/addon:Addon",
+			olds:     resource.PropertyMap{"addonName": resource.NewProperty("a"), "addonVersion": resource.NewProperty("1")},
 			news:     resource.PropertyMap{"addonVersion": resource.NewProperty("2")},
-			replaces: []string{"name"},
-			detailed: map[string]pulumirpc.PropertyDiff_Kind{"name": pulumirpc.PropertyDiff_DELETE_REPLACE, "addonVersion": pulumirpc.PropertyDiff_UPDATE},
+			replaces: []string{"addonName"},
+			detailed: map[string]pulumirpc.PropertyDiff_Kind{"addonName": pulumirpc.PropertyDiff_DELETE_REPLACE, "addonVersion": pulumirpc.PropertyDiff_UPDATE},
 		},
 		{
 			name: "a dashboard's rename replaces, its body is updated", typ: "aws:cloudwatch/dashboard:Dashboard",
@@ -308,7 +308,9 @@ func TestDiffReplacements(t *testing.T) {
 		},
 	}
 	for _, c := range cases {
-		got := diff(c.olds, c.news, replacementsFor(c.typ, c.olds, c.news))
+		paths, err := replacementsFor(c.typ, c.olds, c.news)
+		require.NoError(t, err, c.name)
+		got := diff(c.olds, c.news, paths)
 		assert.Equal(t, pulumirpc.DiffResponse_DIFF_SOME, got.GetChanges(), c.name)
 		assert.Equal(t, c.replaces, got.GetReplaces(), c.name)
 		assert.Equal(t, c.detailed, kinds(got), c.name)
@@ -317,7 +319,8 @@ func TestDiffReplacements(t *testing.T) {
 
 // TestCheckAutoNames: like pulumi-aws, Check gives a resource that names itself and was given no
 // name its auto-name, so a preview knows it; the ARN Create then reports is built from that name.
-// A given name, a namePrefix and a type that does not name itself are left alone.
+// A given name, a namePrefix and a type that does not name itself are left alone. Like the
+// bridge, Check lists what it filled in under __defaults (empty when nothing).
 func TestCheckAutoNames(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -329,6 +332,8 @@ func TestCheckAutoNames(t *testing.T) {
 	name := plain(t, checked.GetInputs())["name"]
 	require.True(t, name.IsString(), "Check set no name: %v", plain(t, checked.GetInputs()))
 	assert.Equal(t, offline.AutoName("keda-operator-role"), name.StringValue())
+	assert.Equal(t, resource.NewProperty([]resource.PropertyValue{resource.NewProperty("name")}), plain(t, checked.GetInputs())[defaultsKey],
+		"the name Check filled in is listed under __defaults, as the bridge lists it")
 	created, err := p.Create(ctx, &pulumirpc.CreateRequest{Urn: roleURN, Properties: checked.GetInputs()})
 	require.NoError(t, err)
 	assert.Equal(t, "arn:aws:iam::"+offline.AccountID+":role/"+name.StringValue(), plain(t, created.GetProperties())["arn"].StringValue())
@@ -343,6 +348,13 @@ func TestCheckAutoNames(t *testing.T) {
 	} {
 		checked, err := p.Check(ctx, &pulumirpc.CheckRequest{Urn: c.urn, News: props(t, c.in)})
 		require.NoError(t, err)
-		assert.Equal(t, c.in, plain(t, checked.GetInputs()), c.urn)
+		assert.Equal(t, withEmptyDefaults(c.in), plain(t, checked.GetInputs()), c.urn)
 	}
+}
+
+// withEmptyDefaults is m with the empty __defaults list Check adds when it filled nothing in.
+func withEmptyDefaults(m resource.PropertyMap) resource.PropertyMap {
+	out := m.Copy()
+	out[defaultsKey] = resource.NewProperty([]resource.PropertyValue{})
+	return out
 }
