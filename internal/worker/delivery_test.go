@@ -114,6 +114,35 @@ func TestCheckDelivery(t *testing.T) {
 				return es, b
 			},
 		},
+		{name: "handed out again while another process held it (the server's, not a worker's)", max: 1, redelivered: 1,
+			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
+				for _, i := range []int{2, 3} {
+					es[i].Received = t0.Add(132 * time.Millisecond)
+				}
+				es[1].Time = t0.Add(2 * time.Second)
+				return es, b
+			},
+		},
+		{name: "handed out again after the holder released it (a worker's)", max: 1,
+			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
+				for _, i := range []int{2, 3} {
+					es[i].Received = t0.Add(132 * time.Millisecond)
+				}
+				es[1].Time = t0.Add(2 * time.Second)
+				rel := es[0]
+				rel.Kind, rel.Time = worker.RecordReleased, t0.Add(100*time.Millisecond)
+				return append(es, rel), b
+			},
+			problem: "SQS confirmed the previous processing's delete only 1.868s after this receive"},
+		{name: "handed out again after half the visibility timeout (a heartbeat's time)", max: 1,
+			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
+				for _, i := range []int{2, 3} {
+					es[i].Received = t0.Add(16 * time.Second)
+				}
+				es[1].Time = t0.Add(20 * time.Second)
+				return es, b
+			},
+			problem: "it was received 16s after the previous receive, less than the visibility timeout 30s"},
 		{name: "no receive time recorded", max: 1,
 			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
 				for i := range es {

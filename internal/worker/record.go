@@ -18,13 +18,18 @@ const (
 	// RecordDeleted is a message whose delete SQS confirmed (a Successful
 	// entry of DeleteMessageBatch), written once the call has returned.
 	RecordDeleted = "deleted"
+	// RecordReleased is a message the worker is about to make visible again
+	// (visibility timeout 0, at shutdown), written before the call is sent:
+	// a release that may have reached SQS is always on record.
+	RecordReleased = "released"
 )
 
 // RecordEntry is one line of a WORKER_RECORD_FILE. Every processed message
 // has a RecordProcessed line; a RecordDeleted line for the same receive (the
-// same ID, ReceiveCount and Received) follows if SQS confirmed its delete.
+// same ID, ReceiveCount and Received) follows if SQS confirmed its delete. A
+// receive the worker gave back has a RecordReleased line.
 type RecordEntry struct {
-	// Kind is RecordProcessed or RecordDeleted.
+	// Kind is RecordProcessed, RecordDeleted or RecordReleased.
 	Kind         string `json:"kind"`
 	ID           string `json:"id"`
 	Body         string `json:"body"`
@@ -75,7 +80,7 @@ func ReadRecordFile(path string) ([]RecordEntry, error) {
 		}
 		var e RecordEntry
 		err := json.Unmarshal(line, &e)
-		if err == nil && e.Kind != RecordProcessed && e.Kind != RecordDeleted {
+		if err == nil && e.Kind != RecordProcessed && e.Kind != RecordDeleted && e.Kind != RecordReleased {
 			err = fmt.Errorf("kind %q", e.Kind)
 		}
 		if err != nil {
@@ -119,6 +124,12 @@ func (r *FileRecorder) Record(msgs []Message) error {
 // fsync'd.
 func (r *FileRecorder) Deleted(msgs []Message) error {
 	return r.write(RecordDeleted, msgs, false)
+}
+
+// Released implements Recorder: one RecordReleased line per message, not
+// fsync'd.
+func (r *FileRecorder) Released(msgs []Message) error {
+	return r.write(RecordReleased, msgs, false)
 }
 
 func (r *FileRecorder) write(kind string, msgs []Message, fsync bool) error {

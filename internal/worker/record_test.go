@@ -74,6 +74,28 @@ func TestReadRecordFile(t *testing.T) {
 		}
 	})
 
+	t.Run("released", func(t *testing.T) {
+		t.Parallel()
+		path := filepath.Join(t.TempDir(), "records.jsonl")
+		rec, err := worker.OpenFileRecorder(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Released(msgs[1:]); err != nil {
+			t.Fatal(err)
+		}
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+		es, err := worker.ReadRecordFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := kindsAndIDs(es), "released:m2"; got != want {
+			t.Fatalf("records %q, want %q", got, want)
+		}
+	})
+
 	t.Run("as written", func(t *testing.T) {
 		t.Parallel()
 		path := writeRecords(t, msgs)

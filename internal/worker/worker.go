@@ -39,6 +39,9 @@ type Recorder interface {
 	// the messages SQS listed as deleted (its Successful entries). An error
 	// is logged.
 	Deleted(msgs []Message) error
+	// Released is called before the worker makes msgs visible again
+	// (visibility timeout 0, at shutdown). An error is logged.
+	Released(msgs []Message) error
 }
 
 // Deps are the collaborators of a Worker.
@@ -446,6 +449,11 @@ func (w *Worker) complete(m Message, log *slog.Logger) {
 
 // release makes messages visible again at once (visibility timeout 0).
 func (w *Worker) release(ctx context.Context, msgs []Message, reason string) {
+	if w.recorder != nil {
+		if err := w.recorder.Released(msgs); err != nil {
+			w.log.Warn("recording released messages failed", "count", len(msgs), "error", err.Error())
+		}
+	}
 	entries := make([]types.ChangeMessageVisibilityBatchRequestEntry, 0, len(msgs))
 	for i, m := range msgs {
 		entries = append(entries, types.ChangeMessageVisibilityBatchRequestEntry{

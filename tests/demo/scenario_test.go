@@ -86,14 +86,12 @@ func (w *world) checkDelivery(bodies []string) (processed, redelivered, bound in
 	}
 	bound = maxRedelivered(len(bodies))
 	recs := w.records()
-	confirmed := 0
+	kinds := map[string]int{}
 	for _, e := range recs {
-		if e.Deleted() {
-			confirmed++
-		}
+		kinds[e.Kind]++
 	}
-	t.Logf("records: %d processings, %d deletes confirmed by SQS; visibility timeout %d s, at most %d redeliveries",
-		len(recs)-confirmed, confirmed, secs, bound)
+	t.Logf("records: %d processings, %d deletes confirmed by SQS, %d receives released; visibility timeout %d s, at most %d redeliveries",
+		kinds[worker.RecordProcessed], kinds[worker.RecordDeleted], kinds[worker.RecordReleased], secs, bound)
 	d := worker.CheckDelivery(recs, bodies, time.Duration(secs)*time.Second, bound)
 	for _, r := range d.Redelivered {
 		t.Logf("redelivered by SQS (moto) after a confirmed delete: %s", r)

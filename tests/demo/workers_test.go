@@ -488,7 +488,7 @@ func readRecords(t *testing.T, path string) []record {
 	pod := strings.TrimSuffix(filepath.Base(path), ".jsonl")
 	var out []record
 	for _, e := range es {
-		if !e.Deleted() {
+		if e.Kind == worker.RecordProcessed {
 			out = append(out, record{e, pod})
 		}
 	}
