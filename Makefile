@@ -44,8 +44,9 @@ permissions: ## Regenerate docs/permissions.md (what the deploying identity need
 # in a job of its own too, which the preview also waits for: a finding stops the preview.
 TEST_FAST_TIERS := test-twin test-integration test-unit test-verify
 # The demo and engine tiers, the longest, first and side by side (the demo tier mostly waits on
-# its controllers' intervals); the demo tier last instead was tried: a minute slower, and moto
-# still handed a held message to a second worker (BENCHMARKS.md).
+# its controllers' intervals). The demo tier last instead was tried: no faster (708 s against 739
+# s for the whole .ci/run, within the runs' spread: the run is CPU-bound), and moto still handed a
+# held message to a second worker (BENCHMARKS.md).
 TEST_TIERS := test-demo test-engine test-scan $(TEST_FAST_TIERS)
 TEST_JOBS ?= 2
 
