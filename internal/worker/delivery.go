@@ -32,8 +32,8 @@ type Delivery struct {
 // Every body must be processed, and no other. A body processed more than
 // once passes only if each processing after the first (taken in the order of
 // their receives) is one receive the server handed to two worker processes at
-// once (sameReceiveTwice), or one the server handed out while another process
-// held it unreleased (handedOutWhileHeld), or has the evidence that SQS handed the message
+// once or handed out while another process held it unreleased (heldByAnother),
+// or has the evidence that SQS handed the message
 // out again after it had confirmed the previous processing's delete:
 //
 //   - that delete was confirmed (a RecordDeleted line for the previous
@@ -106,12 +106,8 @@ func CheckDelivery(entries []RecordEntry, bodies []string, visibility time.Durat
 			prev, rep := ps[i-1], ps[i]
 			what := fmt.Sprintf("message %q (id %s) processed again: receive count %d at %s by pid %d, after receive count %d at %s by pid %d",
 				b, rep.ID, rep.ReceiveCount, stamp(rep.Received), rep.PID, prev.ReceiveCount, stamp(prev.Received), prev.PID)
-			if sameReceiveTwice(prev, rep, visibility) {
-				d.Redelivered = append(d.Redelivered, what+": the server handed one receive to two processes at once")
-				continue
-			}
-			if handedOutWhileHeld(prev, rep, visibility, released[keyOf(prev)]) {
-				d.Redelivered = append(d.Redelivered, what+": the server handed out a message another process held and had not released, before any heartbeat")
+			if heldByAnother(prev, rep, visibility, released[keyOf(prev)]) {
+				d.Redelivered = append(d.Redelivered, what+": the server handed it out while another process held it")
 				continue
 			}
 			var missing []string
@@ -168,30 +164,32 @@ func stamp(t time.Time) string {
 	return t.UTC().Format("15:04:05.000")
 }
 
-// handedOutWhileHeld reports whether rep is a receive the server answered while prev's process
-// still held the message: another process, a higher receive count, received before half the
-// visibility timeout after prev (before the worker's first heartbeat, at half its visibility
-// extension, could have changed the visibility), and prev's process recorded no release of it
-// (the worker records a release before it sends it). Nothing a worker does makes a message
-// visible that soon but a release, so it is the server's: moto_server 5.2.1 answers concurrent
-// ReceiveMessage calls from its threads, and the demo tier saw a second worker get one message
-// with receive count 2, 82 ms after the first got it with count 1 (2026-12-08, prod's 300
-// messages). It counts as a redelivery by the server, within the scenario's bound; a repeat
-// after a recorded release, or later, still needs the evidence CheckDelivery lists.
-func handedOutWhileHeld(prev, rep RecordEntry, visibility time.Duration, releasedPrev bool) bool {
-	return !releasedPrev && rep.PID != prev.PID && rep.ReceiveCount > prev.ReceiveCount &&
-		!prev.Received.IsZero() && !rep.Received.IsZero() && rep.Received.Sub(prev.Received) < visibility/2
-}
-
-// sameReceiveTwice reports whether rep is the receive prev got, handed to another process as
-// well: the same receive count, another worker process, received within the visibility timeout
-// of prev. No worker can cause that (each process receives with its own ReceiveMessage call, and
-// SQS counts every receive it answers), so it is the server's: moto_server 5.2.1 answers
-// concurrent ReceiveMessage calls from its threads, and the demo tier saw two workers get one
-// message with receive count 2, 80 ms apart (2026-12-08, prod's 300 messages at a load of 17 on
-// 2 cores). It counts as a redelivery by the server, within the scenario's bound. A double
-// dispatch inside one worker (the same process, the same receive) is still a problem.
-func sameReceiveTwice(prev, rep RecordEntry, visibility time.Duration) bool {
-	return rep.ReceiveCount == prev.ReceiveCount && rep.PID != prev.PID &&
-		!prev.Received.IsZero() && !rep.Received.IsZero() && rep.Received.Sub(prev.Received) < visibility
+// heldByAnother reports whether the server handed the message to rep's process while prev's
+// process still held it: no worker makes a message it holds visible to another process but by
+// releasing it (which the worker records before it sends it), or by a heartbeat (due at half
+// its visibility extension at the earliest), so such a receive is the server's. moto_server
+// 5.2.1 answers concurrent ReceiveMessage calls from its threads, and the demo tier saw both
+// forms under load (2026-12-08, prod's 300 messages): two workers got one message with the same
+// receive count 80 ms apart, and a second worker got one with receive count 2, 82 ms after the
+// first got it with count 1. Either way another process, received within prev's hold:
+//   - the same receive count: one receive answered to two processes, within the visibility
+//     timeout (a release or a timeout would have raised the count);
+//   - a higher count: before half the visibility timeout, and prev's process recorded no
+//     release of it.
+//
+// It counts as a redelivery by the server, within the scenario's bound. A double dispatch
+// inside one worker (the same process) is still a problem, and so is a repeat after a recorded
+// release or later, without the evidence CheckDelivery lists.
+func heldByAnother(prev, rep RecordEntry, visibility time.Duration, releasedPrev bool) bool {
+	if rep.PID == prev.PID || prev.Received.IsZero() || rep.Received.IsZero() {
+		return false
+	}
+	gap := rep.Received.Sub(prev.Received)
+	switch {
+	case rep.ReceiveCount == prev.ReceiveCount:
+		return gap < visibility
+	case rep.ReceiveCount > prev.ReceiveCount:
+		return !releasedPrev && gap < visibility/2
+	}
+	return false
 }
