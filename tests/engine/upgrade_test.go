@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -44,7 +45,7 @@ func previousRelease(t *testing.T) *Release {
 		}
 		r, ok := release.Latest(rs)
 		if !ok {
-			previous.err = os.ErrNotExist
+			previous.err = fmt.Errorf("%s records no release with a commit", release.File)
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
