@@ -123,6 +123,18 @@ func TestCheckDelivery(t *testing.T) {
 				return es, b
 			},
 		},
+		{name: "handed out while held, the higher count's answer back first (the server's)", max: 1, redelivered: 1,
+			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
+				for _, i := range []int{0, 1} {
+					es[i].Received, es[i].FirstReceived = t0.Add(194*time.Millisecond), time.Time{}
+				}
+				for _, i := range []int{2, 3} {
+					es[i].Received = t0.Add(132 * time.Millisecond)
+				}
+				es[1].Time = t0.Add(2 * time.Second)
+				return es, b
+			},
+		},
 		{name: "handed out again after the holder released it (a worker's)", max: 1,
 			edit: func(es []worker.RecordEntry, b []string) ([]worker.RecordEntry, []string) {
 				for _, i := range []int{2, 3} {
